@@ -1,0 +1,37 @@
+"""The ``sohoa`` command. Each capability adds its subcommands in its own module (``add_parser``)."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from .errors import SohoaError
+
+# subcommand -> module that defines add_parser(subparsers) and sets func on its parser
+SUBCOMMANDS = {
+    "stack": "sohoa.localstack.cli",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sohoa",
+        description="sohoa — số hóa tài liệu lưu trữ: intake, OCR, catalogue, milestones and handover.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in SUBCOMMANDS.values():
+        importlib.import_module(module).add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args) or 0
+    except SohoaError as exc:
+        print(f"sohoa: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,143 @@
+"""sohoa's configuration: one place, read once.
+
+Every setting comes from an environment variable prefixed ``SOHOA_`` (``SOHOA_PG_PORT``…). Secrets that
+are not set in the environment come from ``<state_dir>/secrets.env``, which the local stack generates on its
+first start (random dev credentials, mode 0600) — no secret is ever committed.
+
+Airflow tasks do not read this module for credentials: they use the connections ``sohoa_postgres`` and
+``sohoa_s3`` (see :func:`sohoa.localstack.airflow.environment`), built from these same settings.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+import os
+import secrets
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+SECRET_NAMES = (
+    "pg_superuser_password",
+    "pg_password",
+    "airflow_db_password",
+    "s3_admin_secret",
+    "s3_pipeline_secret",
+    "airflow_admin_password",
+    "airflow_jwt_secret",
+    "airflow_fernet_key",
+)
+BUCKETS = ("inbox", "quarantine", "masters", "derivatives", "exports")
+
+
+def _default_state_dir() -> Path:
+    return Path(os.environ.get("SOHOA_STATE_DIR", REPO_ROOT / ".state")).resolve()
+
+
+class Settings(BaseSettings):
+    """All settings of sohoa; each field is also the env var ``SOHOA_<FIELD>``."""
+
+    model_config = SettingsConfigDict(env_prefix="SOHOA_", extra="ignore")
+
+    state_dir: Path = Field(default_factory=_default_state_dir)
+    agency: str = "Sở Ngoại vụ Hải Phòng"
+
+    # PostgreSQL: one server, two databases (Airflow metadata, sohoa catalogue).
+    pg_host: str = "127.0.0.1"
+    pg_port: int = 55432
+    pg_superuser: str = "postgres"
+    pg_superuser_password: str = ""
+    pg_user: str = "sohoa"
+    pg_password: str = ""
+    pg_database: str = "sohoa"
+    airflow_db_user: str = "airflow"
+    airflow_db_password: str = ""
+    airflow_database: str = "airflow"
+
+    # S3 (SeaweedFS locally). The admin identity creates buckets; the pipeline identity runs the DAGs.
+    s3_endpoint: str = "http://127.0.0.1:58333"
+    s3_region: str = "us-east-1"
+    s3_admin_key: str = "sohoa-admin"
+    s3_admin_secret: str = ""
+    s3_pipeline_key: str = "sohoa-pipeline"
+    s3_pipeline_secret: str = ""
+    vendors: list[str] = Field(default_factory=lambda: ["vendor-demo", "vendor-b"])
+    s3_base_port: int = 58300
+
+    # Airflow.
+    airflow_host: str = "127.0.0.1"
+    airflow_port: int = 58080
+    airflow_admin_user: str = "admin"
+    airflow_admin_password: str = ""
+    airflow_jwt_secret: str = ""
+    airflow_fernet_key: str = ""
+
+    # OCR.
+    ocr_engine: str = "tesseract"
+    ocr_jobs: int = 2
+
+    @property
+    def s3_port(self) -> int:
+        return int(self.s3_endpoint.rsplit(":", 1)[1].split("/")[0])
+
+    @property
+    def airflow_url(self) -> str:
+        return f"http://{self.airflow_host}:{self.airflow_port}"
+
+    def catalogue_dsn(self) -> str:
+        """libpq DSN of the sohoa catalogue (password auth over TCP)."""
+        return (f"host={self.pg_host} port={self.pg_port} dbname={self.pg_database} "
+                f"user={self.pg_user} password={self.pg_password}")
+
+    def catalogue_url(self) -> str:
+        """SQLAlchemy URL of the sohoa catalogue."""
+        return (f"postgresql+psycopg2://{self.pg_user}:{self.pg_password}"
+                f"@{self.pg_host}:{self.pg_port}/{self.pg_database}")
+
+    def vendor_key(self, vendor: str) -> str:
+        return f"sohoa-{vendor}"
+
+    def vendor_secret(self, vendor: str) -> str:
+        """A vendor's S3 secret: derived from the admin secret so it needs no extra storage."""
+        return hmac.new(self.s3_admin_secret.encode(), vendor.encode(), hashlib.sha256).hexdigest()[:40]
+
+
+def secrets_file(state_dir: Path) -> Path:
+    return state_dir / "secrets.env"
+
+
+def ensure_secrets(state_dir: Path) -> Path:
+    """Create ``secrets.env`` with fresh random dev credentials unless it exists; return its path."""
+    path = secrets_file(state_dir)
+    if path.exists():
+        return path
+    from cryptography.fernet import Fernet
+
+    state_dir.mkdir(parents=True, exist_ok=True)
+    values = {name: secrets.token_urlsafe(24) for name in SECRET_NAMES}
+    values["airflow_fernet_key"] = Fernet.generate_key().decode()
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text("".join(f"SOHOA_{k.upper()}={v}\n" for k, v in values.items()), encoding="utf-8")
+    tmp.chmod(0o600)
+    tmp.replace(path)
+    return path
+
+
+def _read_env_file(path: Path) -> dict[str, str]:
+    if not path.exists():
+        return {}
+    pairs = (line.split("=", 1) for line in path.read_text(encoding="utf-8").splitlines() if "=" in line)
+    return {k.strip()[len("SOHOA_"):].lower(): v.strip() for k, v in pairs if k.strip().startswith("SOHOA_")}
+
+
+@functools.cache
+def settings() -> Settings:
+    """The settings, read once: environment first, then the state directory's secrets file."""
+    state_dir = _default_state_dir()
+    from_file = {k: v for k, v in _read_env_file(secrets_file(state_dir)).items()
+                 if f"SOHOA_{k.upper()}" not in os.environ}
+    return Settings(**from_file)

@@ -1,0 +1,125 @@
+"""Airflow 3.3 as four daemons (api-server, scheduler, dag-processor, triggerer) with the LocalExecutor.
+
+The metadata database is the local PostgreSQL; the connections ``sohoa_postgres`` and ``sohoa_s3`` come from
+the environment (``AIRFLOW_CONN_*``), never from the metadata database, so they cannot drift from the
+settings. Logins use Airflow's simple auth manager with one admin whose password is generated.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from ..config import REPO_ROOT, Settings
+from ..errors import StackError
+from .procs import Service, ensure_port_free, wait_until
+
+DAEMONS = ("api-server", "scheduler", "dag-processor", "triggerer")
+
+
+def home(cfg: Settings) -> Path:
+    return cfg.state_dir / "airflow"
+
+
+def environment(cfg: Settings) -> dict[str, str]:
+    """The environment every Airflow process of the local stack runs with (and tests that use Airflow)."""
+    airflow_home = home(cfg)
+    db = (f"postgresql+psycopg2://{cfg.airflow_db_user}:{cfg.airflow_db_password}"
+          f"@{cfg.pg_host}:{cfg.pg_port}/{cfg.airflow_database}")
+    s3_conn = {"conn_type": "aws", "login": cfg.s3_pipeline_key, "password": cfg.s3_pipeline_secret,
+               "extra": {"endpoint_url": cfg.s3_endpoint, "region_name": cfg.s3_region,
+                         "config_kwargs": {"s3": {"addressing_style": "path"}}}}
+    pg_conn = {"conn_type": "postgres", "host": cfg.pg_host, "port": cfg.pg_port, "schema": cfg.pg_database,
+               "login": cfg.pg_user, "password": cfg.pg_password}
+    venv_bin = str(Path(sys.executable).parent)
+    return {
+        "AIRFLOW_HOME": str(airflow_home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "dags"),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO_ROOT / "plugins"),
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW__CORE__PARALLELISM": "8",
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+        "AIRFLOW__CORE__FERNET_KEY": cfg.airflow_fernet_key,
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{cfg.airflow_admin_user}:admin",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(airflow_home / "passwords.json"),
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{cfg.airflow_url}/execution/",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": db,
+        "AIRFLOW__API__BASE_URL": cfg.airflow_url,
+        "AIRFLOW__API__HOST": cfg.airflow_host,
+        "AIRFLOW__API__PORT": str(cfg.airflow_port),
+        "AIRFLOW__API__SECRET_KEY": cfg.airflow_jwt_secret,
+        "AIRFLOW__API_AUTH__JWT_SECRET": cfg.airflow_jwt_secret,
+        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "15",
+        "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "True",
+        "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(cfg.state_dir / "logs" / "airflow"),
+        "AIRFLOW_CONN_SOHOA_S3": json.dumps(s3_conn),
+        "AIRFLOW_CONN_SOHOA_POSTGRES": json.dumps(pg_conn),
+        "SOHOA_STATE_DIR": str(cfg.state_dir),
+        "PATH": venv_bin + os.pathsep + os.environ.get("PATH", ""),
+        "NO_PROXY": "*",
+    }
+
+
+class Airflow:
+    """The local Airflow: migrate the metadata DB, write the admin password, run the daemons."""
+
+    def __init__(self, cfg: Settings):
+        self.cfg = cfg
+        self.env = {**os.environ, **environment(cfg)}
+        self.airflow = str(Path(sys.executable).with_name("airflow"))
+        self.services = [
+            Service(name=f"airflow-{daemon}", argv=[self.airflow, daemon, *self._daemon_args(daemon)],
+                    run_dir=cfg.state_dir / "run", log_dir=cfg.state_dir / "logs", marker=f"airflow {daemon.replace('-', '[-_]')}",
+                    env=self.env, cwd=REPO_ROOT)
+            for daemon in DAEMONS
+        ]
+
+    def _daemon_args(self, daemon: str) -> list[str]:
+        if daemon == "api-server":
+            return ["--host", self.cfg.airflow_host, "--port", str(self.cfg.airflow_port)]
+        return []
+
+    def _write_password(self) -> None:
+        path = home(self.cfg) / "passwords.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({self.cfg.airflow_admin_user: self.cfg.airflow_admin_password}))
+        path.chmod(0o600)
+
+    def migrate(self) -> None:
+        """Create or upgrade the metadata schema (idempotent)."""
+        result = subprocess.run([self.airflow, "db", "migrate"], env=self.env, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise StackError(f"airflow db migrate failed: {result.stderr.strip()[-1500:]}")
+
+    def start(self) -> None:
+        ensure_port_free(self.services[0], self.cfg.airflow_host, self.cfg.airflow_port)
+        self._write_password()
+        if any(service.pid() is None for service in self.services):
+            self.migrate()
+        for service in self.services:
+            service.start()
+        wait_until(self.healthy, service=self.services[0], timeout=180, what="API server and scheduler")
+
+    def health(self) -> dict:
+        """Airflow's own health document (metadatabase, scheduler, triggerer, dag_processor)."""
+        with urllib.request.urlopen(f"{self.cfg.airflow_url}/api/v2/monitor/health", timeout=3) as response:
+            return json.load(response)
+
+    def healthy(self) -> bool:
+        try:
+            doc = self.health()
+        except (urllib.error.URLError, OSError, ValueError):
+            return False
+        return all(doc.get(part, {}).get("status") == "healthy" for part in ("metadatabase", "scheduler"))
+
+    def stop(self) -> bool:
+        stopped = [service.stop() for service in reversed(self.services)]
+        return any(stopped)
+
+    def describe(self) -> str:
+        return f"{self.cfg.airflow_url} (login {self.cfg.airflow_admin_user} / {self.cfg.airflow_admin_password})"
