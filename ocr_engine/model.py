@@ -1,0 +1,91 @@
+"""Plain data passed between the stages: boxes, words, lines, recognised pages.
+
+Coordinates are integer pixels, origin top-left, ``x1``/``y1`` exclusive.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Box:
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+
+    @property
+    def width(self) -> int:
+        return self.x1 - self.x0
+
+    @property
+    def height(self) -> int:
+        return self.y1 - self.y0
+
+    @staticmethod
+    def union(boxes: list[Box]) -> Box:
+        """Smallest box containing every box of a non-empty list."""
+        return Box(min(b.x0 for b in boxes), min(b.y0 for b in boxes),
+                   max(b.x1 for b in boxes), max(b.y1 for b in boxes))
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    box: Box
+    confidence: float  # 0.0 .. 1.0
+
+
+@dataclass(frozen=True)
+class Line:
+    words: tuple[Word, ...]
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+    @property
+    def box(self) -> Box:
+        return Box.union([w.box for w in self.words])
+
+    @property
+    def confidence(self) -> float:
+        return float(np.mean([w.confidence for w in self.words]))
+
+
+@dataclass
+class PageImage:
+    """One page ready for recognition: an upright, deskewed greyscale image.
+
+    ``to_source`` is the 2×3 affine matrix mapping these pixel coordinates back to the
+    pixels of the source file (identity when nothing was rotated or cropped).
+    """
+    page_id: str
+    pixels: np.ndarray  # uint8, 2-D
+    dpi: float
+    to_source: np.ndarray = field(default_factory=lambda: np.array([[1.0, 0, 0], [0, 1.0, 0]]))
+
+
+@dataclass
+class PageText:
+    """What an engine recognised on one page, in reading order (coordinates of the PageImage)."""
+    page_id: str
+    lines: list[Line]
+    engine: str
+    engine_version: str
+    seconds: float
+
+    @property
+    def text(self) -> str:
+        """One text line per line, reading order, trailing newline when not empty."""
+        return "".join(line.text + "\n" for line in self.lines)
+
+    @property
+    def mean_confidence(self) -> float | None:
+        words = [w.confidence for line in self.lines for w in line.words]
+        return float(np.mean(words)) if words else None
+
+    def to_dict(self) -> dict:
+        return asdict(self)

@@ -1,0 +1,130 @@
+"""The local stack's services answer, enforce credentials, and keep their contracts."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import time
+import uuid
+
+import boto3
+import botocore
+import botocore.config
+import psutil
+import psycopg2
+import pytest
+
+from sohoa import localstack
+from sohoa.config import BUCKETS
+from sohoa.errors import StackError
+from sohoa.localstack.procs import Service, ensure_port_free, port_is_free
+
+
+def test_every_service_reports_healthy(stack):
+    rows = localstack.status()
+    assert [r.name for r in rows] == ["Postgres", "SeaweedS3", "Airflow"]
+    assert all(r.healthy for r in rows), rows
+
+
+def test_up_twice_changes_nothing(stack):
+    from sohoa.localstack.postgres import Postgres
+    pid_before = Postgres(stack).service.pid()
+    localstack.up(with_airflow=False, echo=lambda *_: None)
+    assert Postgres(stack).service.pid() == pid_before
+
+
+def test_catalogue_accepts_the_pipeline_role_and_has_the_search_extensions(catalogue):
+    with catalogue.cursor() as cur:
+        cur.execute("SELECT current_user, current_database()")
+        assert cur.fetchone() == ("sohoa", "sohoa")
+        cur.execute("SELECT extname FROM pg_extension ORDER BY 1")
+        assert {"unaccent", "pg_trgm"} <= {r[0] for r in cur.fetchall()}
+
+
+def test_postgres_refuses_a_wrong_password_over_tcp(stack):
+    with pytest.raises(psycopg2.OperationalError, match="password authentication failed"):
+        psycopg2.connect(host=stack.pg_host, port=stack.pg_port, dbname=stack.pg_database,
+                         user=stack.pg_user, password="wrong", connect_timeout=3)
+
+
+def test_postgres_listens_on_loopback_only(stack):
+    with psycopg2.connect(stack.catalogue_dsn()) as conn, conn.cursor() as cur:
+        cur.execute("SHOW listen_addresses")
+        assert cur.fetchone() == ("127.0.0.1",)
+
+
+def test_all_buckets_exist_and_masters_is_versioned_and_locked(s3_admin):
+    names = {b["Name"] for b in s3_admin.list_buckets()["Buckets"]}
+    assert set(BUCKETS) <= names
+    assert s3_admin.get_bucket_versioning(Bucket="masters")["Status"] == "Enabled"
+    lock = s3_admin.get_object_lock_configuration(Bucket="masters")["ObjectLockConfiguration"]
+    assert lock["ObjectLockEnabled"] == "Enabled"
+
+
+def test_s3_round_trip_keeps_the_sha256_checksum(s3_pipeline):
+    body = "Hồ sơ số hóa — kiểm tra".encode() * 100
+    digest = base64.b64encode(hashlib.sha256(body).digest()).decode()
+    key = f"test/{uuid.uuid4()}.txt"
+    put = s3_pipeline.put_object(Bucket="derivatives", Key=key, Body=body, ChecksumSHA256=digest)
+    assert put["ChecksumSHA256"] == digest
+    got = s3_pipeline.get_object(Bucket="derivatives", Key=key, ChecksumMode="ENABLED")
+    assert got["Body"].read() == body
+
+
+def test_s3_rejects_a_body_that_does_not_match_its_checksum(s3_pipeline):
+    wrong = base64.b64encode(hashlib.sha256(b"something else").digest()).decode()
+    with pytest.raises(botocore.exceptions.ClientError):
+        s3_pipeline.put_object(Bucket="derivatives", Key=f"test/{uuid.uuid4()}", Body=b"data",
+                               ChecksumSHA256=wrong)
+
+
+def test_s3_refuses_anonymous_and_wrong_key_requests(stack):
+    anonymous = boto3.client("s3", endpoint_url=stack.s3_endpoint, region_name=stack.s3_region,
+                             config=botocore.config.Config(signature_version=botocore.UNSIGNED))
+    wrong = boto3.client("s3", endpoint_url=stack.s3_endpoint, region_name=stack.s3_region,
+                         aws_access_key_id=stack.s3_pipeline_key, aws_secret_access_key="not-the-secret")
+    for s3 in (anonymous, wrong):
+        with pytest.raises(botocore.exceptions.ClientError) as err:
+            s3.list_objects_v2(Bucket="masters")
+        assert err.value.response["Error"]["Code"] in {"AccessDenied", "SignatureDoesNotMatch"}
+
+
+def test_a_vendor_cannot_write_into_another_vendors_prefix(stack, s3_vendor):
+    first, second = stack.vendors[:2]
+    s3 = s3_vendor(first)
+    s3.put_object(Bucket="inbox", Key=f"{first}/probe-{uuid.uuid4()}.txt", Body=b"ok")
+    with pytest.raises(botocore.exceptions.ClientError) as err:
+        s3.put_object(Bucket="inbox", Key=f"{second}/probe.txt", Body=b"intrusion")
+    assert err.value.response["Error"]["Code"] == "AccessDenied"
+
+
+def test_airflow_health_lists_every_component_healthy(stack):
+    from sohoa.localstack.airflow import Airflow
+    health = Airflow(stack).health()
+    for part in ("metadatabase", "scheduler", "triggerer", "dag_processor"):
+        assert health[part]["status"] == "healthy", health
+
+
+def test_a_port_taken_by_another_program_gives_a_clear_error(tmp_path, stack):
+    taken = Service(name="probe", argv=["true"], run_dir=tmp_path, log_dir=tmp_path, marker="never")
+    assert not port_is_free("127.0.0.1", stack.pg_port)
+    with pytest.raises(StackError, match=f"port 127.0.0.1:{stack.pg_port} is already in use"):
+        ensure_port_free(taken, "127.0.0.1", stack.pg_port)
+
+
+def test_a_stale_pid_file_is_ignored_and_removed(tmp_path):
+    svc = Service(name="probe", argv=["sleep", "30"], run_dir=tmp_path, log_dir=tmp_path, marker="sleep 30")
+    svc.pid_file.write_text("1")  # PID 1 exists but is not our service
+    assert svc.pid() is None
+    assert not svc.pid_file.exists()
+
+
+def test_stop_kills_the_whole_process_group(tmp_path):
+    svc = Service(name="probe", argv=["bash", "-c", "sleep 300 & sleep 300 & wait"], run_dir=tmp_path,
+                  log_dir=tmp_path, marker="sleep 300 & sleep 300")
+    pid = svc.start()
+    time.sleep(0.3)
+    children = psutil.Process(pid).children(recursive=True)
+    assert len(children) == 2
+    assert svc.stop(timeout=5)
+    assert not any(c.is_running() and c.status() != psutil.STATUS_ZOMBIE for c in children)
+    assert svc.pid() is None
