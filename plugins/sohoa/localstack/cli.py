@@ -2,8 +2,12 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
+from pathlib import Path
 
-from . import down, status, up
+from . import down, prepare, status, up
+from .airflow import environment
 
 
 def _up(args: argparse.Namespace) -> int:
@@ -27,6 +31,13 @@ def _status(args: argparse.Namespace) -> int:
     return 0 if all(r.healthy for r in rows) else 1
 
 
+def _airflow(args: argparse.Namespace) -> int:
+    """Replace this process with the airflow CLI, configured for the local stack."""
+    airflow = str(Path(sys.executable).with_name("airflow"))
+    argv = args.args[1:] if args.args[:1] == ["--"] else args.args
+    os.execve(airflow, [airflow, *argv], {**os.environ, **environment(prepare())})
+
+
 def add_parser(sub) -> None:
     parser = sub.add_parser("stack", help="start, stop or check the local stack (Postgres, S3, Airflow)",
                             description="Manage the embedded local stack; all services bind to 127.0.0.1.")
@@ -37,3 +48,7 @@ def add_parser(sub) -> None:
     verbs.add_parser("down", help="stop every service; data is kept").set_defaults(func=_down)
     verbs.add_parser("status", help="show each service's health; exit 1 unless all are healthy"
                      ).set_defaults(func=_status)
+    p_af = verbs.add_parser("airflow", help="run an airflow CLI command against the local stack",
+                            description="Example: sohoa stack airflow -- dags list")
+    p_af.add_argument("args", nargs=argparse.REMAINDER, help="arguments for airflow (after --)")
+    p_af.set_defaults(func=_airflow)

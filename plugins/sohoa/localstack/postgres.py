@@ -47,6 +47,19 @@ def _run_as() -> str | None:
     return SERVER_USER
 
 
+def _ensure_traversable(path: Path, user: str | None) -> None:
+    """Let the server's user reach ``path``: add the 'x' (search) bit for others on each ancestor that lacks it.
+
+    Needed when root keeps the state directory somewhere private, e.g. under /root; nothing becomes readable.
+    """
+    if user is None:
+        return
+    for ancestor in reversed(path.resolve().parents):
+        mode = ancestor.stat().st_mode
+        if not mode & 0o001:
+            ancestor.chmod(mode | 0o001)
+
+
 def _chown(path: Path, user: str | None) -> None:
     if user is None:
         return
@@ -86,6 +99,7 @@ class Postgres:
         pwfile = work.parent / "pwfile"
         pwfile.write_text(self.cfg.pg_superuser_password + "\n")
         work.mkdir()
+        _ensure_traversable(work.parent, self.user)
         _chown(work.parent, self.user)
         result = subprocess.run(
             [str(self.bin_dir / "initdb"), "-D", str(work), "-U", self.cfg.pg_superuser, f"--pwfile={pwfile}",

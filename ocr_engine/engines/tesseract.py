@@ -1,0 +1,64 @@
+"""The ``tesseract`` engine: Debian tesseract-ocr with the ``vie`` model, LSTM only.
+
+One tesseract process per page (``OMP_THREAD_LIMIT=1``), ``jobs`` pages at a time.
+"""
+from __future__ import annotations
+
+import csv
+import io
+
+import cv2
+
+from . import PerPageEngine, register
+from .._exec import tesseract as tess
+from ..errors import EngineError, EngineUnavailable
+from ..model import Box, Line, PageImage, Word
+
+PSM_AUTO = 3  # fully automatic segmentation: multi-column headers (agency | national motto)
+
+
+def parse_tsv(text: str, *, what: str) -> list[Line]:
+    """Lines (reading order) from tesseract TSV; words with empty text or conf < 0 are skipped."""
+    rows = csv.reader(io.StringIO(text), delimiter="\t", quoting=csv.QUOTE_NONE)
+    header = next(rows, None)
+    if not header or header[:1] != ["level"]:
+        raise EngineError(f"{what}: tesseract output is not TSV: {text[:60]!r}")
+    lines: dict[tuple[str, str, str], list[Word]] = {}
+    for row in rows:
+        if len(row) < 12 or row[0] != "5":
+            continue
+        conf = float(row[10])
+        word = row[11].strip()
+        if conf < 0 or not word:
+            continue
+        left, top, width, height = (int(v) for v in row[6:10])
+        lines.setdefault((row[2], row[3], row[4]), []).append(
+            Word(word, Box(left, top, left + width, top + height), round(conf / 100.0, 4)))
+    return [Line(tuple(words)) for words in lines.values()]
+
+
+@register
+class TesseractEngine(PerPageEngine):
+    """Options: ``lang`` (default ``vie``), ``psm`` (default 3, automatic layout)."""
+    name = "tesseract"
+
+    def __init__(self, *, lang: str = "vie", psm: int = PSM_AUTO, **options) -> None:
+        super().__init__(**options)
+        self.lang = lang
+        self.psm = psm
+
+    def version(self) -> str:
+        version = tess.version()
+        missing = set(self.lang.split("+")) - tess.languages()
+        if missing:
+            raise EngineUnavailable(f"tesseract has no traineddata for {', '.join(sorted(missing))}; "
+                                    "install tesseract-ocr-vie")
+        return f"tesseract {version} ({self.lang}, oem 1, psm {self.psm})"
+
+    def recognize_page(self, page: PageImage) -> list[Line]:
+        ok, pgm = cv2.imencode(".pgm", page.pixels)
+        if not ok:
+            raise EngineError(f"{page.page_id}: cannot encode page for tesseract")
+        text = tess.tsv(pgm.tobytes(), what=page.page_id, lang=self.lang, psm=self.psm,
+                        dpi=int(round(page.dpi)), timeout=self.timeout)
+        return parse_tsv(text, what=page.page_id)

@@ -1,0 +1,207 @@
+"""Page preprocessing with OpenCV: border crop, orientation, deskew, streak suppression, QC.
+
+The output is greyscale, never binarised: adaptive binarisation before Tesseract was measured
+to hurt (11.7 % → 29 % CER on damaged pages) while deskewing helps. Every geometric step is
+recorded in :attr:`PageImage.to_source` so recognised boxes can be mapped back to the
+untouched source image.
+"""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from . import qc
+from .images import LoadedPage
+from .model import PageImage
+
+ANALYSIS_DPI = 100  # resolution of the binary thumbnail used for orientation and skew
+MAX_SKEW_DEG = 5.0
+
+
+def _affine3(m: np.ndarray) -> np.ndarray:
+    return np.vstack([m, [0.0, 0.0, 1.0]])
+
+
+def _thumbnail_ink(grey: np.ndarray, dpi: float) -> np.ndarray:
+    """Binary (0/1 uint8) ink mask of the page at about ANALYSIS_DPI."""
+    scale = min(1.0, ANALYSIS_DPI / dpi)
+    small = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    _, ink = cv2.threshold(small, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    return ink
+
+
+def border_box(grey: np.ndarray) -> tuple[int, int, int, int]:
+    """Box (x0, y0, x1, y1) without the dark scanner-bed margins along the edges.
+
+    A margin row/column is one that is mostly (> 60 %) dark; only runs touching an edge are cut.
+    """
+    small = grey[::4, ::4]
+    dark = small < min(100, int(np.median(small)) // 2)
+
+    def run(profile: np.ndarray) -> int:
+        above = profile > 0.6
+        return int(np.argmin(above)) if not above.all() else 0
+
+    rows, cols = dark.mean(axis=1), dark.mean(axis=0)
+    top, bottom = run(rows), run(rows[::-1])
+    left, right = run(cols), run(cols[::-1])
+    h, w = grey.shape
+    return left * 4, top * 4, w - right * 4, h - bottom * 4
+
+
+def _line_blobs(ink: np.ndarray, horizontal: bool) -> list[tuple[int, int, int, int]]:
+    """Boxes of ink smeared along one axis; text lines show up as long thin blobs."""
+    kernel = (9, 1) if horizontal else (1, 9)
+    smeared = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, kernel))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(smeared, connectivity=8)
+    blobs = []
+    for x, y, w, h, _area in stats[1:n]:
+        long_side, short_side = (w, h) if horizontal else (h, w)
+        if long_side >= 40 and long_side >= 4 * short_side and short_side >= 4:
+            blobs.append((int(x), int(y), int(w), int(h)))
+    return blobs
+
+
+def _ink_above_minus_below(ink: np.ndarray, blobs: list[tuple[int, int, int, int]]) -> float:
+    """Sum over text lines of ink above the x-height band minus ink below it.
+
+    Vietnamese and Latin script carry far more ink above the x-height (capitals, ascenders,
+    tone marks) than below (a few descenders), so the sign tells upright from upside down.
+    """
+    score = 0.0
+    for x, y, w, h in blobs:
+        profile = ink[y:y + h, x:x + w].sum(axis=1).astype(np.float64)
+        if profile.max() <= 0:
+            continue
+        core = np.flatnonzero(profile >= 0.5 * profile.max())
+        score += profile[:core[0]].sum() - profile[core[-1] + 1:].sum()
+    return score
+
+
+def detect_orientation(grey: np.ndarray, dpi: float) -> int:
+    """Clockwise rotation (0, 90, 180 or 270) that makes the page upright; 0 when unsure."""
+    ink = _thumbnail_ink(grey, dpi)
+    horizontal, vertical = _line_blobs(ink, True), _line_blobs(ink, False)
+    if len(horizontal) < 3 and len(vertical) < 3:
+        return 0
+    if sum(w for _, _, w, _ in horizontal) >= sum(h for _, _, _, h in vertical):
+        return 0 if _ink_above_minus_below(ink, horizontal) >= 0 else 180
+    rotated = np.ascontiguousarray(np.rot90(ink, -1))  # turned 90° clockwise
+    blobs = _line_blobs(rotated, True)
+    return 90 if _ink_above_minus_below(rotated, blobs) >= 0 else 270
+
+
+def rotate_quadrant(grey: np.ndarray, degrees_cw: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rotate by a multiple of 90° clockwise; return (image, 3×3 source→result matrix)."""
+    h, w = grey.shape
+    if degrees_cw == 0:
+        return grey, np.eye(3)
+    if degrees_cw == 90:
+        return cv2.rotate(grey, cv2.ROTATE_90_CLOCKWISE), np.array([[0, -1, h], [1, 0, 0], [0, 0, 1.0]])
+    if degrees_cw == 180:
+        return cv2.rotate(grey, cv2.ROTATE_180), np.array([[-1, 0, w], [0, -1, h], [0, 0, 1.0]])
+    if degrees_cw == 270:
+        return cv2.rotate(grey, cv2.ROTATE_90_COUNTERCLOCKWISE), np.array([[0, 1, 0], [-1, 0, w], [0, 0, 1.0]])
+    raise ValueError(f"not a quadrant rotation: {degrees_cw}")
+
+
+def estimate_skew(grey: np.ndarray, dpi: float) -> float:
+    """Angle in degrees (counter-clockwise positive) of the text lines, within ±MAX_SKEW_DEG.
+
+    Chosen as the rotation that maximises the variance of the row profile of the ink
+    thumbnail: coarse 0.5° steps, then 0.05° steps around the best.
+    """
+    ink = _thumbnail_ink(grey, dpi).astype(np.float32)
+    h, w = ink.shape
+    centre = (w / 2, h / 2)
+
+    def sharpness(angle: float) -> float:
+        m = cv2.getRotationMatrix2D(centre, -angle, 1.0)
+        rotated = cv2.warpAffine(ink, m, (w, h), flags=cv2.INTER_LINEAR)
+        return float(rotated.sum(axis=1).var())
+
+    coarse = np.arange(-MAX_SKEW_DEG, MAX_SKEW_DEG + 1e-9, 0.5)
+    best = max(coarse, key=sharpness)
+    fine = np.arange(best - 0.5, best + 0.5 + 1e-9, 0.05)
+    return float(round(max(fine, key=sharpness), 2))
+
+
+def deskew(grey: np.ndarray, angle: float) -> tuple[np.ndarray, np.ndarray]:
+    """Rotate by -*angle* around the centre, white fill; return (image, 3×3 matrix)."""
+    h, w = grey.shape
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), -angle, 1.0)
+    out = cv2.warpAffine(grey, m, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_CONSTANT,
+                         borderValue=255)
+    return out, _affine3(m)
+
+
+def streak_mask(grey: np.ndarray) -> np.ndarray:
+    """Mask (uint8 0/1) of vertical streaks: dark bands denser than text over a quarter page.
+
+    Drum and scanner streaks run the page height; text never stays this dense that long.
+    """
+    h, w = grey.shape
+    dark = (grey < 128).astype(np.float32)
+    density = cv2.boxFilter(dark, -1, (15, max(3, h // 8)))
+    mask = (density > 0.3).astype(np.uint8)
+    tall = cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(3, h // 4)))
+    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, tall)
+    return cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_RECT, (31, 1)))
+
+
+def suppress_streaks(grey: np.ndarray) -> tuple[np.ndarray, int]:
+    """Lighten vertical streaks where they cross no text line; return (image, streak count).
+
+    Between text lines a streak is pure noise and is painted white, which stops it from
+    gluing lines together or passing for a column separator; across text lines only the
+    speckle finer than a pen stroke is closed away, so the letters underneath survive.
+    """
+    mask = streak_mask(grey)
+    columns = mask.max(axis=0)
+    count = int(np.count_nonzero(np.diff(np.concatenate([[0], columns, [0]])) == 1))
+    if count == 0:
+        return grey, 0
+    clean_cols = columns == 0
+    dark = grey[:, clean_cols] < 128
+    rows = np.convolve(dark.mean(axis=1), np.ones(5) / 5, mode="same") > 0.02
+    rows = cv2.dilate(rows.astype(np.uint8)[:, None], np.ones((9, 1), np.uint8))[:, 0] > 0
+    out = grey.copy()
+    in_streak = mask > 0
+    out[in_streak & ~rows[:, None]] = 255
+    closed = cv2.morphologyEx(grey, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3)))
+    crossing = in_streak & rows[:, None]
+    out[crossing] = closed[crossing]
+    return out, count
+
+
+def prepare(page: LoadedPage) -> tuple[PageImage | None, qc.QcReport]:
+    """Preprocess one decoded page; return (PageImage or None when rejected, QcReport).
+
+    A rejected page (resolution unknown or below MIN_DPI) is measured but not processed
+    further; a blank page is flagged and still returned.
+    """
+    page_id = page.source.page_id
+    grey = page.grey
+    dpi_problems = qc.dpi_problems(page_id, page.dpi)
+    ink = qc.ink_coverage(grey)
+    report = qc.QcReport(dpi=page.dpi, colour_depth_bits=page.bits, colour_mode=page.mode,
+                         width=grey.shape[1], height=grey.shape[0], blur_score=qc.blur_score(grey),
+                         ink_coverage=ink, blank=ink < qc.BLANK_INK, skew_deg=0.0,
+                         orientation_deg=0, streaks_removed=0, problems=list(dpi_problems))
+    if report.blank:
+        report.problems.append(qc.blank_problem(page_id))
+    if dpi_problems or report.blank:
+        return (None if dpi_problems else PageImage(page_id, grey, page.dpi)), report
+    x0, y0, x1, y1 = border_box(grey)
+    transform = np.array([[1.0, 0, -x0], [0, 1.0, -y0], [0, 0, 1.0]])
+    work = grey[y0:y1, x0:x1]
+    report.orientation_deg = detect_orientation(work, page.dpi)
+    work, m = rotate_quadrant(work, report.orientation_deg)
+    transform = m @ transform
+    work, report.streaks_removed = suppress_streaks(work)
+    report.skew_deg = estimate_skew(work, page.dpi)
+    if abs(report.skew_deg) >= 0.05:
+        work, m = deskew(work, report.skew_deg)
+        transform = m @ transform
+    to_source = np.linalg.inv(transform)[:2]
+    return PageImage(page_id, np.ascontiguousarray(work), page.dpi, to_source), report
