@@ -1,0 +1,170 @@
+"""Full-text search over the catalogue's page text, with and without diacritics, tolerant to typos.
+
+Text is folded once when it is indexed (:func:`sohoa.vntext.fold`, lower-case): ``trang_search.folded``
+feeds a generated ``tsvector`` ('simple' dictionary, GIN index). A query is folded the same way, so
+"so hoa tai lieu", "SỐ HÓA" and "số hóa tài liệu" meet the same tokens. A query word that is not in the
+vocabulary (``search_vocabulary``, trigram index) is replaced by its nearest known word, so the typo
+"leu" still finds "lieu". Snippets are cut from the original text at the folded match's offsets (folding
+keeps lengths). Access levels are enforced in SQL: a caller only ever sees the levels it holds.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from psycopg2.extensions import connection as Connection
+
+from .errors import SohoaError
+from .vntext import fold, nfc
+
+MAX_QUERY_CHARS = 500
+MAX_TERMS = 12
+TYPO_SIMILARITY = 0.4
+PUBLIC = "công khai"
+ACCESS_LEVELS = (PUBLIC, "sử dụng có điều kiện", "mật")
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+class SearchError(SohoaError):
+    """A query that cannot be run; the message is shown to the user (Vietnamese)."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Optional filters; None means 'any'."""
+
+    phong: str | None = None
+    year: int | None = None
+    ten_loai: str | None = None
+    thoi_han_bao_quan: str | None = None
+    muc_do_tiep_can: str | None = None
+
+
+@dataclass(frozen=True)
+class Hit:
+    ma_ho_so: str
+    tieu_de: str
+    page_number: int
+    rank: float
+    snippet: str
+    muc_do_tiep_can: str
+
+
+@dataclass
+class SearchResult:
+    query: str
+    terms: list[str]
+    corrections: dict[str, str] = field(default_factory=dict)
+    hits: list[Hit] = field(default_factory=list)
+
+
+def query_terms(query: str) -> list[str]:
+    """The folded words of a query; SQL and regex metacharacters are simply not words."""
+    if len(query) > MAX_QUERY_CHARS:
+        raise SearchError(f"Câu tìm kiếm quá dài ({len(query)} ký tự); tối đa {MAX_QUERY_CHARS} ký tự.")
+    terms = [t.lower() for t in _WORD.findall(fold(query)) if t.strip("_")]
+    if not terms:
+        raise SearchError("Câu tìm kiếm không có từ nào để tìm.")
+    return terms[:MAX_TERMS]
+
+
+def index_page(conn: Connection, trang_id: int, text: str) -> None:
+    """(Re)index one page's text and add its words to the vocabulary; part of the caller's transaction."""
+    text = nfc(text)
+    folded = fold(text).lower()
+    with conn.cursor() as cur:
+        cur.execute(
+            """INSERT INTO trang_search (trang_id, text, folded) VALUES (%s, %s, %s)
+               ON CONFLICT (trang_id) DO UPDATE SET text = EXCLUDED.text, folded = EXCLUDED.folded""",
+            (trang_id, text, folded))
+        words = sorted({w for w in _WORD.findall(folded) if 2 <= len(w) <= 40})
+        if words:
+            cur.execute("INSERT INTO search_vocabulary (word) SELECT unnest(%s::text[]) ON CONFLICT DO NOTHING",
+                        (words,))
+
+
+def _correct(conn: Connection, terms: list[str]) -> dict[str, str]:
+    """Map each unknown term to its nearest vocabulary word (trigram similarity), when one is close enough."""
+    corrections = {}
+    with conn.cursor() as cur:
+        cur.execute("SELECT word FROM search_vocabulary WHERE word = ANY(%s)", (terms,))
+        known = {row[0] for row in cur.fetchall()}
+        for term in terms:
+            if term in known or len(term) < 3:
+                continue
+            cur.execute(
+                """SELECT word FROM search_vocabulary
+                   WHERE word %% %s AND similarity(word, %s) >= %s
+                   ORDER BY similarity(word, %s) DESC, word LIMIT 1""",
+                (term, term, TYPO_SIMILARITY, term))
+            row = cur.fetchone()
+            if row:
+                corrections[term] = row[0]
+    return corrections
+
+
+_SEARCH_SQL = """
+WITH q AS (SELECT to_tsquery('simple', %(tsquery)s) AS query)
+SELECT h.ma_ho_so, h.tieu_de, t.so_trang, ts_rank_cd(s.tsv, q.query) AS rank, s.text, s.folded,
+       h.muc_do_tiep_can
+FROM q, trang_search s
+JOIN trang t ON t.id = s.trang_id
+JOIN ho_so h ON h.id = t.ho_so_id
+WHERE s.tsv @@ q.query
+  AND h.muc_do_tiep_can = ANY(%(levels)s)
+  AND (%(phong)s::text IS NULL OR h.ma_phong = %(phong)s)
+  AND (%(year)s::int IS NULL OR %(year)s BETWEEN extract(year FROM h.thoi_gian_bat_dau)
+                                           AND extract(year FROM coalesce(h.thoi_gian_ket_thuc, h.thoi_gian_bat_dau)))
+  AND (%(thbq)s::text IS NULL OR h.thoi_han_bao_quan = %(thbq)s)
+  AND (%(mdtc)s::text IS NULL OR h.muc_do_tiep_can = %(mdtc)s)
+  AND (%(ten_loai)s::text IS NULL OR EXISTS (
+        SELECT 1 FROM van_ban v WHERE v.ho_so_id = h.id AND v.ten_loai = %(ten_loai)s))
+ORDER BY rank DESC, h.ma_ho_so, t.so_trang
+LIMIT %(limit)s
+"""
+
+
+def search(conn: Connection, query: str, *, levels: tuple[str, ...] = (PUBLIC,), filters: Filters = Filters(),
+           limit: int = 20) -> SearchResult:
+    """Ranked pages matching every word of ``query`` (after typo correction), visible at ``levels``.
+
+    Raises SearchError for an empty or over-long query, or an unknown access level.
+    """
+    unknown = set(levels) - set(ACCESS_LEVELS)
+    if unknown:
+        raise SearchError(f"Mức độ tiếp cận không hợp lệ: {', '.join(sorted(unknown))}.")
+    terms = query_terms(query)
+    corrections = _correct(conn, terms)
+    effective = [corrections.get(t, t) for t in terms]
+    tsquery = " & ".join(f"'{t}'" for t in effective)
+    with conn.cursor() as cur:
+        cur.execute(_SEARCH_SQL, {
+            "tsquery": tsquery, "levels": list(levels), "phong": filters.phong, "year": filters.year,
+            "thbq": filters.thoi_han_bao_quan, "mdtc": filters.muc_do_tiep_can, "ten_loai": filters.ten_loai,
+            "limit": max(1, min(limit, 200)),
+        })
+        rows = cur.fetchall()
+    hits = [Hit(ma, title, page, float(rank), snippet(text, folded, effective), level)
+            for ma, title, page, rank, text, folded, level in rows]
+    return SearchResult(query=query, terms=effective, corrections=corrections, hits=hits)
+
+
+def snippet(text: str, folded: str, terms: list[str], width: int = 160) -> str:
+    """About ``width`` characters of ``text`` around the first match, matches wrapped in «»."""
+    positions = [m for t in terms for m in re.finditer(rf"\b{re.escape(t)}\b", folded)]
+    if not positions:
+        return text[:width].replace("\n", " ")
+    first = min(m.start() for m in positions)
+    start = max(0, first - width // 3)
+    end = min(len(text), start + width)
+    marks = sorted((m.start(), m.end()) for m in positions if start <= m.start() and m.end() <= end)
+    out, cursor = [], start
+    for s, e in marks:
+        if s < cursor:
+            continue
+        out += [text[cursor:s], "«", text[s:e], "»"]
+        cursor = e
+    out.append(text[cursor:end])
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if end < len(text) else ""
+    return prefix + "".join(out).replace("\n", " ") + suffix
