@@ -24,6 +24,15 @@ class Box:
     def height(self) -> int:
         return self.y1 - self.y0
 
+    def mapped(self, matrix: np.ndarray, width: int, height: int) -> Box:
+        """Axis-aligned box around this box's corners under the 2×3 affine *matrix*, clipped."""
+        corners = np.array([[self.x0, self.y0, 1], [self.x1, self.y0, 1],
+                            [self.x0, self.y1, 1], [self.x1, self.y1, 1]], dtype=np.float64)
+        pts = corners @ np.asarray(matrix, dtype=np.float64).T
+        x0, y0 = np.floor(pts.min(axis=0)).astype(int)
+        x1, y1 = np.ceil(pts.max(axis=0)).astype(int)
+        return Box(max(0, int(x0)), max(0, int(y0)), min(width, int(x1)), min(height, int(y1)))
+
     @staticmethod
     def union(boxes: list[Box]) -> Box:
         """Smallest box containing every box of a non-empty list."""
@@ -60,12 +69,15 @@ class PageImage:
     """One page ready for recognition: an upright, deskewed greyscale image.
 
     ``to_source`` is the 2×3 affine matrix mapping these pixel coordinates back to the
-    pixels of the source file (identity when nothing was rotated or cropped).
+    pixels of the source file (identity when nothing was rotated or cropped). ``layout`` is a
+    segmentation hint for engines: ``auto`` (find blocks and columns) or ``block`` (one
+    uniform block of lines, e.g. when streaks would pass for column separators).
     """
     page_id: str
     pixels: np.ndarray  # uint8, 2-D
     dpi: float
     to_source: np.ndarray = field(default_factory=lambda: np.array([[1.0, 0, 0], [0, 1.0, 0]]))
+    layout: str = "auto"
 
 
 @dataclass

@@ -50,14 +50,19 @@ def border_box(grey: np.ndarray) -> tuple[int, int, int, int]:
 
 
 def _line_blobs(ink: np.ndarray, horizontal: bool) -> list[tuple[int, int, int, int]]:
-    """Boxes of ink smeared along one axis; text lines show up as long thin blobs."""
+    """Boxes of ink smeared along one axis; text lines show up as long thin blobs.
+
+    Blobs longer than 60 % of the page side are left out: scanner streaks and rules run
+    the whole page, a text line of a portrait page does not.
+    """
     kernel = (9, 1) if horizontal else (1, 9)
     smeared = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, kernel))
     n, _, stats, _ = cv2.connectedComponentsWithStats(smeared, connectivity=8)
+    limit = 0.6 * (ink.shape[1] if horizontal else ink.shape[0])
     blobs = []
     for x, y, w, h, _area in stats[1:n]:
         long_side, short_side = (w, h) if horizontal else (h, w)
-        if long_side >= 40 and long_side >= 4 * short_side and short_side >= 4:
+        if 40 <= long_side <= limit and long_side >= 4 * short_side and short_side >= 4:
             blobs.append((int(x), int(y), int(w), int(h)))
     return blobs
 
@@ -84,7 +89,7 @@ def detect_orientation(grey: np.ndarray, dpi: float) -> int:
     horizontal, vertical = _line_blobs(ink, True), _line_blobs(ink, False)
     if len(horizontal) < 3 and len(vertical) < 3:
         return 0
-    if sum(w for _, _, w, _ in horizontal) >= sum(h for _, _, _, h in vertical):
+    if len(horizontal) >= len(vertical):
         return 0 if _ink_above_minus_below(ink, horizontal) >= 0 else 180
     rotated = np.ascontiguousarray(np.rot90(ink, -1))  # turned 90° clockwise
     blobs = _line_blobs(rotated, True)
@@ -149,29 +154,40 @@ def streak_mask(grey: np.ndarray) -> np.ndarray:
     return cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_RECT, (31, 1)))
 
 
-def suppress_streaks(grey: np.ndarray) -> tuple[np.ndarray, int]:
-    """Lighten vertical streaks where they cross no text line; return (image, streak count).
+def _text_rows(grey: np.ndarray, streak_columns: np.ndarray) -> np.ndarray:
+    """Boolean per row: does the row carry text, judged only on columns free of streaks."""
+    dark = grey[:, ~streak_columns] < 128
+    rows = np.convolve(dark.mean(axis=1), np.ones(5) / 5, mode="same") > 0.02
+    return cv2.dilate(rows.astype(np.uint8)[:, None], np.ones((9, 1), np.uint8))[:, 0] > 0
 
-    Between text lines a streak is pure noise and is painted white, which stops it from
-    gluing lines together or passing for a column separator; across text lines only the
-    speckle finer than a pen stroke is closed away, so the letters underneath survive.
+
+def suppress_streaks(grey: np.ndarray) -> tuple[np.ndarray, int]:
+    """Lighten vertical streaks; return (image, number of streaks crossing the text block).
+
+    Between text lines, and wherever a streak lies outside the text block, it is pure noise
+    and is painted white: that stops it from gluing lines together, passing for a column
+    separator or being read as a line of junk. Across text lines only the speckle finer than
+    a pen stroke is closed away, so the letters underneath are kept where they can be.
     """
     mask = streak_mask(grey)
-    columns = mask.max(axis=0)
-    count = int(np.count_nonzero(np.diff(np.concatenate([[0], columns, [0]])) == 1))
-    if count == 0:
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask)
+    if n == 1:
         return grey, 0
-    clean_cols = columns == 0
-    dark = grey[:, clean_cols] < 128
-    rows = np.convolve(dark.mean(axis=1), np.ones(5) / 5, mode="same") > 0.02
-    rows = cv2.dilate(rows.astype(np.uint8)[:, None], np.ones((9, 1), np.uint8))[:, 0] > 0
-    out = grey.copy()
+    streak_columns = mask.max(axis=0) > 0
+    rows = _text_rows(grey, streak_columns)
+    density = np.convolve((grey[rows] < 128).mean(axis=0), np.ones(31) / 31, mode="same")
+    text_columns = np.flatnonzero((density > 0.01) & ~streak_columns)
+    x_lo, x_hi = (text_columns[0], text_columns[-1]) if text_columns.size else (0, grey.shape[1])
+    outside = np.array([False] + [x + w < x_lo or x > x_hi for x, _, w, _, _ in stats[1:]])
+    if outside[1:].all():
+        return grey, 0
     in_streak = mask > 0
-    out[in_streak & ~rows[:, None]] = 255
+    out = grey.copy()
+    out[outside[labels] | (in_streak & ~rows[:, None])] = 255
     closed = cv2.morphologyEx(grey, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3)))
-    crossing = in_streak & rows[:, None]
+    crossing = in_streak & rows[:, None] & ~outside[labels]
     out[crossing] = closed[crossing]
-    return out, count
+    return out, int(np.count_nonzero(~outside[1:]))
 
 
 def prepare(page: LoadedPage) -> tuple[PageImage | None, qc.QcReport]:
@@ -204,4 +220,5 @@ def prepare(page: LoadedPage) -> tuple[PageImage | None, qc.QcReport]:
         work, m = deskew(work, report.skew_deg)
         transform = m @ transform
     to_source = np.linalg.inv(transform)[:2]
-    return PageImage(page_id, np.ascontiguousarray(work), page.dpi, to_source), report
+    layout = "block" if report.streaks_removed else "auto"
+    return PageImage(page_id, np.ascontiguousarray(work), page.dpi, to_source, layout), report

@@ -7,7 +7,7 @@ never takes the batch down; only :class:`~ocr_engine.errors.EngineUnavailable` (
 cannot run at all) is raised.
 
 Engines register with :func:`register` and are made with :func:`get_engine`; all text they
-return is normalised with :func:`ocr_engine.textnorm.normalize_text`.
+return goes through :func:`finish_lines` (reading order, NFC, Ð→Đ).
 """
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import ClassVar
 
 from ..errors import EngineError, EngineUnavailable
+from ..layout import split_columns
 from ..model import Line, PageImage, PageText, Word
 from ..textnorm import normalize_text
 
@@ -67,7 +68,7 @@ class PerPageEngine(OcrEngine):
         except Exception as exc:  # a buggy engine is a page verdict, logged with its traceback
             log.exception("engine %s failed on %s", self.name, page.page_id)
             return EngineError(f"{page.page_id}: engine {self.name} crashed: {exc!r}")
-        return PageText(page.page_id, normalize_lines(lines), self.name, self.version(),
+        return PageText(page.page_id, finish_lines(lines), self.name, self.version(),
                         round(time.perf_counter() - start, 3))
 
     def recognize(self, pages: Sequence[PageImage]) -> list[PageText | EngineError]:
@@ -78,15 +79,16 @@ class PerPageEngine(OcrEngine):
             return list(pool.map(self._one, pages))
 
 
-def normalize_lines(lines: list[Line]) -> list[Line]:
-    """Lines with every word NFC-normalised and Ð→Đ mapped; empty words and lines dropped."""
+def finish_lines(lines: list[Line]) -> list[Line]:
+    """Lines in reading order (:func:`~ocr_engine.layout.split_columns`), every word
+    NFC-normalised with Ð→Đ mapped; empty words and lines dropped."""
     out = []
     for line in lines:
         words = tuple(Word(t, w.box, w.confidence) for w in line.words
                       if (t := normalize_text(w.text).strip()))
         if words:
             out.append(Line(words))
-    return out
+    return split_columns(out)
 
 
 def register(cls: type[OcrEngine]) -> type[OcrEngine]:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import OcrEngine, normalize_lines, register
+from . import OcrEngine, finish_lines, register
 from ..errors import EngineError, EngineUnavailable, ModelError
 from ..model import Box, Line, PageImage, PageText, Word
 
@@ -133,7 +133,7 @@ class PaddleEngine(OcrEngine):
             if words:
                 lines.append(Line(words))
         lines.sort(key=lambda line: (line.box.y0 + line.box.y1) // 2)
-        return PageText(page.page_id, normalize_lines(lines), self.name, self._version, seconds)
+        return PageText(page.page_id, finish_lines(lines), self.name, self._version, seconds)
 
     def recognize(self, pages: Sequence[PageImage]) -> list[PageText | EngineError]:
         out: list[PageText | EngineError] = []

@@ -8,17 +8,24 @@ import csv
 import io
 
 import cv2
+import numpy as np
 
 from . import PerPageEngine, register
 from .._exec import tesseract as tess
 from ..errors import EngineError, EngineUnavailable
 from ..model import Box, Line, PageImage, Word
 
-PSM_AUTO = 3  # fully automatic segmentation: multi-column headers (agency | national motto)
+PSM_FOR_LAYOUT = {"auto": 3, "block": 6}  # automatic segmentation / one uniform block of text
+NOISE_WORD_CONF = 0.35  # a word without letters or digits below this confidence is noise
+NOISE_LINE_CONF = 0.40  # a line whose mean confidence is below this is noise
 
 
 def parse_tsv(text: str, *, what: str) -> list[Line]:
-    """Lines (reading order) from tesseract TSV; words with empty text or conf < 0 are skipped."""
+    """Lines (reading order) from tesseract TSV.
+
+    Words with empty text or conf < 0 are skipped, so are noise words and noise lines
+    (see NOISE_WORD_CONF, NOISE_LINE_CONF).
+    """
     rows = csv.reader(io.StringIO(text), delimiter="\t", quoting=csv.QUOTE_NONE)
     header = next(rows, None)
     if not header or header[:1] != ["level"]:
@@ -34,15 +41,22 @@ def parse_tsv(text: str, *, what: str) -> list[Line]:
         left, top, width, height = (int(v) for v in row[6:10])
         lines.setdefault((row[2], row[3], row[4]), []).append(
             Word(word, Box(left, top, left + width, top + height), round(conf / 100.0, 4)))
-    return [Line(tuple(words)) for words in lines.values()]
+    return [Line(tuple(words)) for words in map(_denoise, lines.values())
+            if words and np.mean([w.confidence for w in words]) >= NOISE_LINE_CONF]
+
+
+def _denoise(words: list[Word]) -> list[Word]:
+    """Drop low-confidence specks (no letter or digit) that dirt and streaks produce."""
+    return [w for w in words if w.confidence >= NOISE_WORD_CONF or any(c.isalnum() for c in w.text)]
 
 
 @register
 class TesseractEngine(PerPageEngine):
-    """Options: ``lang`` (default ``vie``), ``psm`` (default 3, automatic layout)."""
+    """Options: ``lang`` (default ``vie``), ``psm`` (default: chosen per page from its
+    ``layout`` hint, 3 for ``auto``, 6 for ``block``)."""
     name = "tesseract"
 
-    def __init__(self, *, lang: str = "vie", psm: int = PSM_AUTO, **options) -> None:
+    def __init__(self, *, lang: str = "vie", psm: int | None = None, **options) -> None:
         super().__init__(**options)
         self.lang = lang
         self.psm = psm
@@ -53,12 +67,14 @@ class TesseractEngine(PerPageEngine):
         if missing:
             raise EngineUnavailable(f"tesseract has no traineddata for {', '.join(sorted(missing))}; "
                                     "install tesseract-ocr-vie")
-        return f"tesseract {version} ({self.lang}, oem 1, psm {self.psm})"
+        psm = self.psm if self.psm is not None else "by layout"
+        return f"tesseract {version} ({self.lang}, oem 1, psm {psm})"
 
     def recognize_page(self, page: PageImage) -> list[Line]:
         ok, pgm = cv2.imencode(".pgm", page.pixels)
         if not ok:
             raise EngineError(f"{page.page_id}: cannot encode page for tesseract")
-        text = tess.tsv(pgm.tobytes(), what=page.page_id, lang=self.lang, psm=self.psm,
+        psm = self.psm if self.psm is not None else PSM_FOR_LAYOUT.get(page.layout, 3)
+        text = tess.tsv(pgm.tobytes(), what=page.page_id, lang=self.lang, psm=psm,
                         dpi=int(round(page.dpi)), timeout=self.timeout)
         return parse_tsv(text, what=page.page_id)

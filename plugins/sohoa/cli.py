@@ -10,6 +10,10 @@ from .errors import SohoaError
 # subcommand -> module that defines add_parser(subparsers) and sets func on its parser
 SUBCOMMANDS = {
     "stack": "sohoa.localstack.cli",
+    "catalogue": "sohoa.catalogue.cli",
+    "vendor": "sohoa.vendor.cli",
+    "milestones": "sohoa.milestones.cli",
+    "report": "sohoa.reports.cli",
 }
 
 

@@ -76,9 +76,15 @@ class Settings(BaseSettings):
     airflow_jwt_secret: str = ""
     airflow_fernet_key: str = ""
 
-    # OCR.
+    # OCR. Engines that need a GPU run in the Airflow queue and pool named by ocr_gpu_queue.
     ocr_engine: str = "tesseract"
     ocr_jobs: int = 2
+    ocr_chunk_pages: int = 8
+    ocr_gpu_engines: list[str] = Field(default_factory=lambda: ["paddle", "sohoa"])
+    ocr_gpu_queue: str = "gpu"
+    ocr_pool: str = "ocr"
+    ocr_pool_slots: int = 2
+    ocr_gpu_pool_slots: int = 1
 
     @property
     def s3_port(self) -> int:

@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from psycopg2.extensions import connection as Connection
 
 from .errors import SohoaError
+from .glossary import MUC_DO_TIEP_CAN
 from .vntext import fold, nfc
 
 MAX_QUERY_CHARS = 500
 MAX_TERMS = 12
 TYPO_SIMILARITY = 0.4
-PUBLIC = "công khai"
-ACCESS_LEVELS = (PUBLIC, "sử dụng có điều kiện", "mật")
+PUBLIC = "cong_khai"
+ACCESS_LEVELS = tuple(MUC_DO_TIEP_CAN)  # cong_khai, co_dieu_kien, mat
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -110,9 +111,10 @@ SELECT h.ma_ho_so, h.tieu_de, t.so_trang, ts_rank_cd(s.tsv, q.query) AS rank, s.
 FROM q, trang_search s
 JOIN trang t ON t.id = s.trang_id
 JOIN ho_so h ON h.id = t.ho_so_id
+JOIN phong p ON p.id = h.phong_id
 WHERE s.tsv @@ q.query
   AND h.muc_do_tiep_can = ANY(%(levels)s)
-  AND (%(phong)s::text IS NULL OR h.ma_phong = %(phong)s)
+  AND (%(phong)s::text IS NULL OR p.ma_phong = %(phong)s)
   AND (%(year)s::int IS NULL OR %(year)s BETWEEN extract(year FROM h.thoi_gian_bat_dau)
                                            AND extract(year FROM coalesce(h.thoi_gian_ket_thuc, h.thoi_gian_bat_dau)))
   AND (%(thbq)s::text IS NULL OR h.thoi_han_bao_quan = %(thbq)s)

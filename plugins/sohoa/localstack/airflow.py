@@ -96,11 +96,26 @@ class Airflow:
         if result.returncode != 0:
             raise StackError(f"airflow db migrate failed: {result.stderr.strip()[-1500:]}")
 
+    def create_pools(self) -> None:
+        """The OCR pools: ``ocr`` bounds CPU OCR tasks, ``gpu`` the tasks of GPU engines (idempotent)."""
+        pools = {self.cfg.ocr_pool: {"slots": self.cfg.ocr_pool_slots, "description": "OCR tasks (CPU engines)",
+                                     "include_deferred": False},
+                 self.cfg.ocr_gpu_queue: {"slots": self.cfg.ocr_gpu_pool_slots,
+                                          "description": "OCR tasks of GPU engines (queue gpu)",
+                                          "include_deferred": False}}
+        path = home(self.cfg) / "pools.json"
+        path.write_text(json.dumps(pools))
+        result = subprocess.run([self.airflow, "pools", "import", str(path)], env=self.env, capture_output=True,
+                                text=True)
+        if result.returncode != 0:
+            raise StackError(f"airflow pools import failed: {result.stderr.strip()[-800:]}")
+
     def start(self) -> None:
         ensure_port_free(self.services[0], self.cfg.airflow_host, self.cfg.airflow_port)
         self._write_password()
         if any(service.pid() is None for service in self.services):
             self.migrate()
+            self.create_pools()
         for service in self.services:
             service.start()
         wait_until(self.healthy, service=self.services[0], timeout=180, what="API server and scheduler")

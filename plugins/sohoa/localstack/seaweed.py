@@ -38,13 +38,16 @@ def identities(cfg: Settings) -> dict:
          "actions": ["Admin", "Read", "Write", "List", "Tagging"]},
         {"name": "pipeline",
          "credentials": [{"accessKey": cfg.s3_pipeline_key, "secretKey": cfg.s3_pipeline_secret}],
-         "actions": [f"{verb}:{bucket}" for bucket in BUCKETS for verb in ("Read", "Write", "List", "Tagging")]},
+         # It may place a retention on what it writes to masters, never bypass one (no BypassGovernanceRetention).
+         "actions": [f"{verb}:{bucket}" for bucket in BUCKETS for verb in ("Read", "Write", "List", "Tagging")]
+                    + ["PutObjectRetention:masters"]},
     ]
     for vendor in cfg.vendors:
+        # Listing is scoped to the vendor's own prefix too: with List:inbox a vendor could list other vendors.
         docs.append({
             "name": vendor,
             "credentials": [{"accessKey": cfg.vendor_key(vendor), "secretKey": cfg.vendor_secret(vendor)}],
-            "actions": [f"Read:inbox/{vendor}/*", f"Write:inbox/{vendor}/*", "List:inbox"],
+            "actions": [f"{verb}:inbox/{vendor}/*" for verb in ("Read", "Write", "List")],
         })
     return {"identities": docs}
 

@@ -1,0 +1,95 @@
+"""sohoa_process — accepted pages become text, ALTO, two-layer PDF/A, search entries and proposed metadata.
+
+Runs whenever intake stores pages in masters (asset ``s3://masters/``), or by hand; ``vendor`` and
+``batch_id`` in the run's conf limit it to one batch, otherwise every page still waiting is taken. OCR is
+mapped over chunks of pages (GPU engines in the ``gpu`` queue and pool, CPU engines in the ``ocr`` pool).
+Every task is idempotent: a retry redoes only what is missing; a page that keeps failing is parked for
+review, never dropped.
+"""
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import Asset, dag, get_current_context, task
+
+from sohoa.dagkit import MASTERS_URI, default_args, ocr_routing
+
+S3_CONN = "sohoa_s3"
+
+
+def _batch_pk(cur) -> int | None:
+    """The catalogue id of the batch named in the run's conf (None: all batches)."""
+    from sohoa.errors import SohoaError
+    from sohoa.processing.plan import batch_pk_of
+
+    conf = get_current_context()["dag_run"].conf or {}
+    if not conf.get("batch_id"):
+        return None
+    pk = batch_pk_of(cur, conf.get("vendor", ""), conf["batch_id"])
+    if pk is None:
+        raise SohoaError(f"batch {conf.get('vendor')}/{conf['batch_id']} is not in the catalogue")
+    return pk
+
+
+@dag(
+    dag_id="sohoa_process",
+    schedule=[Asset(MASTERS_URI)],
+    start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Ho_Chi_Minh"),
+    catchup=False,
+    max_active_runs=1,
+    default_args=default_args(),
+    tags=["sohoa", "processing", "ocr"],
+    doc_md=__doc__,
+)
+def sohoa_process():
+    @task
+    def plan_chunks() -> list[list[int]]:
+        """Chunks of page ids waiting for OCR."""
+        from sohoa.catalogue.db import connect, transaction
+        from sohoa.config import settings
+        from sohoa.processing.plan import pending_chunks
+
+        conn = connect()
+        try:
+            with transaction(conn) as cur:
+                return pending_chunks(cur, batch_pk=_batch_pk(cur), chunk_size=settings().ocr_chunk_pages)
+        finally:
+            conn.close()
+
+    @task(**ocr_routing())
+    def ocr(chunk: list[int]) -> dict:
+        """OCR one chunk; store text, ALTO and words; index for search; flag for review."""
+        from sohoa import storage
+        from sohoa.catalogue.db import connect
+        from sohoa.config import settings
+        from sohoa.processing.ocr import ocr_chunk
+
+        conn = connect()
+        try:
+            cfg = settings()
+            return ocr_chunk(conn, storage.client(conn_id=S3_CONN), chunk, engine=cfg.ocr_engine,
+                             jobs=cfg.ocr_jobs).as_dict()
+        finally:
+            conn.close()
+
+    @task(trigger_rule="all_done")
+    def assemble(reports: list[dict]) -> dict:
+        """One PDF/A per văn bản of every hồ sơ that is complete; proposed metadata for review."""
+        from sohoa import storage
+        from sohoa.catalogue.db import connect, transaction
+        from sohoa.processing.assemble import assemble_ho_so, ready_ho_so
+
+        conn = connect()
+        try:
+            with transaction(conn) as cur:
+                ready = ready_ho_so(cur, batch_pk=_batch_pk(cur))
+            s3 = storage.client(conn_id=S3_CONN)
+            built = {ma: assemble_ho_so(conn, s3, ma) for ma in ready}
+        finally:
+            conn.close()
+        totals = {k: sum(r.get(k, 0) for r in reports if r) for k in ("done", "failed", "parked", "skipped")}
+        return {"pages": totals, "ho_so_assembled": sorted(built)}
+
+    assemble(ocr.expand(chunk=plan_chunks()))
+
+
+sohoa_process()

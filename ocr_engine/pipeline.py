@@ -1,0 +1,170 @@
+"""The stages wired together: load → QC and preprocess → recognise → outcome per page.
+
+:func:`run` yields one :class:`PageOutcome` per input page, in input order, and keeps at most
+a few chunks in memory, so a worker's memory stays flat over thousands of pages. A page that
+cannot be read, is rejected by QC or fails in the engine becomes an outcome with problems; it
+never stops the others.
+"""
+from __future__ import annotations
+
+import json
+import time
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import alto, preprocess, qc
+from .engines import OcrEngine
+from .errors import EngineError, InputError
+from .images import LoadedPage, SourcePage, list_pages, load_page
+from .model import PageImage, PageText
+
+IDENTITY = np.array([[1.0, 0, 0], [0, 1.0, 0]])
+
+
+@dataclass
+class PageOutcome:
+    """Everything known about one page after the pipeline. ``loaded`` is None when unreadable."""
+    page_id: str
+    source: Path
+    frame: int = 0
+    loaded: LoadedPage | None = None
+    report: qc.QcReport | None = None
+    text: PageText | None = None
+    to_source: np.ndarray = field(default_factory=lambda: IDENTITY.copy())
+    problems: list[qc.Problem] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def status(self) -> str:
+        """``ok``, ``flagged`` (usable, needs a look), ``rejected`` (QC) or ``failed``."""
+        if any(p.code in ("input", "engine") for p in self.problems):
+            return "failed"
+        if any(p.severity == "reject" for p in self.problems):
+            return "rejected"
+        return "flagged" if self.problems else "ok"
+
+    def to_dict(self) -> dict:
+        return {
+            "page_id": self.page_id, "source": str(self.source), "frame": self.frame,
+            "status": self.status,
+            "problems": [vars(p) for p in self.problems],
+            "notes": self.loaded.notes if self.loaded else [],
+            "qc": self.report.to_dict() if self.report else None,
+            "engine": self.text.engine if self.text else None,
+            "engine_version": self.text.engine_version if self.text else None,
+            "mean_confidence": self.text.mean_confidence if self.text else None,
+            "line_confidences": [round(l.confidence, 4) for l in self.text.lines] if self.text else [],
+            "timings_s": self.timings,
+        }
+
+
+def expand(paths: Iterable[str | Path]) -> Iterator[SourcePage | PageOutcome]:
+    """Source pages of every file; a file that cannot be opened yields a failed outcome."""
+    for path in paths:
+        path = Path(path)
+        try:
+            yield from list_pages(path)
+        except InputError as exc:
+            yield PageOutcome(path.stem, path, problems=[_input_problem(path.stem, exc)])
+
+
+def _input_problem(page_id: str, exc: InputError) -> qc.Problem:
+    return qc.Problem("input", "reject", str(exc),
+                      f"Trang {page_id}: tệp ảnh không đọc được hoặc không hợp lệ ({exc})")
+
+
+def _engine_problem(page_id: str, exc: EngineError) -> qc.Problem:
+    return qc.Problem("engine", "reject", str(exc),
+                      f"Trang {page_id}: nhận dạng ký tự (OCR) thất bại; cần xử lý lại")
+
+
+def _prepare(source: SourcePage, assume_dpi: float | None) -> tuple[PageOutcome, PageImage | None]:
+    outcome = PageOutcome(source.page_id, source.path, source.frame)
+    start = time.perf_counter()
+    try:
+        outcome.loaded = load_page(source, assume_dpi=assume_dpi)
+    except InputError as exc:
+        outcome.problems.append(_input_problem(source.page_id, exc))
+        return outcome, None
+    loaded_at = time.perf_counter()
+    image, outcome.report = preprocess.prepare(outcome.loaded)
+    outcome.problems += outcome.report.problems
+    outcome.timings = {"load": round(loaded_at - start, 3),
+                       "preprocess": round(time.perf_counter() - loaded_at, 3)}
+    if image is not None:
+        outcome.to_source = image.to_source
+    return outcome, image
+
+
+def _chunk(sources: list[SourcePage], engine: OcrEngine, assume_dpi: float | None) -> list[PageOutcome]:
+    prepared = [_prepare(s, assume_dpi) for s in sources]
+    todo = [(o, img) for o, img in prepared if img is not None and not o.report.blank]
+    results = engine.recognize([img for _, img in todo]) if todo else []
+    for (outcome, _), result in zip(todo, results):
+        if isinstance(result, EngineError):
+            outcome.problems.append(_engine_problem(outcome.page_id, result))
+        else:
+            outcome.text = result
+            outcome.timings["ocr"] = result.seconds
+    return [o for o, _ in prepared]
+
+
+def run(paths: Iterable[str | Path], engine: OcrEngine, *, jobs: int = 1,
+        assume_dpi: float | None = None, pages_per_call: int = 1) -> Iterator[PageOutcome]:
+    """Process every page of *paths*; yield outcomes in input order.
+
+    Up to *jobs* chunks of *pages_per_call* pages are in flight at once (one worker thread
+    each; the work itself runs in OpenCV and in engine processes).
+    """
+    window: deque = deque()
+    pending: list[SourcePage] = []
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        def flush() -> None:
+            window.append(pool.submit(_chunk, list(pending), engine, assume_dpi))
+            pending.clear()
+
+        for item in expand(paths):
+            if isinstance(item, PageOutcome):
+                if pending:
+                    flush()
+                window.append(item)
+            else:
+                pending.append(item)
+                if len(pending) >= pages_per_call:
+                    flush()
+            while len(window) > 2 * max(1, jobs):
+                yield from _drain(window.popleft())
+        if pending:
+            flush()
+        while window:
+            yield from _drain(window.popleft())
+
+
+def _drain(item) -> list[PageOutcome]:
+    return [item] if isinstance(item, PageOutcome) else item.result()
+
+
+def write_outputs(outcome: PageOutcome, out_dir: Path) -> list[Path]:
+    """Write ``<page_id>.json`` always; ``.txt`` and ``.alto.xml`` when text was recognised
+    or the page is blank. Returns the paths written."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    text = outcome.text
+    if text is None and outcome.report is not None and outcome.report.blank and not outcome.report.rejected:
+        text = PageText(outcome.page_id, [], "none", "blank page, not recognised", 0.0)
+    if text is not None and outcome.loaded is not None:
+        h, w = outcome.loaded.pixels.shape[:2]
+        txt = out_dir / f"{outcome.page_id}.txt"
+        txt.write_text(text.text, encoding="utf-8")
+        xml = out_dir / f"{outcome.page_id}.alto.xml"
+        xml.write_bytes(alto.alto_xml(text, source_name=outcome.source.name, width=w, height=h,
+                                      to_source=outcome.to_source))
+        written += [txt, xml]
+    meta = out_dir / f"{outcome.page_id}.json"
+    meta.write_text(json.dumps(outcome.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
+    return written + [meta]

@@ -1,0 +1,100 @@
+"""The manifest of a batch: parsing, JSON Schema validation with Vietnamese messages, and its fingerprint."""
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import jsonschema
+
+MANIFEST = "manifest.json"
+COMPLETE = "_COMPLETE"
+REPORT_JSON = "_REPORT.json"
+REPORT_TXT = "_REPORT.txt"
+# Written by the vendor tool or by intake, never part of what is validated.
+CONTROL_FILES = frozenset({COMPLETE, REPORT_JSON, REPORT_TXT})
+
+SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "manifest.schema.json"
+
+_TYPES = {"object": "đối tượng {…}", "array": "danh sách […]", "string": "chuỗi ký tự", "integer": "số nguyên",
+          "number": "số", "boolean": "true/false"}
+
+
+@functools.cache
+def schema() -> dict:
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+@functools.cache
+def _validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(schema())
+
+
+def where(path) -> str:
+    """A JSON location for people: ``ho_so[2].trang[5].dpi`` with positions counted from 1."""
+    text = ""
+    for part in path:
+        text += f"[{part + 1}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(gốc)"
+
+
+def _describe(error: jsonschema.ValidationError) -> str:
+    kind, value, instance = error.validator, error.validator_value, error.instance
+    shown = json.dumps(instance, ensure_ascii=False)
+    shown = shown if len(shown) <= 60 else shown[:57] + "…"
+    if kind == "required":
+        missing = [name for name in value if name not in instance]
+        return f"thiếu trường bắt buộc {', '.join(missing)}"
+    if kind == "additionalProperties":
+        extra = sorted(set(instance) - set(error.schema.get("properties", {})))
+        return f"trường không có trong mẫu: {', '.join(extra)} (kiểm tra chính tả)"
+    if kind == "type":
+        return f"sai kiểu dữ liệu: cần {_TYPES.get(value, value)}, nhận được {shown}"
+    if kind == "enum":
+        return f"giá trị {shown} không hợp lệ; chỉ chấp nhận: {', '.join(map(str, value))}"
+    if kind == "const":
+        return f"giá trị {shown} không hợp lệ; phải là {value!r}"
+    if kind == "pattern":
+        return f"giá trị {shown} sai định dạng (mẫu: {value})"
+    if kind == "minimum":
+        return f"giá trị {shown} phải từ {value} trở lên"
+    if kind == "maximum":
+        return f"giá trị {shown} phải không quá {value}"
+    if kind == "minItems":
+        return f"cần ít nhất {value} phần tử"
+    if kind == "minLength":
+        return "không được để trống"
+    if kind == "maxLength":
+        return f"quá dài (tối đa {value} ký tự)"
+    return error.message
+
+
+def parse(raw: bytes) -> tuple[dict | None, list[str]]:
+    """Decode and schema-check a manifest. Returns (manifest or None, Vietnamese problems; empty when valid)."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return None, [f"manifest.json không phải văn bản UTF-8 (byte lỗi ở vị trí {exc.start})"]
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return None, [f"manifest.json không phải JSON hợp lệ: dòng {exc.lineno}, cột {exc.colno}: {exc.msg}"]
+    errors = sorted(_validator().iter_errors(document), key=lambda e: [str(p) for p in e.absolute_path])
+    if errors:
+        return None, [f"manifest.json, {where(e.absolute_path)}: {_describe(e)}" for e in errors[:200]]
+    return document, []
+
+
+def pages(manifest: dict) -> Iterator[tuple[dict, dict]]:
+    """(hồ sơ, trang) for every page the manifest lists, in order."""
+    for ho_so in manifest["ho_so"]:
+        for trang in ho_so["trang"]:
+            yield ho_so, trang
+
+
+def fingerprint(manifest: dict) -> str:
+    """SHA-256 over the sorted page digests: equal for two deliveries of the same page images."""
+    digests = sorted(trang["sha256"] for _, trang in pages(manifest))
+    return hashlib.sha256("\n".join(digests).encode()).hexdigest()

@@ -1,0 +1,224 @@
+"""Intake of one batch, end to end: validate → place bytes → register → report. Idempotent and resumable.
+
+Each step leaves the batch in a state the next run continues from (``batch.status``):
+
+* ``received``: validate the inbox copy and store the verdict with every item (one transaction);
+* ``validated``: copy accepted pages to masters (object-locked) and rejected bytes to quarantine — a copy
+  already in place with the same SHA-256 is not written again — then register the hồ sơ, văn bản and pages,
+  where each item went, and their events (one transaction);
+* ``stored``: write ``_REPORT.json``/``_REPORT.txt`` to the vendor's prefix and mark the batch ``done``;
+* ``done``: rewrite the same report; nothing else changes.
+
+The ``_COMPLETE`` marker is removed last, so a batch whose marker is still there is not finished. A run that
+fails records a ``failure`` event and re-raises; running again finishes the job.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import psycopg2
+
+from .. import storage
+from ..catalogue import batches, records
+from ..catalogue.batches import Batch, Item
+from ..catalogue.db import batch_lock, transaction
+from ..catalogue.events import Event, record_events
+from ..errors import SohoaError
+from . import checks
+from .manifest import COMPLETE, REPORT_JSON, REPORT_TXT
+from .report import report_json, report_text
+from .source import S3Batch
+from .validate import in_parallel, validate_batch
+
+log = logging.getLogger(__name__)
+
+AGENT = "sohoa_intake"
+Copier = Callable[..., storage.Stored]
+
+
+class IntakeError(SohoaError):
+    """Intake cannot proceed with a batch; the message names it."""
+
+
+class BatchNotFound(IntakeError):
+    """There is nothing under ``inbox/<vendor>/<batch_id>/``."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    vendor: str
+    batch_id: str
+    verdict: str
+    accepted: int
+    rejected: int
+    written: int
+
+
+class CatalogueLookups:
+    """The catalogue's answers to the duplicate rules, excluding the batch being validated."""
+
+    def __init__(self, conn, batch_pk: int):
+        self.conn, self.batch_pk = conn, batch_pk
+
+    def page_owners(self, sha256s: list[str]) -> dict[str, str]:
+        with transaction(self.conn) as cur:
+            return records.page_owners(cur, sha256s, other_than_batch=self.batch_pk)
+
+    def ho_so_owners(self, ma_ho_so: list[str]) -> dict[str, str]:
+        with transaction(self.conn) as cur:
+            return records.ho_so_owners(cur, ma_ho_so, other_than_batch=self.batch_pk)
+
+    def batch_with_fingerprint(self, fingerprint: str) -> tuple[int, str] | None:
+        with transaction(self.conn) as cur:
+            return batches.accepted_batch_with_fingerprint(cur, fingerprint, other_than=self.batch_pk)
+
+
+def run_intake(s3, conn, vendor: str, batch_id: str, *, agent: str = AGENT, copy: Copier = storage.copy_verified,
+               workers: int = 2) -> Outcome:
+    """Take one batch from the inbox to its verdict; safe to run again at any point (see module doc).
+
+    ``s3`` is the pipeline's client, ``conn`` a catalogue connection, ``copy`` the verified-copy function
+    (replaceable to inject faults). Raises :class:`~sohoa.catalogue.db.BatchBusy` when another worker holds
+    the batch, :class:`BatchNotFound` when the prefix is empty, and S3/database errors as they come.
+    """
+    label = f"{vendor}/{batch_id}"
+    with batch_lock(conn, vendor, batch_id):
+        try:
+            return _run(s3, conn, vendor, batch_id, agent, copy, workers)
+        except Exception as exc:
+            _record_failure(conn, label, agent, exc)
+            raise
+
+
+def _record_failure(conn, label: str, agent: str, exc: Exception) -> None:
+    log.error("intake of %s failed: %s: %s", label, type(exc).__name__, exc)
+    try:
+        conn.rollback()
+        with transaction(conn) as cur:
+            record_events(cur, [Event("ingestion", "batch", label, agent, "failure",
+                                      {"error": f"{type(exc).__name__}: {exc}"[:2000]})])
+    except psycopg2.Error as db_error:
+        log.warning("could not record the failure of %s in the catalogue: %s", label, db_error)
+
+
+def _run(s3, conn, vendor: str, batch_id: str, agent: str, copy: Copier, workers: int) -> Outcome:
+    with transaction(conn) as cur:
+        batch = batches.register_batch(cur, vendor, batch_id, agent=agent)
+    rerun = batch.status == "done"
+    if batch.status == "received":
+        _validate(s3, conn, batch, agent, workers)
+    with transaction(conn) as cur:
+        batch = batches.get_batch(cur, vendor, batch_id)
+        items = batches.items_of(cur, batch.pk)
+    written = 0
+    if batch.status == "validated":
+        written = _place_and_register(s3, conn, batch, items, agent, copy, workers)
+    _write_report(s3, batch, items)
+    with transaction(conn) as cur:
+        if rerun:
+            record_events(cur, [Event("ingestion", "batch", batch.label, agent,
+                                      detail={"message": "batch already done; report rewritten, nothing else "
+                                                         "changed"})])
+        else:
+            batches.set_status(cur, batch.pk, "done")
+            record_events(cur, [Event("accession", "batch", batch.label, agent,
+                                      "success" if batch.verdict != "rejected" else "failure",
+                                      {"verdict": batch.verdict, "report": REPORT_JSON})])
+    s3.delete_object(Bucket=storage.INBOX, Key=storage.batch_prefix(vendor, batch_id) + COMPLETE)
+    accepted = sum(item.status == "accepted" for item in items)
+    log.info("intake of %s: %s (%d accepted, %d rejected, %d objects written)", batch.label, batch.verdict,
+             accepted, len(items) - accepted, written)
+    return Outcome(vendor, batch_id, batch.verdict, accepted, len(items) - accepted, written)
+
+
+def _validate(s3, conn, batch: Batch, agent: str, workers: int) -> None:
+    source = S3Batch(s3, batch.vendor, batch.batch_id)
+    if not source.files():
+        raise BatchNotFound(f"nothing under s3://{storage.INBOX}/{source.prefix}: no batch {batch.label}")
+    verdict = validate_batch(source, vendor=batch.vendor, batch_id=batch.batch_id,
+                             lookups=CatalogueLookups(conn, batch.pk), workers=workers)
+    with transaction(conn) as cur:
+        agency_id = (records.register_agency(cur, verdict.manifest["co_quan"]["ma"], verdict.manifest["co_quan"]["ten"])
+                     if verdict.manifest else None)
+        batches.store_verdict(cur, batch, verdict=verdict.verdict, items=verdict.items, manifest=verdict.manifest,
+                              manifest_sha256=verdict.manifest_sha256, fingerprint=verdict.fingerprint,
+                              duplicate_of=verdict.duplicate_of, agency_id=agency_id, agent=agent)
+
+
+def _destination(batch: Batch, item: Item) -> tuple[str, str, dict]:
+    if item.status == "accepted" and item.kind == "page":
+        key = storage.master_key(item.ma_ho_so, item.so_trang, checks.extension(item.name))
+        return storage.MASTERS, key, storage.lock_arguments()
+    return storage.QUARANTINE, storage.batch_prefix(batch.vendor, batch.batch_id) + item.name, {}
+
+
+def _place_and_register(s3, conn, batch: Batch, items: list[Item], agent: str, copy: Copier,
+                        workers: int) -> int:
+    prefix = storage.batch_prefix(batch.vendor, batch.batch_id)
+    to_place = [item for item in items
+                if item.present and (item.kind == "page" or item.status == "rejected")]
+
+    def place(item: Item) -> tuple[Item, storage.Stored]:
+        bucket, key, extra = _destination(batch, item)
+        return item, copy(s3, storage.INBOX, prefix + item.name, bucket, key, sha256_hex=item.sha256, extra=extra)
+
+    placed = list(in_parallel(place, ((item,) for item in to_place), workers))
+    events = []
+    for item, stored in placed:
+        if stored.bucket == storage.MASTERS:
+            item.master_key, item.master_version_id = stored.key, stored.version_id
+        else:
+            item.quarantine_key = stored.key
+            events.append(Event("quarantine", "batch_item", f"{batch.label}/{item.name}", agent, "success",
+                                {"bucket": stored.bucket, "key": stored.key, "sha256": stored.sha256,
+                                 "written_now": stored.written}))
+    accepted = [item for item, stored in placed if stored.bucket == storage.MASTERS]
+    with transaction(conn) as cur:
+        batches.record_placement(cur, batch.pk, [item for item, _ in placed])
+        if accepted:
+            ho_so_ids = records.register_tree(cur, batch.manifest, batch_pk=batch.pk,
+                                              ma_ho_so={item.ma_ho_so for item in accepted})
+            ids = batches.item_ids(cur, batch.pk)
+            rows = [records.PageRow(
+                ho_so_id=ho_so_ids[item.ma_ho_so], so_trang=item.so_trang, sha256=item.sha256,
+                size_bytes=item.size_bytes, dpi=item.facts["dpi"], width=item.facts["width"],
+                height=item.facts["height"], color_mode=item.facts["color_mode"], format=item.facts["format"],
+                master_key=item.master_key, master_version_id=item.master_version_id, batch_item_id=ids[item.name],
+                qc_flags=[flag["code"] for flag in item.flags]) for item in accepted]
+            new = set(records.register_pages(cur, rows))
+            events += [Event("replication", "trang", item.master_key, agent, "success",
+                             {"from": f"{storage.INBOX}/{prefix}{item.name}", "version_id": item.master_version_id,
+                              "sha256": item.sha256, "fixity": "verified after copy",
+                              "written_now": stored.written, "batch": batch.label})
+                       for item, stored in placed if item.sha256 in new]
+            events += [Event("ingestion", "ho_so", ma, agent, detail={"batch": batch.label})
+                       for ma in sorted(ho_so_ids)]
+        batches.set_status(cur, batch.pk, "stored")
+        record_events(cur, events)
+    return sum(stored.written for _, stored in placed)
+
+
+def _write_report(s3, batch: Batch, items: list[Item]) -> None:
+    prefix = storage.batch_prefix(batch.vendor, batch.batch_id)
+    storage.put_bytes(s3, storage.INBOX, prefix + REPORT_JSON,
+                      report_json(batch.vendor, batch.batch_id, batch.verdict, items),
+                      content_type="application/json")
+    storage.put_bytes(s3, storage.INBOX, prefix + REPORT_TXT,
+                      report_text(batch.vendor, batch.batch_id, batch.verdict, items).encode("utf-8"),
+                      content_type="text/plain; charset=utf-8")
+
+
+def complete_batches(s3) -> list[dict]:
+    """Every ``{"vendor", "batch_id"}`` whose ``_COMPLETE`` marker is in the inbox (i.e. not yet done)."""
+    found = []
+    paginator = s3.get_paginator("list_objects_v2")
+    for page in paginator.paginate(Bucket=storage.INBOX, Delimiter="/"):
+        for vendor_prefix in page.get("CommonPrefixes", []):
+            for batch_page in paginator.paginate(Bucket=storage.INBOX, Prefix=vendor_prefix["Prefix"], Delimiter="/"):
+                for batch_prefix in batch_page.get("CommonPrefixes", []):
+                    vendor, batch_id = batch_prefix["Prefix"].rstrip("/").split("/", 1)
+                    if storage.stored_sha256(s3, storage.INBOX, batch_prefix["Prefix"] + COMPLETE) is not None:
+                        found.append({"vendor": vendor, "batch_id": batch_id})
+    return found

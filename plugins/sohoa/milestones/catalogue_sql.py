@@ -1,0 +1,132 @@
+"""The SQL of milestones, in one place. ``{scope}`` is the compiled scope over ``ho_so hs`` (parameters only).
+
+Stages of a hồ sơ (``STAGES`` in :mod:`.definitions`), judged from the catalogue's current state:
+received     some page of it was delivered (batch_item kind 'page', accepted or rejected);
+accepted     it has accepted pages (trang), at least as many as its declared số lượng trang;
+ocr          accepted, and every accepted page has ocr_status 'done';
+reviewed     ocr, it has văn bản, all 'final', and none of its pages has an open review_item;
+handed_over  ho_so.handed_over_at is set (column added by this package's migration).
+A hồ sơ counts at a stage when all of it got there; its pages count as each page gets there (pages received
+include rejected ones). The day a hồ sơ reached a stage comes from the records (batch received_at, trang
+created_at / ocr_updated_at, văn bản finalised_at, handed_over_at), so the burn-up needs no earlier runs; the
+milestones DAG also stores each day's counts (milestone_progress) as the record of what was reported.
+"""
+
+# One row per hồ sơ in scope: its page counts, whether it reached each stage, and when (Việt Nam day).
+PER_HO_SO = """
+WITH scoped AS (
+    SELECT hs.id, hs.ma_ho_so, coalesce(hs.shelf_metres, 0) AS metres, hs.so_luong_trang, hs.handed_over_at
+      FROM ho_so hs JOIN agency a ON a.id = hs.agency_id
+     WHERE a.ma = %(agency)s AND {scope}
+), accepted AS (
+    SELECT t.ho_so_id, count(*) AS pages, count(*) FILTER (WHERE t.ocr_status = 'done') AS ocr_pages,
+           max(t.created_at) AS accepted_at, max(coalesce(t.ocr_updated_at, t.created_at)) AS ocr_at
+      FROM trang t JOIN scoped s ON s.id = t.ho_so_id
+     GROUP BY t.ho_so_id
+), delivered AS (
+    SELECT bi.ma_ho_so, count(*) AS pages, min(b.received_at) AS received_at
+      FROM batch_item bi JOIN batch b ON b.id = bi.batch_id JOIN scoped s ON s.ma_ho_so = bi.ma_ho_so
+     WHERE bi.kind = 'page'
+     GROUP BY bi.ma_ho_so
+), reviewed AS (
+    SELECT vb.ho_so_id, bool_and(vb.status = 'final') AS all_final, max(vb.finalised_at) AS reviewed_at
+      FROM van_ban vb JOIN scoped s ON s.id = vb.ho_so_id
+     GROUP BY vb.ho_so_id
+), open_review AS (
+    SELECT DISTINCT t.ho_so_id
+      FROM review_item ri JOIN trang t ON ri.object_type = 'trang' AND ri.object_id = t.id
+      JOIN scoped s ON s.id = t.ho_so_id
+     WHERE ri.status = 'open'
+), per_ho_so AS (
+    SELECT s.metres,
+           coalesce(s.so_luong_trang, a.pages, 0) AS planned_pages,
+           greatest(coalesce(d.pages, 0), coalesce(a.pages, 0)) AS received_pages,
+           coalesce(a.pages, 0) AS accepted_pages,
+           coalesce(a.ocr_pages, 0) AS ocr_pages,
+           coalesce(a.pages, 0) > 0 AND a.pages >= coalesce(s.so_luong_trang, 1) AS is_accepted,
+           coalesce(a.pages, 0) > 0 AND a.pages >= coalesce(s.so_luong_trang, 1) AND a.ocr_pages = a.pages AS is_ocr,
+           coalesce(r.all_final, false) AND o.ho_so_id IS NULL AS is_reviewed,
+           s.handed_over_at IS NOT NULL AS is_handed_over,
+           coalesce(d.received_at, a.accepted_at) AS received_at, a.accepted_at, a.ocr_at,
+           greatest(a.ocr_at, r.reviewed_at) AS reviewed_at, s.handed_over_at
+      FROM scoped s
+      LEFT JOIN accepted a ON a.ho_so_id = s.id
+      LEFT JOIN delivered d ON d.ma_ho_so = s.ma_ho_so
+      LEFT JOIN reviewed r ON r.ho_so_id = s.id
+      LEFT JOIN open_review o ON o.ho_so_id = s.id
+), stage AS (
+    SELECT st.*, p.metres
+      FROM per_ho_so p
+     CROSS JOIN LATERAL (VALUES
+           ('registered', true, p.planned_pages, NULL::timestamptz),
+           ('received', p.received_pages > 0, p.received_pages, p.received_at),
+           ('accepted', p.is_accepted, p.accepted_pages, p.accepted_at),
+           ('ocr', p.is_ocr, p.ocr_pages, p.ocr_at),
+           ('reviewed', p.is_ocr AND p.is_reviewed, CASE WHEN p.is_reviewed THEN p.ocr_pages ELSE 0 END,
+            p.reviewed_at),
+           ('handed_over', p.is_handed_over, CASE WHEN p.is_handed_over THEN p.accepted_pages ELSE 0 END,
+            p.handed_over_at)
+     ) AS st (stage, reached, pages, reached_at)
+)
+"""
+
+STAGE_COUNTS_SQL = PER_HO_SO + """
+SELECT stage, count(*) FILTER (WHERE reached), coalesce(sum(pages), 0),
+       coalesce(sum(metres) FILTER (WHERE reached), 0)
+  FROM stage
+ GROUP BY stage
+"""
+
+# Hồ sơ reaching the milestone's done stage per day, up to today: the burn-up, from the records themselves.
+BURNUP_SQL = PER_HO_SO + """
+SELECT (reached_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date AS day, count(*)
+  FROM stage
+ WHERE stage = %(done_stage)s AND reached AND (reached_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date <= %(today)s
+ GROUP BY 1 ORDER BY 1
+"""
+
+PAGES_PER_DAY_SQL = """
+SELECT (t.ocr_updated_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date AS day, count(*)
+  FROM trang t JOIN ho_so hs ON hs.id = t.ho_so_id JOIN agency a ON a.id = hs.agency_id
+ WHERE a.ma = %(agency)s AND {scope} AND t.ocr_status = 'done'
+   AND (t.ocr_updated_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date BETWEEN %(since)s AND %(today)s
+ GROUP BY 1 ORDER BY 1
+"""
+
+QUALITY_SQL = """
+WITH scoped AS (
+    SELECT hs.id, hs.ma_ho_so FROM ho_so hs JOIN agency a ON a.id = hs.agency_id
+     WHERE a.ma = %(agency)s AND {scope}
+)
+SELECT (SELECT count(*) FROM batch_item bi JOIN scoped s ON s.ma_ho_so = bi.ma_ho_so
+         WHERE bi.kind = 'page' AND bi.status = 'rejected'),
+       (SELECT count(*) FROM trang t JOIN scoped s ON s.id = t.ho_so_id
+         WHERE jsonb_array_length(t.qc_flags) > 0)
+"""
+
+RECORD_PROGRESS_SQL = """
+INSERT INTO milestone_progress (milestone_id, day, stage, ho_so, pages, shelf_metres)
+VALUES (%(milestone)s, %(day)s, %(stage)s, %(ho_so)s, %(pages)s, %(shelf_metres)s)
+ON CONFLICT (milestone_id, day, stage)
+DO UPDATE SET ho_so = EXCLUDED.ho_so, pages = EXCLUDED.pages, shelf_metres = EXCLUDED.shelf_metres
+"""
+
+PLAN_FIGURES_SQL = """
+SELECT agency_ma, line, holding, label, year, ho_so, shelf_metres, period, note, source
+  FROM plan_figure WHERE agency_ma = %(agency)s
+ ORDER BY position, line
+"""
+
+KNOWN_MILESTONE_SQL = "SELECT id FROM milestone WHERE id = %(id)s"
+
+UPSERT_MILESTONE_SQL = """
+INSERT INTO milestone (id, agency_ma, phase, title, deadline, created_on)
+VALUES (%(id)s, %(agency)s, %(phase)s, %(title)s, %(deadline)s, %(created_on)s)
+ON CONFLICT (id) DO UPDATE SET agency_ma = EXCLUDED.agency_ma, phase = EXCLUDED.phase, title = EXCLUDED.title,
+                               deadline = EXCLUDED.deadline
+"""
+
+DEADLINE_MISSES_SQL = """
+SELECT dag_id, run_id, deadline_at, detected_at FROM pipeline_deadline_miss
+ ORDER BY detected_at DESC LIMIT %(limit)s
+"""

@@ -1,0 +1,72 @@
+"""The daily milestone job, as the DAG ``sohoa_milestones`` runs it: record progress, then alert.
+
+Both steps take ``today`` (the run's day in Việt Nam time, given by the DAG) and an open catalogue connection.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+from collections.abc import Iterator
+from typing import Sequence
+
+from .alerts import dispatch
+from .definitions import Plan
+from .progress import MilestoneStatus, evaluate, record_progress, sync_milestones
+from .wording import vn_date
+
+log = logging.getLogger(__name__)
+
+VN_TZ = dt.timezone(dt.timedelta(hours=7), "+07:00")
+CATALOGUE_CONN_ID = "sohoa_postgres"
+
+
+@contextlib.contextmanager
+def airflow_catalogue(conn_id: str = CATALOGUE_CONN_ID) -> Iterator:
+    """Inside an Airflow task: a psycopg2 connection to the catalogue from the Airflow connection, closed after."""
+    from airflow.providers.postgres.hooks.postgres import PostgresHook
+
+    conn = PostgresHook(postgres_conn_id=conn_id).get_conn()
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def day_in_vietnam(moment: dt.datetime) -> dt.date:
+    """The calendar day in Việt Nam (UTC+07:00) of an aware datetime."""
+    return moment.astimezone(VN_TZ).date()
+
+
+def evaluate_all(conn, plan: Plan, today: dt.date) -> list[MilestoneStatus]:
+    """Register the configured milestones, then evaluate each as of ``today``."""
+    sync_milestones(conn, plan.milestones, today)
+    return [evaluate(conn, m, today, window_days=plan.alerts.throughput_window_days,
+                     warn_days_before=plan.alerts.warn_days_before) for m in plan.milestones]
+
+
+def summary(status: MilestoneStatus) -> dict:
+    """What one milestone's status says, for logs and XCom (JSON-safe)."""
+    outlook = status.outlook
+    return {
+        "milestone": status.milestone.id, "agency": status.milestone.agency, "phase": status.milestone.phase,
+        "deadline": status.milestone.deadline.isoformat(), "planned_ho_so": status.planned_ho_so,
+        "registered_ho_so": status.registered.ho_so, "done_ho_so": status.done.ho_so,
+        "rate_per_day": round(outlook.rate_per_day, 3),
+        "forecast": vn_date(outlook.expected), "conditions": sorted(status.conditions),
+    }
+
+
+def record(conn, plan: Plan, today: dt.date) -> list[dict]:
+    """Evaluate every milestone and store the day's snapshot; return one summary per milestone."""
+    statuses = evaluate_all(conn, plan, today)
+    for status in statuses:
+        record_progress(conn, status)
+        log.info("milestone %s: %s", status.milestone.id, summary(status))
+    return [summary(s) for s in statuses]
+
+
+def alert(conn, plan: Plan, today: dt.date, channels: Sequence) -> list[str]:
+    """Send the alerts that are new today through ``channels``; see :func:`sohoa.milestones.alerts.dispatch`."""
+    statuses = evaluate_all(conn, plan, today)
+    return dispatch(conn, {s.milestone.id: s.alerts() for s in statuses}, channels, today)

@@ -1,0 +1,129 @@
+"""Where each milestone stands: counts from the catalogue, the plan's own figures, throughput and forecast.
+
+:func:`evaluate` runs the queries below for one milestone and returns a :class:`MilestoneStatus`; every
+catalogue failure becomes a :class:`CatalogueQueryError` naming the milestone and the query. The scope is
+compiled by :mod:`sohoa.milestones.scope` (parameters only) and spliced in with :mod:`psycopg2.sql`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from dataclasses import dataclass, field, replace
+from typing import Iterable
+
+from psycopg2 import sql
+
+from . import catalogue_sql as q
+from .alerts import Alert
+from .definitions import STAGES, Milestone
+from .forecast import Forecast, conditions, forecast
+from .inventory import PlanFigure, plan_figures
+from .query import run_query
+from .scope import compile_scope
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A volume three ways: hồ sơ, pages (trang) and shelf-metres."""
+
+    ho_so: int = 0
+    pages: int = 0
+    shelf_metres: float = 0.0
+
+
+@dataclass(frozen=True)
+class MilestoneStatus:
+    """One milestone on one day. ``planned`` is the plan's figure when seeded, else what is registered."""
+
+    milestone: Milestone
+    today: dt.date
+    plan: PlanFigure | None
+    registered: Measure
+    stages: dict[str, Measure]
+    burnup: list[tuple[dt.date, int]] = field(default_factory=list)  # day, cumulative hồ sơ done by then
+    pages_per_day: list[tuple[dt.date, int]] = field(default_factory=list)  # pages OCR'd per day (window)
+    rejected_pages: int = 0
+    flagged_pages: int = 0
+    outlook: Forecast | None = None
+    conditions: frozenset[str] = frozenset()
+
+    @property
+    def planned_ho_so(self) -> int:
+        return max(self.plan.ho_so or 0, self.registered.ho_so) if self.plan else self.registered.ho_so
+
+    @property
+    def planned_shelf_metres(self) -> float:
+        if self.plan and self.plan.shelf_metres is not None:
+            return max(self.plan.shelf_metres, self.registered.shelf_metres)
+        return self.registered.shelf_metres
+
+    @property
+    def done(self) -> Measure:
+        return self.stages[self.milestone.done_stage]
+
+    @property
+    def has_records(self) -> bool:
+        return self.registered.ho_so > 0
+
+    def alerts(self) -> list[Alert]:
+        m = self.milestone
+        return [Alert(m.id, m.agency, m.phase, m.title, m.deadline, condition, self.today, self.done.ho_so,
+                      self.planned_ho_so, self.outlook) for condition in sorted(self.conditions)]
+
+
+def sync_milestones(conn, milestones: Iterable[Milestone], today: dt.date) -> None:
+    """Register the configured milestones in the catalogue; a new one whose deadline is already past is refused.
+
+    Raises :class:`MilestoneConfigError` (nothing is written then) or :class:`CatalogueQueryError`.
+    """
+    with conn:
+        for m in milestones:
+            known = run_query(conn, f"'known_milestone' for milestone {m.id!r}", q.KNOWN_MILESTONE_SQL, {"id": m.id})
+            if not known:
+                m.check_new(today)
+            run_query(conn, f"'upsert_milestone' for milestone {m.id!r}", q.UPSERT_MILESTONE_SQL,
+                 {"id": m.id, "agency": m.agency, "phase": m.phase, "title": m.title, "deadline": m.deadline,
+                  "created_on": m.adopted or today})
+
+
+def evaluate(conn, milestone: Milestone, today: dt.date, *, window_days: int, warn_days_before: int
+             ) -> MilestoneStatus:
+    """Count, forecast and judge ``milestone`` as of ``today`` (read-only).
+
+    Throughput is the hồ sơ reaching the done stage per day over the last ``window_days`` days.
+    """
+    scope, scope_params = compile_scope(milestone.scope, "hs")
+    since = today - dt.timedelta(days=window_days - 1)
+    params = {"agency": milestone.agency, "today": today, "since": since, "done_stage": milestone.done_stage,
+              **scope_params}
+    where = f"for milestone {milestone.id!r} (agency {milestone.agency})"
+
+    def run(name: str, template: str) -> list[tuple]:
+        return run_query(conn, f"{name!r} {where}", sql.SQL(template).format(scope=scope), params)
+
+    counts = {stage: Measure(int(h), int(p), float(m)) for stage, h, p, m in run("stages", q.STAGE_COUNTS_SQL)}
+    stages = {stage: counts.get(stage, Measure()) for stage in STAGES}
+    done_per_day = {day: int(n) for day, n in run("burnup", q.BURNUP_SQL)}
+    pages_per_day = [(day, int(n)) for day, n in run("pages_per_day", q.PAGES_PER_DAY_SQL)]
+    (rejected, flagged), = run("quality", q.QUALITY_SQL)
+    plan = next((f for f in plan_figures(conn, milestone.agency) if f.line == milestone.plan_holding), None)
+    conn.rollback()
+
+    status = MilestoneStatus(milestone, today, plan, counts.get("registered", Measure()), stages,
+                             list(zip(done_per_day, itertools.accumulate(done_per_day.values()))),
+                             pages_per_day, int(rejected), int(flagged))
+    window = [done_per_day.get(since + dt.timedelta(days=i), 0) for i in range(window_days)]
+    remaining = status.planned_ho_so - status.done.ho_so if status.planned_ho_so else None
+    outlook = forecast(window, remaining, today)
+    return replace(status, outlook=outlook,
+                   conditions=conditions(milestone.deadline, outlook, today, warn_days_before, milestone.start))
+
+
+def record_progress(conn, status: MilestoneStatus) -> None:
+    """Store today's counts of ``status`` as the day's snapshot (re-running the same day overwrites it)."""
+    rows = {"registered": status.registered, **status.stages}
+    with conn:
+        for stage, measure in rows.items():
+            run_query(conn, f"'record_progress' for milestone {status.milestone.id!r}", q.RECORD_PROGRESS_SQL,
+                 {"milestone": status.milestone.id, "day": status.today, "stage": stage, "ho_so": measure.ho_so,
+                  "pages": measure.pages, "shelf_metres": measure.shelf_metres})

@@ -1,0 +1,159 @@
+"""Per hồ sơ, once every page is OCR'd (or parked): one two-layer PDF/A per văn bản, and proposed metadata.
+
+A hồ sơ whose manifest gave no văn bản boundaries is one văn bản (STT 1) spanning all its pages. Each PDF is
+built from the untouched master images plus the stored words, validated (PDF/A identification, structure,
+text round trip), stored in ``derivatives`` as ``<mã hồ sơ>.<STT>.pdf`` with its SHA-256, and recorded in the
+catalogue. Parked pages keep their image and simply carry no text layer. Re-running changes nothing for a
+hồ sơ whose PDFs are already stored, unless ``rebuild`` is asked for.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg2.extras
+
+from ocr_engine.images import list_pages, load_page
+from ocr_engine.pdf import PdfAWriter, validate_pdfa
+from ocr_engine.pipeline import IDENTITY
+
+from .. import storage
+from ..catalogue.db import transaction
+from ..catalogue.events import Event, record_event
+from ..errors import SohoaError
+from ..extraction.nd30 import extract
+from . import keys, words
+from .fetch import download_verified
+from .review import flag_van_ban
+
+log = logging.getLogger(__name__)
+AGENT = "sohoa.processing.assemble"
+TZ = dt.timezone(dt.timedelta(hours=7))
+
+
+class AssemblyError(SohoaError):
+    """A PDF could not be built or failed its validation; the message names the hồ sơ and văn bản."""
+
+
+@dataclass(frozen=True)
+class PageForPdf:
+    so_trang: int
+    sha256: str
+    master_key: str
+    master_version_id: str | None
+    words_key: str | None
+    text: str | None
+
+
+def ready_ho_so(cur, *, batch_pk: int | None = None) -> list[str]:
+    """Mã of hồ sơ whose every page is done or parked and whose PDFs are not stored yet."""
+    cur.execute(
+        """SELECT h.ma_ho_so FROM ho_so h
+           WHERE (%(batch)s::bigint IS NULL OR h.batch_id = %(batch)s)
+             AND h.pdf_keys = '{}'::jsonb
+             AND EXISTS (SELECT 1 FROM trang t WHERE t.ho_so_id = h.id)
+             AND NOT EXISTS (SELECT 1 FROM trang t WHERE t.ho_so_id = h.id
+                             AND t.ocr_status NOT IN ('done', 'parked'))
+           ORDER BY h.ma_ho_so""", {"batch": batch_pk})
+    return [row[0] for row in cur.fetchall()]
+
+
+def _van_ban_spans(cur, ho_so_id: int, ma_ho_so: str, page_count: int) -> list[tuple[int, int, int, int]]:
+    """(van_ban.id, stt, first page, last page) of every văn bản; creates STT 1 over all pages if none."""
+    cur.execute("""INSERT INTO van_ban (ho_so_id, stt, ma_luu_tru, trang_dau, trang_cuoi, so_trang)
+                   SELECT %s, 1, %s, 1, %s, %s
+                   WHERE NOT EXISTS (SELECT 1 FROM van_ban WHERE ho_so_id = %s)""",
+                (ho_so_id, f"{ma_ho_so}.01", page_count, page_count, ho_so_id))
+    cur.execute("SELECT id, stt, trang_dau, trang_cuoi FROM van_ban WHERE ho_so_id = %s ORDER BY stt", (ho_so_id,))
+    return cur.fetchall()
+
+
+def assemble_ho_so(conn, s3, ma_ho_so: str, *, rebuild: bool = False) -> dict:
+    """Build, validate and store the PDF/A of every văn bản of one hồ sơ; propose their metadata.
+
+    Returns {stt: {"key", "sha256", "pages"}}. Raises AssemblyError when a page is not ready or a PDF fails
+    validation (nothing is recorded for that hồ sơ then).
+    """
+    with transaction(conn) as cur:
+        cur.execute("SELECT id, tieu_de, pdf_keys FROM ho_so WHERE ma_ho_so = %s", (ma_ho_so,))
+        row = cur.fetchone()
+        if row is None:
+            raise AssemblyError(f"hồ sơ {ma_ho_so} is not in the catalogue")
+        ho_so_id, tieu_de, stored = row
+        if stored and not rebuild:
+            return stored
+        cur.execute("""SELECT so_trang, sha256, master_key, master_version_id,
+                              derivative_keys -> 'words.json' ->> 'key', ocr_text, ocr_status
+                       FROM trang WHERE ho_so_id = %s ORDER BY so_trang""", (ho_so_id,))
+        rows = cur.fetchall()
+        not_ready = [r[0] for r in rows if r[6] not in ("done", "parked")]
+        if not_ready:
+            raise AssemblyError(f"hồ sơ {ma_ho_so}: pages {not_ready} are not OCR'd yet")
+        pages = {r[0]: PageForPdf(*r[:6]) for r in rows}
+        spans = _van_ban_spans(cur, ho_so_id, ma_ho_so, len(rows))
+    result = {}
+    with tempfile.TemporaryDirectory(prefix="sohoa-pdf-") as tmp:
+        workdir = Path(tmp)
+        for van_ban_id, stt, first, last in spans:
+            span = [pages[n] for n in range(first, last + 1) if n in pages]
+            pdf_path = workdir / keys.pdf_name(ma_ho_so, stt)
+            _write_pdf(s3, span, pdf_path, title=f"{ma_ho_so}.{stt:02d} — {tieu_de}", workdir=workdir)
+            expected = "\n".join(p.text or "" for p in span)
+            problems = validate_pdfa(pdf_path, expected_text=expected)
+            if problems:
+                raise AssemblyError(f"{pdf_path.name} failed validation: {'; '.join(problems)}")
+            put = storage.put_bytes(s3, "derivatives", keys.pdf_key(ma_ho_so, stt), pdf_path.read_bytes(),
+                                    content_type=keys.CONTENT_TYPES["pdf"])
+            result[str(stt)] = {"key": put.key, "sha256": put.sha256, "pages": [first, last]}
+            _propose_metadata(conn, van_ban_id, span)
+    with transaction(conn) as cur:
+        first_pdf = result[min(result, key=int)]
+        cur.execute("UPDATE ho_so SET pdf_keys = %s, pdf_key = %s, pdf_sha256 = %s WHERE id = %s",
+                    (psycopg2.extras.Json(result), first_pdf["key"], first_pdf["sha256"], ho_so_id))
+        record_event(cur, Event("creation", "ho_so", ma_ho_so, AGENT, "success",
+                                {"pdf": result, "format": "PDF/A-2b two-layer"}))
+    return result
+
+
+def _write_pdf(s3, span: list[PageForPdf], path: Path, *, title: str, workdir: Path) -> None:
+    with PdfAWriter(path, title=title, created=dt.datetime.now(TZ).replace(microsecond=0)) as writer:
+        for page in span:
+            image = download_verified(s3, "masters", page.master_key,
+                                      workdir / f"p{page.so_trang}{Path(page.master_key).suffix}", page.sha256,
+                                      version_id=page.master_version_id)
+            loaded = load_page(list_pages(image)[0])
+            text, to_source, rotate = None, IDENTITY, 0  # a parked page: image only
+            if page.words_key:
+                body = s3.get_object(Bucket="derivatives", Key=page.words_key)["Body"].read()
+                text, to_source, rotate = words.loads(body)
+            writer.add_page(loaded, text, to_source, rotate)
+            image.unlink()
+
+
+def _propose_metadata(conn, van_ban_id: int, span: list[PageForPdf]) -> None:
+    """Extract NĐ 30 fields from the văn bản's first (and last) page; fill what the manifest left empty."""
+    text = (span[0].text or "") + ("\n" + (span[-1].text or "") if len(span) > 1 else "")
+    meta = extract(text)
+    proposal = meta.to_dict()
+    values = {
+        "ten_loai": meta.ten_loai.value, "so": None if meta.so.value is None else str(meta.so.value),
+        "ky_hieu": meta.ky_hieu.value, "so_ky_hieu": meta.so_ky_hieu, "ngay_ban_hanh": meta.ngay_ban_hanh.value,
+        "co_quan_ban_hanh": meta.co_quan_ban_hanh.value, "trich_yeu": meta.trich_yeu.value,
+        "nguoi_ky": meta.nguoi_ky.value,
+    }
+    with transaction(conn) as cur:
+        cur.execute(
+            """UPDATE van_ban SET proposed = %(proposed)s,
+                      ten_loai = coalesce(ten_loai, %(ten_loai)s), so = coalesce(so, %(so)s),
+                      ky_hieu = coalesce(ky_hieu, %(ky_hieu)s), so_ky_hieu = coalesce(so_ky_hieu, %(so_ky_hieu)s),
+                      ngay_ban_hanh = coalesce(ngay_ban_hanh, %(ngay_ban_hanh)s),
+                      co_quan_ban_hanh = coalesce(co_quan_ban_hanh, %(co_quan_ban_hanh)s),
+                      trich_yeu = coalesce(trich_yeu, %(trich_yeu)s), nguoi_ky = coalesce(nguoi_ky, %(nguoi_ky)s)
+               WHERE id = %(id)s AND status = 'proposed'""",
+            {**values, "proposed": psycopg2.extras.Json(proposal), "id": van_ban_id})
+        if cur.rowcount:
+            record_event(cur, Event("metadata extraction", "van_ban", str(van_ban_id), AGENT, "success", proposal))
+            flag_van_ban(cur, van_ban_id, {"proposed": proposal})

@@ -1,0 +1,164 @@
+"""OCR of accepted pages: masters → ocr_engine → derivatives (text, ALTO, words) → catalogue and search.
+
+A chunk is a list of ``trang`` ids. :func:`ocr_chunk` is idempotent: pages already ``done`` are skipped, so
+a retried task only redoes what is left. A page that fails is marked ``failed`` with its error and retried
+on the next attempt; after :data:`MAX_ATTEMPTS` it is ``parked`` (kept, listed for review) — never dropped.
+"""
+from __future__ import annotations
+
+import logging
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg2.extras
+
+from ocr_engine import pipeline
+from ocr_engine.engines import get_engine
+from ocr_engine.model import PageText
+
+from .. import storage
+from ..catalogue.db import transaction
+from ..catalogue.events import Event, record_event
+from ..errors import SohoaError
+from ..search import index_page
+from . import keys, words
+from .fetch import download_verified
+from .review import flag_page
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+LOW_CONFIDENCE = 0.80
+AGENT = "sohoa.processing.ocr"
+
+
+class OcrIncomplete(SohoaError):
+    """Some pages of a chunk failed and will be tried again (the task should be retried)."""
+
+
+@dataclass
+class PageRef:
+    trang_id: int
+    ma_ho_so: str
+    so_trang: int
+    sha256: str
+    master_key: str
+    master_version_id: str | None
+    attempts: int
+
+
+@dataclass
+class ChunkReport:
+    done: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    parked: list[int] = field(default_factory=list)
+    skipped: list[int] = field(default_factory=list)
+    seconds_ocr: float = 0.0
+
+    def as_dict(self) -> dict:
+        return {"done": len(self.done), "failed": len(self.failed), "parked": len(self.parked),
+                "skipped": len(self.skipped), "seconds_ocr": round(self.seconds_ocr, 2)}
+
+
+def pending_pages(cur, trang_ids: list[int]) -> list[PageRef]:
+    """The pages of ``trang_ids`` that still need OCR, in hồ sơ and page order."""
+    cur.execute(
+        """SELECT t.id, h.ma_ho_so, t.so_trang, t.sha256, t.master_key, t.master_version_id, t.ocr_attempts
+           FROM trang t JOIN ho_so h ON h.id = t.ho_so_id
+           WHERE t.id = ANY(%s) AND t.ocr_status IN ('pending', 'failed')
+           ORDER BY h.ma_ho_so, t.so_trang""", (trang_ids,))
+    return [PageRef(*row) for row in cur.fetchall()]
+
+
+def ocr_chunk(conn, s3, trang_ids: list[int], *, engine: str, jobs: int = 1) -> ChunkReport:
+    """OCR the pages of ``trang_ids`` that are not done yet; store results; return what happened.
+
+    Raises OcrIncomplete when a page failed but may still be retried (after the other pages were stored).
+    """
+    with transaction(conn) as cur:
+        pages = pending_pages(cur, trang_ids)
+    report = ChunkReport(skipped=sorted(set(trang_ids) - {p.trang_id for p in pages}))
+    if not pages:
+        return report
+    ocr = get_engine(engine, jobs=jobs)
+    with tempfile.TemporaryDirectory(prefix="sohoa-ocr-") as tmp:
+        workdir = Path(tmp)
+        paths, by_id = [], {}
+        for page in pages:
+            path = workdir / f"{page.trang_id}{Path(page.master_key).suffix}"
+            try:
+                download_verified(s3, "masters", page.master_key, path, page.sha256,
+                                  version_id=page.master_version_id)
+            except storage.StorageError as exc:
+                _fail(conn, page, f"master unreadable: {exc}", report)
+                continue
+            paths.append(path)
+            by_id[str(page.trang_id)] = page
+        for outcome in pipeline.run(paths, ocr, jobs=jobs):
+            page = by_id[outcome.page_id]
+            if outcome.text is None and outcome.status in ("failed", "rejected"):
+                reasons = "; ".join(p.message for p in outcome.problems) or "no text"
+                _fail(conn, page, reasons, report)
+                continue
+            text = outcome.text or PageText(outcome.page_id, [], ocr.name, ocr.version(), 0.0)
+            _store(conn, s3, page, outcome, text, workdir)
+            report.done.append(page.trang_id)
+            report.seconds_ocr += text.seconds
+    if report.failed:
+        raise OcrIncomplete(f"{len(report.failed)} page(s) failed OCR and will be retried: trang {report.failed}")
+    return report
+
+
+def _store(conn, s3, page: PageRef, outcome: pipeline.PageOutcome, text: PageText, workdir: Path) -> None:
+    """Upload text, ALTO and words; then, in one transaction, update the page, index it and record events."""
+    out = workdir / f"out-{page.trang_id}"
+    written = {p.name.split(".", 1)[1]: p for p in pipeline.write_outputs(outcome, out)}
+    written["words.json"] = out / f"{page.trang_id}.words.json"
+    rotate = outcome.report.orientation_deg if outcome.report else 0
+    written["words.json"].write_bytes(words.dumps(text, outcome.to_source, rotate))
+    stored = {}
+    for kind, path in written.items():
+        key = keys.derivative(page.ma_ho_so, page.so_trang, kind)
+        stored[kind] = storage.put_bytes(s3, "derivatives", key, path.read_bytes(),
+                                         content_type=keys.CONTENT_TYPES[kind]).sha256
+    problems = [vars(p) for p in outcome.problems]
+    confidence = text.mean_confidence
+    with transaction(conn) as cur:
+        cur.execute(
+            """UPDATE trang SET ocr_status = 'done', ocr_text = %s, ocr_confidence = %s, ocr_engine = %s,
+                      ocr_engine_version = %s, ocr_seconds = %s, ocr_error = NULL, ocr_updated_at = now(),
+                      alto_key = %s, derivative_keys = %s, qc_metrics = %s,
+                      qc_flags = (SELECT coalesce(jsonb_agg(DISTINCT f), '[]')
+                                  FROM jsonb_array_elements(qc_flags || %s) AS f)
+               WHERE id = %s""",
+            (text.text, confidence, text.engine, text.engine_version, text.seconds,
+             keys.derivative(page.ma_ho_so, page.so_trang, "alto.xml"),
+             psycopg2.extras.Json({k: {"key": keys.derivative(page.ma_ho_so, page.so_trang, k), "sha256": v}
+                                   for k, v in stored.items()}),
+             psycopg2.extras.Json(outcome.report.to_dict() if outcome.report else {}),
+             psycopg2.extras.Json([p["code"] for p in problems]), page.trang_id))
+        index_page(cur.connection, page.trang_id, text.text)
+        record_event(cur, Event("character recognition", "trang", str(page.trang_id), AGENT, "success", {
+            "engine": text.engine, "version": text.engine_version, "confidence": confidence,
+            "seconds": round(text.seconds, 3), "derivatives": stored}))
+        if problems:
+            flag_page(cur, page.trang_id, "qc_flag", {"problems": problems})
+        if confidence is not None and confidence < LOW_CONFIDENCE:
+            flag_page(cur, page.trang_id, "low_confidence", {"confidence": round(confidence, 4)})
+
+
+def _fail(conn, page: PageRef, error: str, report: ChunkReport) -> None:
+    """Count a failed attempt; park the page after MAX_ATTEMPTS. Its error is kept either way."""
+    attempts = page.attempts + 1
+    status = "parked" if attempts >= MAX_ATTEMPTS else "failed"
+    log.warning("OCR of trang %s (%s p.%s) failed, attempt %s/%s: %s", page.trang_id, page.ma_ho_so,
+                page.so_trang, attempts, MAX_ATTEMPTS, error)
+    with transaction(conn) as cur:
+        cur.execute("""UPDATE trang SET ocr_status = %s, ocr_attempts = %s, ocr_error = %s, ocr_updated_at = now()
+                       WHERE id = %s""", (status, attempts, error[:2000], page.trang_id))
+        record_event(cur, Event("character recognition", "trang", str(page.trang_id), AGENT, "failure",
+                                {"attempt": attempts, "error": error[:2000], "status": status}))
+        if status == "parked":
+            flag_page(cur, page.trang_id, "ocr_parked", {"error": error[:2000], "attempts": attempts})
+    (report.parked if status == "parked" else report.failed).append(page.trang_id)

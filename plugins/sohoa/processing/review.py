@@ -1,0 +1,113 @@
+"""The review queue: flagged pages, parked OCR failures and proposed văn bản metadata for an archivist.
+
+Flagging is idempotent (one open item per object and reason). Resolving records who did it and an event;
+accepting or correcting a văn bản's metadata makes it final.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import psycopg2.extras
+
+from ..catalogue.events import Event, record_event
+from ..errors import SohoaError
+
+RESOLUTIONS = ("accepted", "corrected", "rescan")
+EDITABLE_FIELDS = ("ten_loai", "so", "ky_hieu", "ngay_ban_hanh", "co_quan_ban_hanh", "trich_yeu", "nguoi_ky",
+                   "ghi_chu")
+
+
+class ReviewError(SohoaError):
+    """A review action that cannot be done; the message is for the archivist (Vietnamese)."""
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    id: int
+    object_type: str
+    object_id: int
+    reason: str
+    detail: dict
+    status: str
+    created_at: dt.datetime
+    ma_ho_so: str
+    so_trang: int | None
+
+
+def flag_page(cur, trang_id: int, reason: str, detail: dict) -> None:
+    """Put a page on the review queue (once per reason)."""
+    _flag(cur, "trang", trang_id, reason, detail)
+
+
+def flag_van_ban(cur, van_ban_id: int, detail: dict) -> None:
+    """Put a văn bản's proposed metadata on the review queue."""
+    _flag(cur, "van_ban", van_ban_id, "metadata", detail)
+
+
+def _flag(cur, object_type: str, object_id: int, reason: str, detail: dict) -> None:
+    cur.execute(
+        """INSERT INTO review_item (object_type, object_id, reason, detail) VALUES (%s, %s, %s, %s)
+           ON CONFLICT (object_type, object_id, reason) DO UPDATE SET detail = EXCLUDED.detail
+           WHERE review_item.status = 'open'""",
+        (object_type, object_id, reason, psycopg2.extras.Json(detail)))
+
+
+_LIST_SQL = """
+SELECT r.id, r.object_type, r.object_id, r.reason, r.detail, r.status, r.created_at,
+       h.ma_ho_so, t.so_trang
+FROM review_item r
+LEFT JOIN trang t ON r.object_type = 'trang' AND t.id = r.object_id
+LEFT JOIN van_ban v ON r.object_type = 'van_ban' AND v.id = r.object_id
+JOIN ho_so h ON h.id = coalesce(t.ho_so_id, v.ho_so_id)
+WHERE (%(status)s::text IS NULL OR r.status = %(status)s)
+  AND (%(id)s::bigint IS NULL OR r.id = %(id)s)
+  AND (%(ma_ho_so)s::text IS NULL OR h.ma_ho_so = %(ma_ho_so)s)
+ORDER BY r.created_at, r.id
+LIMIT %(limit)s
+"""
+
+
+def list_items(cur, *, status: str | None = "open", ma_ho_so: str | None = None, limit: int = 100) -> list[ReviewItem]:
+    cur.execute(_LIST_SQL, {"status": status, "ma_ho_so": ma_ho_so, "limit": limit, "id": None})
+    return [ReviewItem(*row) for row in cur.fetchall()]
+
+
+def resolve(cur, item_id: int, *, reviewer: str, resolution: str, corrections: dict | None = None) -> ReviewItem:
+    """Close an open item. For a văn bản, ``accepted`` takes the proposal as it is and ``corrected`` applies
+    ``corrections`` (only :data:`EDITABLE_FIELDS`); either way the văn bản becomes final. Each change is an event.
+    """
+    if resolution not in RESOLUTIONS:
+        raise ReviewError(f"Cách xử lý không hợp lệ: {resolution!r}; chọn một trong {', '.join(RESOLUTIONS)}.")
+    cur.execute("SELECT object_type, object_id, status FROM review_item WHERE id = %s FOR UPDATE", (item_id,))
+    row = cur.fetchone()
+    if row is None:
+        raise ReviewError(f"Không có mục duyệt số {item_id}.")
+    object_type, object_id, status = row
+    if status != "open":
+        raise ReviewError(f"Mục duyệt số {item_id} đã được xử lý ({status}).")
+    corrections = corrections or {}
+    unknown = set(corrections) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ReviewError(f"Không được sửa trường: {', '.join(sorted(unknown))}.")
+    if corrections and (object_type != "van_ban" or resolution != "corrected"):
+        raise ReviewError("Chỉ sửa siêu dữ liệu văn bản khi chọn 'corrected'.")
+    if object_type == "van_ban":
+        _finalise_van_ban(cur, object_id, reviewer, corrections)
+    cur.execute("""UPDATE review_item SET status = %s, resolved_by = %s, resolved_at = now() WHERE id = %s""",
+                (resolution, reviewer, item_id))
+    record_event(cur, Event("metadata modification" if corrections else "review", object_type, str(object_id),
+                            reviewer, "success", {"review_item": item_id, "resolution": resolution,
+                                                  "corrections": corrections}))
+    cur.execute(_LIST_SQL, {"status": None, "ma_ho_so": None, "limit": 1, "id": item_id})
+    return ReviewItem(*cur.fetchone())
+
+
+def _finalise_van_ban(cur, van_ban_id: int, reviewer: str, corrections: dict) -> None:
+    assignments = [f"{name} = %({name})s" for name in corrections]  # names checked against EDITABLE_FIELDS
+    if "so" in corrections or "ky_hieu" in corrections:
+        assignments.append("so_ky_hieu = coalesce(%(so)s, so) || '/' || coalesce(%(ky_hieu)s, ky_hieu)")
+    sql = ("UPDATE van_ban SET " + ", ".join([*assignments, "status = 'final'", "finalised_by = %(reviewer)s",
+                                              "finalised_at = now()"]) + " WHERE id = %(id)s")
+    params = {"so": None, "ky_hieu": None, **corrections, "reviewer": reviewer, "id": van_ban_id}
+    cur.execute(sql, params)

@@ -1,0 +1,357 @@
+"""The yearly result report to Sở Nội vụ (due before 05/12): Vietnamese .docx and .xlsx with charts.
+
+It reports what the plan itself reports — shelf-metres, hồ sơ, periods, counts per year — and then what was
+really digitised, reviewed and handed over according to the catalogue, what is late, and the forecast. Plan
+figures (seeded) and processed records are kept in separate, labelled sections; gaps in the plan's own figures
+(HP-Net: 2024 missing, years summing to 1,511 of 3,035) are stated, not smoothed over.
+
+:func:`collect` reads the catalogue; :func:`write_docx` / :func:`write_xlsx` render; :func:`publish` stores the
+files in the ``exports`` bucket under :func:`export_key`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..milestones.daily import evaluate_all
+from ..milestones.definitions import STAGE_LABELS, STAGES, Plan
+from ..milestones.forecast import CONDITION_LABELS
+from ..milestones.inventory import (HP_NET_BY_YEAR, HP_NET_TOTAL, PlanFigure, YearlyReconciliation, plan_figures,
+                                   reconcile)
+from ..milestones.progress import MilestoneStatus
+from ..milestones.query import run_query
+from ..milestones.wording import vn_date, vn_number
+from . import charts
+from .errors import ReportError
+
+EXPORTS = "exports"
+HP_NET_YEARS = (2019, 2025)
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+AGENCY_NAME_SQL = "SELECT ten FROM agency WHERE ma = %(agency)s"
+PAGES_BY_MONTH_SQL = """
+SELECT extract(month FROM t.created_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::int AS month, count(*)
+  FROM trang t JOIN ho_so hs ON hs.id = t.ho_so_id JOIN agency a ON a.id = hs.agency_id
+ WHERE a.ma = %(agency)s AND extract(year FROM t.created_at AT TIME ZONE 'Asia/Ho_Chi_Minh') = %(year)s
+ GROUP BY 1 ORDER BY 1
+"""
+HO_SO_BY_FORMATION_YEAR_SQL = """
+SELECT extract(year FROM hs.thoi_gian_bat_dau)::int AS nam, count(*), coalesce(sum(hs.shelf_metres), 0)
+  FROM ho_so hs JOIN agency a ON a.id = hs.agency_id
+ WHERE a.ma = %(agency)s
+ GROUP BY 1 ORDER BY 1 NULLS LAST
+"""
+DEADLINE_MISSES_IN_YEAR_SQL = """
+SELECT dag_id, run_id, deadline_at FROM pipeline_deadline_miss
+ WHERE extract(year FROM detected_at AT TIME ZONE 'Asia/Ho_Chi_Minh') = %(year)s ORDER BY detected_at
+"""
+
+
+@dataclass(frozen=True)
+class AnnualReport:
+    agency: str
+    agency_name: str
+    year: int
+    today: dt.date
+    due: dt.date
+    figures: list[PlanFigure]
+    hp_net: YearlyReconciliation | None
+    statuses: list[MilestoneStatus]
+    pages_by_month: dict[int, int]
+    ho_so_by_year: list[tuple[int | None, int, float]]
+    deadline_misses: list[tuple[str, str, dt.datetime | None]]
+
+    @property
+    def inventory(self) -> list[PlanFigure]:
+        return [f for f in self.figures if f.holding != HP_NET_BY_YEAR]
+
+    @property
+    def hp_net_years(self) -> list[PlanFigure]:
+        return [f for f in self.figures if f.holding == HP_NET_BY_YEAR]
+
+
+def collect(conn, plan: Plan, agency: str, year: int, today: dt.date, agency_name: str) -> AnnualReport:
+    """Everything the report shows for ``agency`` in ``year``, as of ``today``.
+
+    ``agency_name`` is used when the catalogue has no row for the agency yet (nothing registered).
+    """
+    milestones = plan.for_agency(agency)
+    if not milestones:
+        raise ReportError(f"no milestone is configured for agency {agency!r}; known agencies: "
+                          f"{sorted({m.agency for m in plan.milestones})}")
+    params = {"agency": agency, "year": year}
+    named = run_query(conn, f"'agency_name' for agency {agency}", AGENCY_NAME_SQL, params)
+    figures = plan_figures(conn, agency)
+    totals = {f.line: f for f in figures}
+    by_year = [f for f in figures if f.holding == HP_NET_BY_YEAR]
+    statuses = [s for s in evaluate_all(conn, plan, today) if s.milestone.agency == agency]
+    report = AnnualReport(
+        agency=agency, agency_name=named[0][0] if named else agency_name, year=year, today=today,
+        due=dt.date(year, *plan.report.due_month_day), figures=figures,
+        hp_net=reconcile(totals[HP_NET_TOTAL], by_year, *HP_NET_YEARS) if HP_NET_TOTAL in totals else None,
+        statuses=statuses,
+        pages_by_month=dict(run_query(conn, f"'pages_by_month' for agency {agency}", PAGES_BY_MONTH_SQL, params)),
+        ho_so_by_year=[(y, int(n), float(m)) for y, n, m in run_query(
+            conn, f"'ho_so_by_year' for agency {agency}", HO_SO_BY_FORMATION_YEAR_SQL, params)],
+        deadline_misses=run_query(conn, f"'deadline_misses' in {year}", DEADLINE_MISSES_IN_YEAR_SQL, params),
+    )
+    conn.rollback()
+    return report
+
+
+def place_and_date(day: dt.date, place: str = "Hải Phòng") -> str:
+    """NĐ 30/2020 date line: day < 10 and months 1–2 take a leading zero."""
+    month = f"{day.month:02d}" if day.month <= 2 else str(day.month)
+    return f"{place}, ngày {day.day:02d} tháng {month} năm {day.year}"
+
+
+def _metres(value: float | None) -> str:
+    return "—" if value is None else vn_number(value, 2)
+
+
+def _count(value: int | None) -> str:
+    return "không có số liệu" if value is None else vn_number(value)
+
+
+def state_of(status: MilestoneStatus) -> str:
+    """One plain sentence: done, on track, or which conditions hold."""
+    if status.outlook.done:
+        return "Đã hoàn thành"
+    if not status.conditions:
+        return "Đúng tiến độ"
+    return "; ".join(CONDITION_LABELS[c] for c in sorted(status.conditions))
+
+
+def inventory_rows(report: AnnualReport) -> list[list[str]]:
+    return [[f.label, _metres(f.shelf_metres), _count(f.ho_so), f.period, f.note] for f in report.inventory]
+
+
+def hp_net_rows(report: AnnualReport) -> list[list[str]]:
+    by_year = {f.year: f for f in report.hp_net_years}
+    rows = []
+    for year in range(HP_NET_YEARS[0], HP_NET_YEARS[1] + 1):
+        figure = by_year.get(year)
+        rows.append([str(year), _count(figure.ho_so if figure else None),
+                     (figure.note if figure else "Kế hoạch không nêu số liệu năm này")])
+    return rows
+
+
+def hp_net_sentence(rec: YearlyReconciliation) -> str:
+    missing = ", ".join(map(str, rec.missing_years)) or "không"
+    return (f"Kế hoạch báo cáo tổng {vn_number(rec.reported_total)} hồ sơ trên HP-Net, nhưng số liệu theo năm "
+            f"cộng lại chỉ {vn_number(rec.sum_of_years)} hồ sơ; chênh lệch {vn_number(rec.unexplained)} hồ sơ "
+            f"chưa được đối soát. Năm không có số liệu: {missing}.")
+
+
+def progress_rows(status: MilestoneStatus) -> list[list[str]]:
+    plan_ho_so = status.plan.ho_so if status.plan else None
+    rows = [["Kế hoạch (số liệu kế hoạch)", _count(plan_ho_so), "—",
+             _metres(status.plan.shelf_metres if status.plan else None)],
+            ["Đã đăng ký trong CSDL (thuộc phạm vi)", vn_number(status.registered.ho_so),
+             vn_number(status.registered.pages), _metres(status.registered.shelf_metres)]]
+    for stage in STAGES:
+        m = status.stages[stage]
+        rows.append([STAGE_LABELS[stage], vn_number(m.ho_so), vn_number(m.pages), _metres(m.shelf_metres)])
+    return rows
+
+
+def outlook_sentence(status: MilestoneStatus) -> str:
+    m, o = status.milestone, status.outlook
+    planned = status.planned_ho_so
+    share = f" ({vn_number(100 * status.done.ho_so / planned, 1)} %)" if planned else ""
+    if not status.has_records and status.plan is None:
+        head = "Chưa có hồ sơ nào thuộc phạm vi trong CSDL và chưa có số liệu kế hoạch."
+    else:
+        head = f"Đã hoàn thành {vn_number(status.done.ho_so)}/{vn_number(planned)} hồ sơ{share}."
+    if o.done:
+        tail = ""
+    elif o.expected is None:
+        tail = " Chưa có tiến độ gần đây nên không dự báo được ngày hoàn thành."
+    else:
+        tail = (f" Tốc độ {vn_number(o.rate_per_day, 2)} hồ sơ/ngày; dự báo hoàn thành {vn_date(o.expected)} "
+                f"(khoảng {vn_date(o.earliest)} – {vn_date(o.latest)}).")
+    return f"Hạn {vn_date(m.deadline)}. {head}{tail} Tình trạng: {state_of(status)}."
+
+
+def chart_images(report: AnnualReport) -> dict[str, bytes]:
+    """PNG charts by name: one burn-up per milestone, the HP-Net years, pages per month."""
+    images = {f"burnup-{s.milestone.id}": charts.burnup(s) for s in report.statuses}
+    if report.hp_net_years:
+        images["hp-net"] = charts.per_year(report.hp_net_years, range(HP_NET_YEARS[0], HP_NET_YEARS[1] + 1),
+                                           title="Hồ sơ HP-Net theo năm (số liệu kế hoạch)")
+    images["pages-by-month"] = charts.per_month(report.pages_by_month, report.year)
+    return images
+
+
+def write_docx(report: AnnualReport, images: dict[str, bytes], path: Path) -> Path:
+    """Render the report as a Word document at ``path``."""
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm, Pt
+
+    doc = Document()
+    style = doc.styles["Normal"]
+    style.font.name, style.font.size = "Times New Roman", Pt(13)
+    doc.core_properties.title = f"Báo cáo kết quả số hóa tài liệu lưu trữ năm {report.year}"
+    doc.core_properties.author = report.agency_name
+
+    def centred(text: str, bold: bool = False, italic: bool = False) -> None:
+        paragraph = doc.add_paragraph()
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        run = paragraph.add_run(text)
+        run.bold, run.italic = bold, italic
+
+    def table(header: list[str], rows: list[list[str]]) -> None:
+        t = doc.add_table(rows=1, cols=len(header))
+        t.style = "Table Grid"
+        for cell, text in zip(t.rows[0].cells, header):
+            cell.text = text
+            cell.paragraphs[0].runs[0].bold = True
+        for row in rows:
+            for cell, text in zip(t.add_row().cells, row):
+                cell.text = text
+
+    def picture(name: str) -> None:
+        if name in images:
+            doc.add_picture(io.BytesIO(images[name]), width=Cm(16))
+
+    centred(report.agency_name.upper(), bold=True)
+    centred(place_and_date(report.today), italic=True)
+    centred(f"BÁO CÁO\nKết quả số hóa tài liệu lưu trữ năm {report.year}", bold=True)
+    centred("Kính gửi: Sở Nội vụ thành phố Hải Phòng")
+    doc.add_paragraph(f"Thực hiện Kế hoạch số 154/KH-UBND ngày 18/6/2025 của Ủy ban nhân dân thành phố, "
+                      f"{report.agency_name} báo cáo kết quả số hóa tài liệu lưu trữ năm {report.year} "
+                      f"(hạn gửi báo cáo: trước ngày {vn_date(report.due)}) như sau:")
+
+    doc.add_heading("I. Thực trạng tài liệu lưu trữ (số liệu kế hoạch)", level=2)
+    doc.add_paragraph("Các số liệu dưới đây là số liệu do đơn vị nêu trong Kế hoạch, được nhập sẵn vào hệ thống; "
+                      "chúng không phải là kết quả xử lý của hệ thống.")
+    if report.inventory:
+        table(["Khối tài liệu", "Số mét", "Số hồ sơ", "Giai đoạn", "Ghi chú"], inventory_rows(report))
+    else:
+        doc.add_paragraph("Chưa nhập số liệu kế hoạch cho đơn vị này.")
+    if report.hp_net:
+        doc.add_paragraph("Hồ sơ lưu trữ điện tử trên HP-Net theo năm:")
+        table(["Năm", "Số hồ sơ", "Ghi chú"], hp_net_rows(report))
+        doc.add_paragraph(hp_net_sentence(report.hp_net))
+        picture("hp-net")
+
+    doc.add_heading("II. Kết quả số hóa theo từng giai đoạn (số liệu từ CSDL)", level=2)
+    for status in report.statuses:
+        doc.add_heading(status.milestone.title, level=3)
+        table(["Chỉ tiêu", "Hồ sơ", "Trang", "Số mét"], progress_rows(status))
+        doc.add_paragraph(outlook_sentence(status))
+        doc.add_paragraph(f"Trang bị từ chối khi tiếp nhận: {vn_number(status.rejected_pages)}; "
+                          f"trang bị gắn cờ kiểm tra chất lượng: {vn_number(status.flagged_pages)}.")
+        picture(f"burnup-{status.milestone.id}")
+
+    doc.add_heading(f"III. Số trang tiếp nhận theo tháng năm {report.year}", level=2)
+    picture("pages-by-month")
+    doc.add_heading("IV. Hồ sơ đã đăng ký theo năm hình thành", level=2)
+    if report.ho_so_by_year:
+        table(["Năm", "Số hồ sơ", "Số mét"], [[str(y) if y else "Không rõ năm", vn_number(n), _metres(m)]
+                                            for y, n, m in report.ho_so_by_year])
+    else:
+        doc.add_paragraph("Chưa có hồ sơ nào của đơn vị trong CSDL.")
+
+    doc.add_heading("V. Việc chậm tiến độ", level=2)
+    late = [s for s in report.statuses if s.conditions]
+    for status in late:
+        doc.add_paragraph(f"Giai đoạn {status.milestone.phase}: {state_of(status)} — {outlook_sentence(status)}",
+                          style="List Bullet")
+    for dag_id, run_id, deadline_at in report.deadline_misses:
+        doc.add_paragraph(f"Lượt chạy {dag_id} / {run_id} không xong trước hạn "
+                          f"{deadline_at:%d/%m/%Y %H:%M} (UTC)" if deadline_at else
+                          f"Lượt chạy {dag_id} / {run_id} không xong trước hạn", style="List Bullet")
+    if not late and not report.deadline_misses:
+        doc.add_paragraph("Không có việc chậm tiến độ.")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    doc.save(path)
+    return path
+
+
+def write_xlsx(report: AnnualReport, images: dict[str, bytes], path: Path) -> Path:
+    """Render the same figures as a workbook at ``path`` (one sheet per section, charts on their sheets)."""
+    from openpyxl import Workbook
+    from openpyxl.drawing.image import Image
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+
+    def sheet(title: str, header: list[str], rows: list[list], image: str | None = None, first: bool = False):
+        ws = wb.active if first else wb.create_sheet()
+        ws.title = title
+        ws.append(header)
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            ws.append(row)
+        for column in ws.columns:
+            ws.column_dimensions[column[0].column_letter].width = 22
+        if image in images:
+            ws.add_image(Image(io.BytesIO(images[image])), f"A{len(rows) + 4}")
+        return ws
+
+    sheet("Thuc trang (ke hoach)", ["Khối tài liệu", "Số mét", "Số hồ sơ", "Giai đoạn", "Ghi chú", "Nguồn"],
+          [[f.label, f.shelf_metres, f.ho_so, f.period, f.note, f.source] for f in report.inventory], first=True)
+    if report.hp_net:
+        by_year = {f.year: f.ho_so for f in report.hp_net_years}
+        rows = [[y, by_year.get(y), "" if y in by_year else "không có số liệu"]
+                for y in range(HP_NET_YEARS[0], HP_NET_YEARS[1] + 1)]
+        rows += [["Cộng theo năm", report.hp_net.sum_of_years, ""],
+                 ["Tổng theo Kế hoạch", report.hp_net.reported_total, ""],
+                 ["Chênh lệch chưa đối soát", report.hp_net.unexplained, hp_net_sentence(report.hp_net)]]
+        sheet("HP-Net theo nam", ["Năm", "Số hồ sơ", "Ghi chú"], rows, "hp-net")
+    for status in report.statuses:
+        rows = [[STAGE_LABELS[st], status.stages[st].ho_so, status.stages[st].pages, status.stages[st].shelf_metres]
+                for st in STAGES]
+        rows.insert(0, ["Đã đăng ký trong CSDL", status.registered.ho_so, status.registered.pages,
+                        status.registered.shelf_metres])
+        rows.insert(0, ["Kế hoạch (số liệu kế hoạch)", status.plan.ho_so if status.plan else None, None,
+                        status.plan.shelf_metres if status.plan else None])
+        rows += [[], ["Hạn", vn_date(status.milestone.deadline)], ["Tình trạng", state_of(status)],
+                 ["Dự báo", outlook_sentence(status)]]
+        sheet(f"Giai doan {status.milestone.phase}", ["Chỉ tiêu", "Hồ sơ", "Trang", "Số mét"], rows,
+              f"burnup-{status.milestone.id}")
+    sheet("Trang theo thang", ["Tháng", "Số trang tiếp nhận"],
+          [[f"{m:02d}/{report.year}", report.pages_by_month.get(m, 0)] for m in range(1, 13)], "pages-by-month")
+    sheet("Ho so theo nam", ["Năm hình thành", "Số hồ sơ", "Số mét"],
+          [[y, n, m] for y, n, m in report.ho_so_by_year])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
+
+def export_key(agency: str, year: int, suffix: str) -> str:
+    """Where a report lives in the exports bucket: ``bao-cao-nam/<year>/<agency>/bao-cao-so-hoa-<year>.<ext>``."""
+    return f"bao-cao-nam/{year}/{agency}/bao-cao-so-hoa-{year}.{suffix}"
+
+
+def build(conn, plan: Plan, agency: str, year: int, today: dt.date, out_dir: Path, agency_name: str
+          ) -> list[Path]:
+    """Collect and write ``.docx`` and ``.xlsx`` into ``out_dir``; return their paths."""
+    report = collect(conn, plan, agency, year, today, agency_name)
+    images = chart_images(report)
+    return [write_docx(report, images, out_dir / f"bao-cao-so-hoa-{year}-{agency}.docx"),
+            write_xlsx(report, images, out_dir / f"bao-cao-so-hoa-{year}-{agency}.xlsx")]
+
+
+def publish(s3, agency: str, year: int, paths: list[Path]) -> list[str]:
+    """Store the built files in the exports bucket (overwriting last build's); return ``s3://`` URLs."""
+    import botocore.exceptions
+
+    from ..storage import put_bytes
+
+    urls = []
+    for path in paths:
+        suffix = path.suffix.lstrip(".")
+        key = export_key(agency, year, suffix)
+        try:
+            put_bytes(s3, EXPORTS, key, path.read_bytes(), content_type=DOCX_TYPE if suffix == "docx" else XLSX_TYPE)
+        except (OSError, botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+            raise ReportError(f"could not store {path} as s3://{EXPORTS}/{key}: {exc}") from exc
+        urls.append(f"s3://{EXPORTS}/{key}")
+    return urls

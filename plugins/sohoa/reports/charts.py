@@ -1,0 +1,115 @@
+"""Charts for the annual report (PNG) and the dashboard (SVG), drawn once here with matplotlib (Agg).
+
+Each function returns the encoded image as bytes; labels are Vietnamese (DejaVu Sans carries the diacritics).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+from matplotlib import dates as mdates  # noqa: E402
+from matplotlib import pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from ..milestones.inventory import PlanFigure  # noqa: E402
+from ..milestones.progress import MilestoneStatus  # noqa: E402
+from ..milestones.wording import vn_date, vn_number  # noqa: E402
+
+PLANNED, DONE, FORECAST, DEADLINE, GAP = "#555555", "#1f6fb2", "#e08a00", "#c0392b", "#bbbbbb"
+
+
+def _encode(fig: Figure, fmt: str) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=fmt, dpi=130 if fmt == "png" else None, bbox_inches="tight")
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def burnup(status: MilestoneStatus, fmt: str = "png") -> bytes:
+    """Burn-up of one milestone: hồ sơ done over time, the planned total, the forecast band and the deadline."""
+    m = status.milestone
+    fig, ax = plt.subplots(figsize=(7.5, 3.6))
+    days = [day for day, _ in status.burnup]
+    done = [n for _, n in status.burnup]
+    start = m.start or (days[0] if days else status.today)
+    if days:
+        ax.step([start, *days, status.today], [0, *done, done[-1]], where="post", color=DONE, linewidth=2,
+                label="Đã hoàn thành (hồ sơ)")
+    ax.axhline(status.planned_ho_so, color=PLANNED, linestyle="--", linewidth=1,
+               label=f"Kế hoạch: {vn_number(status.planned_ho_so)} hồ sơ")
+    ax.axvline(m.deadline, color=DEADLINE, linewidth=1.5, label=f"Hạn: {vn_date(m.deadline)}")
+    outlook = status.outlook
+    current = done[-1] if done else 0
+    if outlook and outlook.expected and not outlook.done:
+        ax.plot([status.today, outlook.expected], [current, status.planned_ho_so], color=FORECAST,
+                linestyle=":", linewidth=2, label=f"Dự báo: {vn_date(outlook.expected)}")
+        if outlook.earliest and outlook.latest:
+            ax.axvspan(outlook.earliest, outlook.latest, color=FORECAST, alpha=0.15, label="Khoảng dự báo (90 %)")
+    elif not (outlook and outlook.done):
+        ax.annotate("Chưa có tiến độ gần đây: không dự báo được ngày hoàn thành", xy=(0.02, 0.9),
+                    xycoords="axes fraction", color=DEADLINE, fontsize=8)
+    right = max(d for d in (m.deadline, status.today, outlook.expected if outlook else None,
+                            outlook.latest if outlook else None) if d)
+    ax.set_xlim(start, right + dt.timedelta(days=max(7, (right - start).days // 20)))
+    ax.set_ylim(0, max(status.planned_ho_so, current, 1) * 1.12)
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%m/%Y"))
+    ax.set_ylabel("Hồ sơ")
+    ax.set_title(f"{m.agency} – giai đoạn {m.phase}", fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="upper left")
+    fig.autofmt_xdate()
+    return _encode(fig, fmt)
+
+
+def pages_per_day(status: MilestoneStatus, fmt: str = "png") -> bytes:
+    """Pages reaching OCR per day over the throughput window."""
+    fig, ax = plt.subplots(figsize=(7.5, 2.4))
+    if status.pages_per_day:
+        ax.bar([d for d, _ in status.pages_per_day], [n for _, n in status.pages_per_day], color=DONE, width=0.8)
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%d/%m"))
+    else:
+        ax.annotate("Chưa có trang nào được số hóa trong thời gian này", xy=(0.5, 0.5), xycoords="axes fraction",
+                    ha="center", color=DEADLINE)
+    ax.set_ylabel("Trang/ngày")
+    ax.grid(alpha=0.3, axis="y")
+    fig.autofmt_xdate()
+    return _encode(fig, fmt)
+
+
+def per_year(figures: list[PlanFigure], years: range, fmt: str = "png", title: str = "") -> bytes:
+    """Hồ sơ per year from plan lines; a year with no figure is drawn as a hatched gap labelled 'không có số liệu'."""
+    by_year = {f.year: f.ho_so for f in figures if f.year is not None}
+    fig, ax = plt.subplots(figsize=(7.5, 3.0))
+    top = max([v for v in by_year.values() if v] or [1])
+    for year in years:
+        value = by_year.get(year)
+        if value is None:
+            ax.bar(year, top * 0.08, color="white", edgecolor=GAP, hatch="//")
+            ax.annotate("không có\nsố liệu", (year, top * 0.1), ha="center", fontsize=7, color=DEADLINE)
+        else:
+            ax.bar(year, value, color=DONE)
+            ax.annotate(vn_number(value), (year, value), ha="center", va="bottom", fontsize=8)
+    ax.set_xticks(list(years))
+    ax.set_ylabel("Hồ sơ")
+    ax.set_title(title, fontsize=10)
+    ax.grid(alpha=0.3, axis="y")
+    return _encode(fig, fmt)
+
+
+def per_month(counts: dict[int, int], year: int, fmt: str = "png") -> bytes:
+    """Pages accepted per month of ``year`` (months with none are drawn as zero)."""
+    fig, ax = plt.subplots(figsize=(7.5, 2.6))
+    months = list(range(1, 13))
+    values = [counts.get(m, 0) for m in months]
+    ax.bar(months, values, color=DONE)
+    for month, value in zip(months, values):
+        if value:
+            ax.annotate(vn_number(value), (month, value), ha="center", va="bottom", fontsize=7)
+    ax.set_xticks(months, [f"{m:02d}" for m in months])
+    ax.set_xlabel(f"Tháng (năm {year})")
+    ax.set_ylabel("Trang")
+    ax.grid(alpha=0.3, axis="y")
+    return _encode(fig, fmt)

@@ -1,0 +1,1 @@
+"""JSON Schemas of sohoa's exchange formats (package data)."""

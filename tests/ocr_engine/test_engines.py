@@ -1,0 +1,92 @@
+"""The engine interface: registry, built-in engines, and failure paths through fake engines."""
+import importlib.util
+
+import numpy as np
+import pytest
+
+from conftest import cer
+from ocr_engine import engines
+from ocr_engine.engines.paddle import check_dictionary, missing_vietnamese, read_dictionary
+from ocr_engine.errors import EngineError, EngineTimeout, EngineUnavailable, ModelError
+from ocr_engine.model import PageImage, PageText
+from ocr_engine.pipeline import run
+from ocr_engine.synth import render_page
+
+BLANKISH = np.full((100, 100), 255, np.uint8)
+
+
+def _batch(*ids):
+    return [PageImage(i, BLANKISH, 300) for i in ids]
+
+
+def test_unknown_engine_name_lists_the_known_ones():
+    with pytest.raises(EngineUnavailable, match="known: .*tesseract"):
+        engines.get_engine("abbyy")
+
+
+@pytest.mark.parametrize("name, error, words", [
+    ("fake-crash", EngineError, "exited with status 139: Segmentation fault"),
+    ("fake-oom", EngineError, "killed by SIGKILL (out of memory?)"),
+    ("fake-bad-utf8", EngineError, "not valid UTF-8"),
+    ("fake-buggy", EngineError, "crashed: ZeroDivisionError"),
+])
+def test_failing_page_is_a_verdict_and_the_batch_goes_on(name, error, words):
+    engine = engines.get_engine(name, jobs=2, timeout=20)
+    first, bad, last = engine.recognize(_batch("p1", "p2-bad", "p3"))
+    assert isinstance(first, PageText) and isinstance(last, PageText) and last.text == "trang\n"
+    assert isinstance(bad, error) and words in str(bad) and "p2-bad" in str(bad)
+
+
+def test_hanging_engine_is_killed_after_its_timeout():
+    engine = engines.get_engine("fake-hang", timeout=1)
+    ok, hung = engine.recognize(_batch("p1", "p2-bad"))
+    assert isinstance(ok, PageText)
+    assert isinstance(hung, EngineTimeout) and "did not finish within 1 s" in str(hung)
+
+
+def test_engine_text_is_nfc_with_d_with_stroke():
+    [page] = engines.get_engine("fake-eth").recognize(_batch("p1"))
+    assert page.text == "ĐỊNH\n"
+
+
+def test_tesseract_reads_a_vietnamese_page(tesseract, pages):
+    path, gt = pages["clean"]
+    [outcome] = run([path], engines.get_engine("tesseract"))
+    assert outcome.status == "ok"
+    assert cer(gt, outcome.text.text) < 0.02
+    word = outcome.text.lines[0].words[0]
+    assert 0 < word.confidence <= 1 and word.box.width > 0
+
+
+def test_tesseract_missing_language_is_unavailable(tesseract):
+    with pytest.raises(EngineUnavailable, match="no traineddata for xyz"):
+        engines.get_engine("tesseract", lang="xyz").version()
+
+
+@pytest.mark.skipif(importlib.util.find_spec("paddleocr") is not None, reason="paddleocr is installed")
+def test_paddle_without_paddleocr_says_how_to_install():
+    with pytest.raises(EngineUnavailable, match="pip install paddleocr"):
+        engines.get_engine("paddle", det_model_dir="/x", rec_model_dir="/y")
+
+
+def test_dictionary_without_tone_marks_is_refused_unless_forced(tmp_path):
+    stock = tmp_path / "en_dict.txt"
+    stock.write_text("\n".join("abcdefghijklmnopqrstuvwxyzĐđ0123456789"), encoding="utf-8")
+    chars = read_dictionary(stock)
+    assert "ế" in missing_vietnamese(chars)
+    with pytest.raises(ModelError, match="lacks .* Vietnamese letters"):
+        check_dictionary(chars, source=str(stock))
+    check_dictionary(chars, source=str(stock), force=True)
+
+
+def test_vietnamese_dictionary_in_model_directory_is_accepted(tmp_path):
+    from ocr_engine.engines.paddle import VIETNAMESE_LETTERS
+
+    model = tmp_path / "vi_rec"
+    model.mkdir()
+    letters = sorted(VIETNAMESE_LETTERS | set("abc"))
+    (model / "inference.yml").write_text(
+        "Global:\n  model_name: vi_rec\nPostProcess:\n  character_dict:\n"
+        + "".join(f"  - '{c}'\n" for c in letters), encoding="utf-8")
+    assert missing_vietnamese(read_dictionary(model)) == []
+    check_dictionary(read_dictionary(model), source=str(model))

@@ -1,0 +1,95 @@
+"""Two-layer PDF/A: images untouched, text layer aligned and extractable, metadata in sync."""
+import io
+
+import numpy as np
+import pikepdf
+import pytest
+from PIL import Image, ImageCms
+
+from ocr_engine import engines, pdf
+from ocr_engine.icc import srgb_profile
+from ocr_engine.pipeline import run
+
+
+@pytest.fixture(scope="module")
+def document(tmp_path_factory, pages, tesseract):
+    """A PDF of one PNG and one JPEG page, plus the outcomes used to build it."""
+    out = tmp_path_factory.mktemp("pdf") / "hoso.pdf"
+    outcomes = list(run([pages["clean"][0], pages["degraded"][0]], engines.get_engine("tesseract"), jobs=2))
+    with pdf.PdfAWriter(out, title="Hồ sơ số hóa 01", author="Sở Ngoại vụ") as writer:
+        for o in outcomes:
+            writer.add_page(o.loaded, o.text, o.to_source, o.report.orientation_deg)
+    return out, outcomes
+
+
+def test_pdf_passes_the_pdfa_checks_and_text_round_trips(document):
+    path, outcomes = document
+    expected = "\n".join(o.text.text for o in outcomes)
+    assert pdf.validate_pdfa(path, expected_text=expected) == []
+
+
+def test_jpeg_scan_is_embedded_byte_for_byte(document, pages):
+    path, _ = document
+    with pikepdf.open(path) as doc:
+        image = next(iter(doc.pages[1].get_images().values()))
+        assert image.Filter == "/DCTDecode"
+        assert image.read_raw_bytes() == pages["degraded"][0].read_bytes()
+
+
+def test_png_scan_is_embedded_losslessly_at_full_resolution(document, pages):
+    path, _ = document
+    with pikepdf.open(path) as doc:
+        pdfimage = pikepdf.PdfImage(next(iter(doc.pages[0].get_images().values())))
+        assert np.array_equal(np.asarray(pdfimage.as_pil_image()), np.asarray(Image.open(pages["clean"][0])))
+        assert float(doc.pages[0].MediaBox[2]) == pytest.approx(1654 * 72 / 200, abs=0.01)
+
+
+def test_xmp_and_info_agree_and_identify_pdfa_2b(document):
+    path, _ = document
+    with pikepdf.open(path) as doc:
+        meta = doc.open_metadata()
+        assert meta["pdfaid:part"] == "2" and meta["pdfaid:conformance"] == "B"
+        assert str(doc.docinfo.Title) == meta["dc:title"] == "Hồ sơ số hóa 01"
+        font = doc.pages[0].Resources.Font.F1
+        assert font.Subtype == "/Type0" and "/ToUnicode" in font
+        assert "/FontFile2" in font.DescendantFonts[0].FontDescriptor
+
+
+def test_text_layer_words_sit_on_their_image_words(document):
+    from ocr_engine._exec.poppler import pdftotext  # noqa: F401  (poppler must be installed)
+    import subprocess
+    path, outcomes = document
+    html = subprocess.run(["pdftotext", "-bbox", "-f", "1", "-l", "1", str(path), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    first = outcomes[0].text.lines[0].words[0]
+    k = 72 / 200
+    x_min = float(html.split('xMin="')[1].split('"')[0])
+    assert x_min == pytest.approx(first.box.x0 * k, abs=1.0)
+
+
+def test_upside_down_scan_is_shown_upright_without_touching_the_image(tmp_path, pages, tesseract):
+    src = tmp_path / "turned.png"
+    Image.open(pages["clean"][0]).rotate(180).save(src, dpi=(200, 200))
+    [o] = run([src], engines.get_engine("tesseract"))
+    out = tmp_path / "turned.pdf"
+    with pdf.PdfAWriter(out, title="turned") as writer:
+        writer.add_page(o.loaded, o.text, o.to_source, o.report.orientation_deg)
+    with pikepdf.open(out) as doc:
+        assert doc.pages[0].Rotate == 180
+    assert pdf.validate_pdfa(out, expected_text=o.text.text) == []
+
+
+def test_validation_reports_a_plain_pdf(tmp_path):
+    plain = tmp_path / "plain.pdf"
+    doc = pikepdf.new()
+    doc.add_blank_page()
+    doc.save(plain)
+    problems = pdf.validate_pdfa(plain)
+    assert any("XMP identification" in p for p in problems)
+    assert any("output intent" in p for p in problems)
+
+
+def test_output_intent_profile_is_a_working_srgb_profile():
+    profile = ImageCms.ImageCmsProfile(io.BytesIO(srgb_profile()))
+    assert "sRGB" in ImageCms.getProfileDescription(profile)
+    assert srgb_profile()[36:40] == b"acsp"

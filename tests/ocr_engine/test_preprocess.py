@@ -1,0 +1,92 @@
+"""Orientation, deskew, border crop, streaks and QC verdicts on synthetic pages."""
+import numpy as np
+import pytest
+from PIL import Image
+
+from ocr_engine import preprocess
+from ocr_engine.images import LoadedPage, SourcePage
+from ocr_engine.synth import render_page
+
+
+def _loaded(img: Image.Image, dpi=200, name="page") -> LoadedPage:
+    arr = np.asarray(img.convert("L"))
+    return LoadedPage(SourcePage(__import__("pathlib").Path(f"{name}.png"), 0, name), arr, dpi, "PNG", "L", 8)
+
+
+@pytest.fixture(scope="module")
+def upright():
+    img, gt, _ = render_page(21, dpi=200, doc={"paragraphs": 2})
+    return img
+
+
+@pytest.mark.parametrize("turn", [0, 90, 180, 270])
+def test_page_turned_any_quadrant_is_detected(upright, turn):
+    turned = upright.rotate(-turn, expand=True)  # PIL rotates counter-clockwise
+    assert preprocess.detect_orientation(np.asarray(turned), 200) == (360 - turn) % 360
+
+
+def test_upside_down_page_is_rotated_back(upright):
+    page = _loaded(upright.rotate(180))
+    image, report = preprocess.prepare(page)
+    assert report.orientation_deg == 180
+    assert np.mean(np.abs(image.pixels.astype(int) - np.asarray(upright, dtype=int))) < 3
+
+
+def test_skewed_page_is_straightened():
+    img, _, fields = render_page(22, dpi=200, degrade=True, doc={"paragraphs": 2})
+    image, report = preprocess.prepare(_loaded(img))
+    assert abs(report.skew_deg - fields["skew_deg"]) < 0.3
+    assert abs(preprocess.estimate_skew(image.pixels, 200)) < 0.2
+
+
+def test_transform_maps_processed_pixels_back_to_source(upright):
+    page = _loaded(upright.rotate(90, expand=True))
+    image, _ = preprocess.prepare(page)
+    h, w = image.pixels.shape
+    corner = image.to_source @ np.array([0.0, 0.0, 1.0])
+    assert image.pixels.shape == np.asarray(upright).shape
+    assert np.allclose(corner, [0, w], atol=1.5)  # top-left of the upright page was bottom-left
+
+
+def test_dark_scanner_margins_are_cropped(upright):
+    arr = np.asarray(upright).copy()
+    framed = np.zeros((arr.shape[0] + 80, arr.shape[1] + 60), np.uint8)
+    framed[40:-40, 30:-30] = arr
+    x0, y0, x1, y1 = preprocess.border_box(framed)
+    assert 28 <= x0 <= 36 and 38 <= y0 <= 44
+    assert framed.shape[1] - 36 <= x1 <= framed.shape[1] - 28
+
+
+def test_low_resolution_page_is_rejected_with_vietnamese_message():
+    img, _, _ = render_page(23, dpi=150, doc={"paragraphs": 1})
+    image, report = preprocess.prepare(_loaded(img, dpi=150, name="12"))
+    assert image is None and report.rejected
+    [problem] = report.problems
+    assert problem.code == "low_dpi" and "150 dpi" in problem.message
+    assert problem.message_vi == "Trang 12: độ phân giải 150 dpi, thấp hơn mức tối thiểu 200 dpi"
+
+
+def test_blank_page_is_flagged_not_rejected():
+    image, report = preprocess.prepare(_loaded(Image.new("L", (1654, 2339), 250)))
+    assert report.blank and not report.rejected
+    assert [p.code for p in report.problems] == ["blank"]
+
+
+def test_qc_metrics_are_reported_for_every_page(upright):
+    _, report = preprocess.prepare(_loaded(upright))
+    d = report.to_dict()
+    for key in ("dpi", "colour_depth_bits", "blur_score", "blank", "skew_deg", "ink_coverage"):
+        assert key in d
+    assert 0.005 < d["ink_coverage"] < 0.3 and d["blur_score"] > 100
+
+
+def test_vertical_streaks_are_found_and_lightened(upright):
+    arr = np.asarray(upright).copy()
+    rng = np.random.default_rng(0)
+    for x in (300, 900):
+        band = arr[:, x:x + 40]
+        arr[:, x:x + 40] = np.where(rng.random(band.shape) < 0.6, 20, band)
+    cleaned, count = preprocess.suppress_streaks(arr)
+    assert count == 2
+    assert (cleaned[:, 300:340] < 128).mean() < (arr[:, 300:340] < 128).mean() / 2
+    assert preprocess.suppress_streaks(np.asarray(upright))[1] == 0
