@@ -49,51 +49,72 @@ def border_box(grey: np.ndarray) -> tuple[int, int, int, int]:
     return left * 4, top * 4, w - right * 4, h - bottom * 4
 
 
-def _line_blobs(ink: np.ndarray, horizontal: bool) -> list[tuple[int, int, int, int]]:
-    """Boxes of ink smeared along one axis; text lines show up as long thin blobs.
-
-    Blobs longer than 60 % of the page side are left out: scanner streaks and rules run
-    the whole page, a text line of a portrait page does not.
-    """
-    kernel = (9, 1) if horizontal else (1, 9)
-    smeared = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, kernel))
-    n, _, stats, _ = cv2.connectedComponentsWithStats(smeared, connectivity=8)
-    limit = 0.6 * (ink.shape[1] if horizontal else ink.shape[0])
-    blobs = []
-    for x, y, w, h, _area in stats[1:n]:
-        long_side, short_side = (w, h) if horizontal else (h, w)
-        if 40 <= long_side <= limit and long_side >= 4 * short_side and short_side >= 4:
-            blobs.append((int(x), int(y), int(w), int(h)))
-    return blobs
+def _row_profile(ink: np.ndarray) -> np.ndarray:
+    """Ink per row, counting only columns that are not streaks or borders (< 30 % ink)."""
+    keep = ink.mean(axis=0) < 0.3
+    return ink[:, keep].mean(axis=1).astype(np.float64) if keep.any() else np.zeros(ink.shape[0])
 
 
-def _ink_above_minus_below(ink: np.ndarray, blobs: list[tuple[int, int, int, int]]) -> float:
+def _line_structure(ink: np.ndarray) -> float:
+    """How strongly rows alternate between text and gap (high when lines run horizontally)."""
+    profile = np.convolve(_row_profile(ink), np.ones(3) / 3, mode="same")
+    return float(np.abs(np.diff(profile)).mean() / max(profile.mean(), 1e-9))
+
+
+def _ink_above_minus_below(ink: np.ndarray) -> float:
     """Sum over text lines of ink above the x-height band minus ink below it.
 
     Vietnamese and Latin script carry far more ink above the x-height (capitals, ascenders,
-    tone marks) than below (a few descenders), so the sign tells upright from upside down.
+    tone marks) than below (a few descenders), so on a straightened page the sign tells
+    upright from upside down.
     """
+    profile = _row_profile(ink)
+    rows = np.flatnonzero(profile > 0.1 * np.percentile(profile, 95))
     score = 0.0
-    for x, y, w, h in blobs:
-        profile = ink[y:y + h, x:x + w].sum(axis=1).astype(np.float64)
-        if profile.max() <= 0:
+    for line in np.split(rows, np.flatnonzero(np.diff(rows) > 1) + 1):
+        if line.size < 4:
             continue
-        core = np.flatnonzero(profile >= 0.5 * profile.max())
-        score += profile[:core[0]].sum() - profile[core[-1] + 1:].sum()
+        band = profile[line[0]:line[-1] + 1]
+        core = np.flatnonzero(band >= 0.5 * band.max())
+        score += band[:core[0]].sum() - band[core[-1] + 1:].sum()
     return score
 
 
-def detect_orientation(grey: np.ndarray, dpi: float) -> int:
-    """Clockwise rotation (0, 90, 180 or 270) that makes the page upright; 0 when unsure."""
+def lines_run_vertically(grey: np.ndarray, dpi: float) -> bool:
+    """True when the text lines run top to bottom (page turned by 90° or 270°)."""
     ink = _thumbnail_ink(grey, dpi)
-    horizontal, vertical = _line_blobs(ink, True), _line_blobs(ink, False)
-    if len(horizontal) < 3 and len(vertical) < 3:
-        return 0
-    if len(horizontal) >= len(vertical):
-        return 0 if _ink_above_minus_below(ink, horizontal) >= 0 else 180
-    rotated = np.ascontiguousarray(np.rot90(ink, -1))  # turned 90° clockwise
-    blobs = _line_blobs(rotated, True)
-    return 90 if _ink_above_minus_below(rotated, blobs) >= 0 else 270
+    return _line_structure(np.ascontiguousarray(np.rot90(ink, -1))) > _line_structure(ink)
+
+
+def is_upside_down(grey: np.ndarray, dpi: float) -> bool:
+    """On a page with horizontal, straightened lines: is it upside down?"""
+    return _ink_above_minus_below(_thumbnail_ink(grey, dpi)) < 0
+
+
+def upright(grey: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray, int, float, int]:
+    """Turn, clean and straighten a page: (image, 3×3 matrix, orientation, skew, streaks).
+
+    Order matters: lines are made horizontal first, streaks are suppressed, skew is measured
+    and removed, and only then is upside-down decided (it needs straight lines).
+    *orientation* is the clockwise rotation applied (0, 90, 180, 270).
+    """
+    orientation = 90 if lines_run_vertically(grey, dpi) else 0
+    work, transform = rotate_quadrant(grey, orientation)
+    work, streaks = suppress_streaks(work, dpi)
+    skew = estimate_skew(work, dpi)
+    if abs(skew) >= 0.05:
+        work, m = deskew(work, skew)
+        transform = m @ transform
+    if is_upside_down(work, dpi):
+        work, m = rotate_quadrant(work, 180)
+        transform = m @ transform
+        orientation += 180
+    return work, transform, orientation, skew, streaks
+
+
+def detect_orientation(grey: np.ndarray, dpi: float) -> int:
+    """Clockwise rotation (0, 90, 180 or 270) that makes the page upright."""
+    return upright(grey, dpi)[2]
 
 
 def rotate_quadrant(grey: np.ndarray, degrees_cw: int) -> tuple[np.ndarray, np.ndarray]:
@@ -161,7 +182,7 @@ def _text_rows(grey: np.ndarray, streak_columns: np.ndarray) -> np.ndarray:
     return cv2.dilate(rows.astype(np.uint8)[:, None], np.ones((9, 1), np.uint8))[:, 0] > 0
 
 
-def suppress_streaks(grey: np.ndarray) -> tuple[np.ndarray, int]:
+def suppress_streaks(grey: np.ndarray, dpi: float) -> tuple[np.ndarray, int]:
     """Lighten vertical streaks; return (image, number of streaks crossing the text block).
 
     Between text lines, and wherever a streak lies outside the text block, it is pure noise
@@ -187,6 +208,9 @@ def suppress_streaks(grey: np.ndarray) -> tuple[np.ndarray, int]:
     closed = cv2.morphologyEx(grey, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3)))
     crossing = in_streak & rows[:, None] & ~outside[labels]
     out[crossing] = closed[crossing]
+    solid = ((grey < 128) & in_streak).astype(np.uint8)
+    rules = cv2.morphologyEx(solid, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, int(0.4 * dpi))))
+    out[rules > 0] = 255  # unbroken dark runs taller than a text line are scratches, not letters
     return out, int(np.count_nonzero(~outside[1:]))
 
 
@@ -209,16 +233,10 @@ def prepare(page: LoadedPage) -> tuple[PageImage | None, qc.QcReport]:
     if dpi_problems or report.blank:
         return (None if dpi_problems else PageImage(page_id, grey, page.dpi)), report
     x0, y0, x1, y1 = border_box(grey)
-    transform = np.array([[1.0, 0, -x0], [0, 1.0, -y0], [0, 0, 1.0]])
-    work = grey[y0:y1, x0:x1]
-    report.orientation_deg = detect_orientation(work, page.dpi)
-    work, m = rotate_quadrant(work, report.orientation_deg)
-    transform = m @ transform
-    work, report.streaks_removed = suppress_streaks(work)
-    report.skew_deg = estimate_skew(work, page.dpi)
-    if abs(report.skew_deg) >= 0.05:
-        work, m = deskew(work, report.skew_deg)
-        transform = m @ transform
+    crop = np.array([[1.0, 0, -x0], [0, 1.0, -y0], [0, 0, 1.0]])
+    work, transform, report.orientation_deg, report.skew_deg, report.streaks_removed = \
+        upright(grey[y0:y1, x0:x1], page.dpi)
+    transform = transform @ crop
     to_source = np.linalg.inv(transform)[:2]
     layout = "block" if report.streaks_removed else "auto"
     return PageImage(page_id, np.ascontiguousarray(work), page.dpi, to_source, layout), report

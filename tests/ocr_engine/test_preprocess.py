@@ -86,7 +86,7 @@ def test_vertical_streaks_are_found_and_lightened(upright):
     for x in (300, 900):
         band = arr[:, x:x + 40]
         arr[:, x:x + 40] = np.where(rng.random(band.shape) < 0.6, 20, band)
-    cleaned, count = preprocess.suppress_streaks(arr)
+    cleaned, count = preprocess.suppress_streaks(arr, 200)
     assert count == 2
     assert (cleaned[:, 300:340] < 128).mean() < (arr[:, 300:340] < 128).mean() / 2
-    assert preprocess.suppress_streaks(np.asarray(upright))[1] == 0
+    assert preprocess.suppress_streaks(np.asarray(upright), 200)[1] == 0

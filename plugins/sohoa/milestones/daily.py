@@ -23,10 +23,17 @@ CATALOGUE_CONN_ID = "sohoa_postgres"
 
 @contextlib.contextmanager
 def airflow_catalogue(conn_id: str = CATALOGUE_CONN_ID) -> Iterator:
-    """Inside an Airflow task: a psycopg2 connection to the catalogue from the Airflow connection, closed after."""
-    from airflow.providers.postgres.hooks.postgres import PostgresHook
+    """Inside an Airflow task: a psycopg2 connection to the catalogue from the Airflow connection, closed after.
 
-    conn = PostgresHook(postgres_conn_id=conn_id).get_conn()
+    (PostgresHook.get_conn() may hand out psycopg 3; this package's SQL layer is psycopg2.)
+    """
+    from airflow.sdk import BaseHook
+    from psycopg2.extensions import make_dsn
+
+    from ..catalogue.db import connect
+
+    c = BaseHook.get_connection(conn_id)
+    conn = connect(make_dsn(host=c.host, port=c.port, dbname=c.schema, user=c.login, password=c.password))
     try:
         yield conn
     finally:

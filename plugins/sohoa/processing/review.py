@@ -79,6 +79,10 @@ def resolve(cur, item_id: int, *, reviewer: str, resolution: str, corrections: d
     """
     if resolution not in RESOLUTIONS:
         raise ReviewError(f"Cách xử lý không hợp lệ: {resolution!r}; chọn một trong {', '.join(RESOLUTIONS)}.")
+    corrections = corrections or {}
+    unknown = set(corrections) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ReviewError(f"Không được sửa trường: {', '.join(sorted(unknown))}.")
     cur.execute("SELECT object_type, object_id, status FROM review_item WHERE id = %s FOR UPDATE", (item_id,))
     row = cur.fetchone()
     if row is None:
@@ -86,10 +90,6 @@ def resolve(cur, item_id: int, *, reviewer: str, resolution: str, corrections: d
     object_type, object_id, status = row
     if status != "open":
         raise ReviewError(f"Mục duyệt số {item_id} đã được xử lý ({status}).")
-    corrections = corrections or {}
-    unknown = set(corrections) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise ReviewError(f"Không được sửa trường: {', '.join(sorted(unknown))}.")
     if corrections and (object_type != "van_ban" or resolution != "corrected"):
         raise ReviewError("Chỉ sửa siêu dữ liệu văn bản khi chọn 'corrected'.")
     if object_type == "van_ban":
