@@ -108,7 +108,7 @@ def bench_recognize(dev: Path, engine: str, variant: str, jobs: int, work: Path,
 
 
 def pdf_text_pages(pdf: Path, count: int) -> list[str]:
-    return [subprocess.run(["pdftotext", "-f", str(i), "-l", str(i), "-enc", "UTF-8", str(pdf), "-"],
+    return [subprocess.run(["pdftotext", "-raw", "-f", str(i), "-l", str(i), "-enc", "UTF-8", str(pdf), "-"],
                            capture_output=True, check=True).stdout.decode("utf-8") for i in range(1, count + 1)]
 
 

@@ -20,7 +20,7 @@ from .vntext import fold, nfc
 
 MAX_QUERY_CHARS = 500
 MAX_TERMS = 12
-TYPO_SIMILARITY = 0.4
+TYPO_SIMILARITY = 0.25
 PUBLIC = "cong_khai"
 ACCESS_LEVELS = tuple(MUC_DO_TIEP_CAN)  # cong_khai, co_dieu_kien, mat
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -84,24 +84,56 @@ def index_page(conn: Connection, trang_id: int, text: str) -> None:
                         (words,))
 
 
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance (insertions, deletions, substitutions)."""
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i]
+        for j, cb in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
 def _correct(conn: Connection, terms: list[str]) -> dict[str, str]:
-    """Map each unknown term to its nearest vocabulary word (trigram similarity), when one is close enough."""
-    corrections = {}
+    """Map each unknown term to a close vocabulary word that fits the rest of the query.
+
+    Candidates come from the trigram index (edit distance at most 2). The first, in order of edit distance
+    and similarity, that stands next to a neighbouring query word somewhere wins ("tai leu" → "tai lieu",
+    not "tai le"); failing that, the first that merely co-occurs with the other words on a page.
+    """
+    corrections: dict[str, str] = {}
     with conn.cursor() as cur:
+        cur.execute("SELECT set_config('pg_trgm.similarity_threshold', %s, true)", (str(TYPO_SIMILARITY),))
         cur.execute("SELECT word FROM search_vocabulary WHERE word = ANY(%s)", (terms,))
         known = {row[0] for row in cur.fetchall()}
-        for term in terms:
+        for position, term in enumerate(terms):
             if term in known or len(term) < 3:
                 continue
-            cur.execute(
-                """SELECT word FROM search_vocabulary
-                   WHERE word %% %s AND similarity(word, %s) >= %s
-                   ORDER BY similarity(word, %s) DESC, word LIMIT 1""",
-                (term, term, TYPO_SIMILARITY, term))
-            row = cur.fetchone()
-            if row:
-                corrections[term] = row[0]
+            cur.execute("""SELECT word, similarity(word, %s) FROM search_vocabulary WHERE word %% %s
+                           ORDER BY similarity(word, %s) DESC, word LIMIT 20""", (term, term, term))
+            candidates = [w for d, _, w in sorted((edit_distance(term, w), -sim, w) for w, sim in cur.fetchall())
+                          if d <= 2]
+            effective = [corrections.get(t, t) for t in terms]
+            neighbours = [(i, effective[i]) for i in (position - 1, position + 1) if 0 <= i < len(terms)]
+            others = effective[:position] + effective[position + 1:]
+            phrases = [[f"'{n}' <-> '{w}'" if i < position else f"'{w}' <-> '{n}'" for i, n in neighbours]
+                       for w in candidates]
+            chosen = next((w for w, ph in zip(candidates, phrases) if ph and _matches(cur, " | ".join(ph))), None)
+            chosen = chosen or next((w for w in candidates if _matches(cur, _tsquery([*others, w]))), None)
+            if chosen:
+                corrections[term] = chosen
     return corrections
+
+
+def _matches(cur, tsquery: str) -> bool:
+    cur.execute("SELECT 1 FROM trang_search WHERE tsv @@ to_tsquery('simple', %s) LIMIT 1", (tsquery,))
+    return cur.fetchone() is not None
+
+
+def _tsquery(terms: list[str]) -> str:
+    """An AND of quoted terms (terms are word characters only, so quoting makes them plain lexemes)."""
+    return " & ".join(f"'{t}'" for t in terms)
 
 
 _SEARCH_SQL = """
@@ -138,7 +170,7 @@ def search(conn: Connection, query: str, *, levels: tuple[str, ...] = (PUBLIC,),
     terms = query_terms(query)
     corrections = _correct(conn, terms)
     effective = [corrections.get(t, t) for t in terms]
-    tsquery = " & ".join(f"'{t}'" for t in effective)
+    tsquery = _tsquery(effective)
     with conn.cursor() as cur:
         cur.execute(_SEARCH_SQL, {
             "tsquery": tsquery, "levels": list(levels), "phong": filters.phong, "year": filters.year,

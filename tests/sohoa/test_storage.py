@@ -64,19 +64,19 @@ def test_multipart_upload_resumes_and_skips_parts_already_sent(s3, monkeypatch):
     body = os.urandom(12 * 1024 * 1024)
     chunks = [body[i:i + storage.PART_SIZE] for i in range(0, len(body), storage.PART_SIZE)]
     digest, name = hashlib.sha256(body).hexdigest(), key()
-    sent = []
+    sent, fail = [], [True]
     real_upload_part = s3.upload_part
 
-    def failing_after_one_part(**kwargs):
-        if sent:
+    def upload_part(**kwargs):
+        if fail[0] and sent:
             raise ConnectionError("injected: connection lost after part 1")
         sent.append(kwargs["PartNumber"])
         return real_upload_part(**kwargs)
 
-    monkeypatch.setattr(s3, "upload_part", failing_after_one_part)
+    monkeypatch.setattr(s3, "upload_part", upload_part)
     with pytest.raises(ConnectionError):
         storage.upload_chunks(s3, "inbox", f"vendor-demo/{name}", iter(chunks), size=len(body), sha256_hex=digest)
-    monkeypatch.setattr(s3, "upload_part", lambda **kw: (sent.append(kw["PartNumber"]), real_upload_part(**kw))[1])
+    fail[0] = False
     stored = storage.upload_chunks(s3, "inbox", f"vendor-demo/{name}", iter(chunks), size=len(body),
                                    sha256_hex=digest)
     assert sent == [1, 2, 3]  # part 1 once, then only the missing parts

@@ -23,6 +23,13 @@ def upgrade(url: str | None = None, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
+def head() -> str:
+    """The newest revision the migrations define."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config("unused")).get_current_head()
+
+
 def current(url: str | None = None) -> str | None:
     """The revision the catalogue is at, or None before the first migration."""
     from alembic.runtime.migration import MigrationContext

@@ -21,12 +21,12 @@ def add_today(parser: argparse.ArgumentParser) -> None:
 
 def _status(args: argparse.Namespace) -> int:
     from ..catalogue.db import connect
-    from .daily import evaluate_all, summary
+    from .daily import evaluate_plan, summary
     from .definitions import load_plan
 
     conn = connect()
     try:
-        for status in evaluate_all(conn, load_plan(), args.today):
+        for status in evaluate_plan(conn, load_plan(), args.today):
             s = summary(status)
             print(f"{s['milestone']:<14} {s['agency']:<10} phase {s['phase']}  due {s['deadline']}  "
                   f"done {s['done_ho_so']}/{s['planned_ho_so']} hồ sơ  rate {s['rate_per_day']}/day  "

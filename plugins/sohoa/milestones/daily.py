@@ -45,11 +45,17 @@ def day_in_vietnam(moment: dt.datetime) -> dt.date:
     return moment.astimezone(VN_TZ).date()
 
 
-def evaluate_all(conn, plan: Plan, today: dt.date) -> list[MilestoneStatus]:
-    """Register the configured milestones, then evaluate each as of ``today``."""
-    sync_milestones(conn, plan.milestones, today)
+def evaluate_plan(conn, plan: Plan, today: dt.date, agency: str | None = None) -> list[MilestoneStatus]:
+    """Evaluate every milestone (of ``agency``, if given) as of ``today``; read-only."""
+    milestones = plan.for_agency(agency) if agency else plan.milestones
     return [evaluate(conn, m, today, window_days=plan.alerts.throughput_window_days,
-                     warn_days_before=plan.alerts.warn_days_before) for m in plan.milestones]
+                     warn_days_before=plan.alerts.warn_days_before) for m in milestones]
+
+
+def evaluate_all(conn, plan: Plan, today: dt.date) -> list[MilestoneStatus]:
+    """Register the configured milestones (refusing a new one already past its deadline), then evaluate each."""
+    sync_milestones(conn, plan.milestones, today)
+    return evaluate_plan(conn, plan, today)
 
 
 def summary(status: MilestoneStatus) -> dict:

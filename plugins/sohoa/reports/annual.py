@@ -15,7 +15,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..milestones.daily import evaluate_all
+from ..milestones.daily import evaluate_plan
 from ..milestones.definitions import STAGE_LABELS, STAGES, Plan
 from ..milestones.forecast import CONDITION_LABELS
 from ..milestones.inventory import (HP_NET_BY_YEAR, HP_NET_TOTAL, PlanFigure, YearlyReconciliation, plan_figures,
@@ -27,7 +27,8 @@ from . import charts
 from .errors import ReportError
 
 EXPORTS = "exports"
-HP_NET_YEARS = (2019, 2025)
+HP_NET_RANGE = range(2019, 2026)  # the years the plan's HP-Net figures cover (2019 – 6/2025)
+HP_NET_TITLE = "Hồ sơ HP-Net theo năm (số liệu kế hoạch)"
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -87,11 +88,11 @@ def collect(conn, plan: Plan, agency: str, year: int, today: dt.date, agency_nam
     figures = plan_figures(conn, agency)
     totals = {f.line: f for f in figures}
     by_year = [f for f in figures if f.holding == HP_NET_BY_YEAR]
-    statuses = [s for s in evaluate_all(conn, plan, today) if s.milestone.agency == agency]
+    statuses = evaluate_plan(conn, plan, today, agency)
     report = AnnualReport(
         agency=agency, agency_name=named[0][0] if named else agency_name, year=year, today=today,
         due=dt.date(year, *plan.report.due_month_day), figures=figures,
-        hp_net=reconcile(totals[HP_NET_TOTAL], by_year, *HP_NET_YEARS) if HP_NET_TOTAL in totals else None,
+        hp_net=reconcile(totals[HP_NET_TOTAL], by_year, HP_NET_RANGE[0], HP_NET_RANGE[-1]) if HP_NET_TOTAL in totals else None,
         statuses=statuses,
         pages_by_month=dict(run_query(conn, f"'pages_by_month' for agency {agency}", PAGES_BY_MONTH_SQL, params)),
         ho_so_by_year=[(y, int(n), float(m)) for y, n, m in run_query(
@@ -132,7 +133,7 @@ def inventory_rows(report: AnnualReport) -> list[list[str]]:
 def hp_net_rows(report: AnnualReport) -> list[list[str]]:
     by_year = {f.year: f for f in report.hp_net_years}
     rows = []
-    for year in range(HP_NET_YEARS[0], HP_NET_YEARS[1] + 1):
+    for year in HP_NET_RANGE:
         figure = by_year.get(year)
         rows.append([str(year), _count(figure.ho_so if figure else None),
                      (figure.note if figure else "Kế hoạch không nêu số liệu năm này")])
@@ -180,8 +181,7 @@ def chart_images(report: AnnualReport) -> dict[str, bytes]:
     """PNG charts by name: one burn-up per milestone, the HP-Net years, pages per month."""
     images = {f"burnup-{s.milestone.id}": charts.burnup(s) for s in report.statuses}
     if report.hp_net_years:
-        images["hp-net"] = charts.per_year(report.hp_net_years, range(HP_NET_YEARS[0], HP_NET_YEARS[1] + 1),
-                                           title="Hồ sơ HP-Net theo năm (số liệu kế hoạch)")
+        images["hp-net"] = charts.per_year(report.hp_net_years, HP_NET_RANGE, title=HP_NET_TITLE)
     images["pages-by-month"] = charts.per_month(report.pages_by_month, report.year)
     return images
 
@@ -300,7 +300,7 @@ def write_xlsx(report: AnnualReport, images: dict[str, bytes], path: Path) -> Pa
     if report.hp_net:
         by_year = {f.year: f.ho_so for f in report.hp_net_years}
         rows = [[y, by_year.get(y), "" if y in by_year else "không có số liệu"]
-                for y in range(HP_NET_YEARS[0], HP_NET_YEARS[1] + 1)]
+                for y in HP_NET_RANGE]
         rows += [["Cộng theo năm", report.hp_net.sum_of_years, ""],
                  ["Tổng theo Kế hoạch", report.hp_net.reported_total, ""],
                  ["Chênh lệch chưa đối soát", report.hp_net.unexplained, hp_net_sentence(report.hp_net)]]

@@ -1,0 +1,43 @@
+"""sohoa's web apps inside Airflow's API server, and the registry the Airflow plugin mounts them from.
+
+Each :class:`UiApp` becomes one entry of the plugin's ``fastapi_apps`` (mounted at ``url_prefix``) and, when it
+has a ``menu_label``, one ``external_views`` entry so it appears in Airflow's navigation. To add an app (e.g. a
+search API), append a :class:`UiApp` to :data:`UI_APPS`; ``plugins/sohoa_plugin.py`` needs no change.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class UiApp:
+    """A FastAPI app built by ``factory`` ("module:function"), mounted at ``url_prefix``."""
+
+    name: str
+    url_prefix: str
+    factory: str
+    menu_label: str | None = None
+    url_route: str | None = None
+    icon: str | None = None
+
+    def fastapi_app(self) -> dict[str, Any]:
+        """The plugin's ``fastapi_apps`` entry."""
+        module, function = self.factory.split(":")
+        return {"app": getattr(importlib.import_module(module), function)(), "url_prefix": self.url_prefix,
+                "name": self.name}
+
+    def external_view(self) -> dict[str, Any]:
+        """The plugin's ``external_views`` entry: a navigation item showing the app inside Airflow's UI."""
+        view = {"name": self.menu_label, "href": f"{self.url_prefix}/", "destination": "nav",
+                "url_route": self.url_route}
+        if self.icon:
+            view["icon"] = self.icon
+        return view
+
+
+UI_APPS: tuple[UiApp, ...] = (
+    UiApp(name="sohoa-tien-do", url_prefix="/sohoa/tien-do", factory="sohoa.web.dashboard:create_app",
+          menu_label="Tiến độ số hóa", url_route="tien-do-so-hoa"),
+)

@@ -1,0 +1,157 @@
+"""The page "Tiến độ số hóa": where each agency stands against each phase of the plan, inside Airflow's UI.
+
+Mounted by the Airflow plugin at ``/sohoa/tien-do`` (see :mod:`sohoa.web`). Every route needs an Airflow login
+(the ``_token`` cookie Airflow's UI sets, or a bearer JWT); without one the page sends the browser to Airflow's
+login page and back. The page is read-only: it evaluates the milestones as of today (Việt Nam time, or
+``?today=YYYY-MM-DD``) with the same code as the DAG and the yearly report, so the three always agree.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from pathlib import Path
+
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger(__name__)
+
+TEMPLATES = Path(__file__).with_name("templates")
+REPORT_PREFIX = "bao-cao-nam/"
+REPORT_NAME = re.compile(r"^(?P<year>\d{4})/(?P<agency>[A-Za-z0-9-]+)/bao-cao-so-hoa-(?P=year)\.(?P<ext>docx|xlsx)$")
+PIPELINE_DAGS = ("sohoa_intake", "sohoa_process", "sohoa_milestones", "sohoa_annual_report")
+
+
+def _user_dependency():
+    from airflow.api_fastapi.core_api.security import get_user
+
+    return Depends(get_user)
+
+
+def _today(value: str | None) -> dt.date:
+    from ..milestones.daily import VN_TZ
+
+    if value is None:
+        return dt.datetime.now(VN_TZ).date()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise HTTPException(status_code=400, detail=f"today phải có dạng YYYY-MM-DD, không phải {value!r}") from exc
+
+
+def recent_runs(limit: int = 12) -> list[dict]:
+    """The latest runs of sohoa's DAGs from Airflow's metadata database, newest first."""
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        rows = session.execute(
+            select(DagRun.dag_id, DagRun.run_id, DagRun.state, DagRun.run_after)
+            .where(DagRun.dag_id.in_(PIPELINE_DAGS)).order_by(DagRun.run_after.desc()).limit(limit)).all()
+    return [{"dag_id": d, "run_id": r, "state": str(s), "run_after": a} for d, r, s, a in rows]
+
+
+def report_links(s3) -> list[dict]:
+    """The yearly reports stored in the exports bucket, newest year first."""
+    from ..reports.annual import EXPORTS
+
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=EXPORTS, Prefix=REPORT_PREFIX)
+    links = []
+    for page in pages:
+        for obj in page.get("Contents", []):
+            match = REPORT_NAME.match(obj["Key"][len(REPORT_PREFIX):])
+            if match:
+                links.append({**match.groupdict(), "path": obj["Key"][len(REPORT_PREFIX):],
+                              "stored": obj["LastModified"]})
+    return sorted(links, key=lambda link: (link["year"], link["agency"], link["ext"]), reverse=True)
+
+
+def render_page(conn, s3, plan, today: dt.date, agency_name: str, runs: list[dict]) -> str:
+    """The whole page as HTML (charts inline as SVG)."""
+    import jinja2
+    from markupsafe import Markup
+
+    from ..milestones import wording
+    from ..milestones.forecast import CONDITION_LABELS
+    from ..reports import annual, charts
+
+    agencies = []
+    for agency in sorted({m.agency for m in plan.milestones}):
+        report = annual.collect(conn, plan, agency, today.year, today, agency_name)
+        agencies.append({
+            "report": report,
+            "milestones": [{
+                "status": status,
+                "rows": annual.progress_rows(status),
+                "sentence": annual.outlook_sentence(status),
+                "state": annual.state_of(status),
+                "days_left": (status.milestone.deadline - today).days,
+                "burnup": Markup(_svg(charts.burnup(status, "svg"))),
+                "pages_per_day": Markup(_svg(charts.pages_per_day(status, "svg"))),
+            } for status in report.statuses],
+            "inventory": annual.inventory_rows(report),
+            "hp_net": annual.hp_net_rows(report) if report.hp_net else [],
+            "hp_net_sentence": annual.hp_net_sentence(report.hp_net) if report.hp_net else "",
+            "hp_net_chart": Markup(_svg(charts.per_year(report.hp_net_years, annual.HP_NET_RANGE, "svg",
+                                                        annual.HP_NET_TITLE))) if report.hp_net_years else "",
+        })
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
+    return env.get_template("dashboard.html").render(
+        today=today, agencies=agencies, runs=runs, reports=report_links(s3), vn_date=wording.vn_date,
+        vn_number=wording.vn_number, condition_labels=CONDITION_LABELS)
+
+
+def _svg(data: bytes) -> str:
+    """Matplotlib's SVG without its XML prologue, ready to inline."""
+    text = data.decode("utf-8")
+    return text[text.index("<svg"):]
+
+
+def create_app() -> FastAPI:
+    """The dashboard app; every route requires an Airflow user."""
+    app = FastAPI(title="Tiến độ số hóa", docs_url=None, redoc_url=None, openapi_url=None)
+    user = _user_dependency()
+
+    @app.exception_handler(StarletteHTTPException)
+    async def to_login(request: Request, exc: StarletteHTTPException):
+        if exc.status_code in (401, 403) and request.method == "GET":
+            from airflow.api_fastapi.app import get_auth_manager
+
+            return RedirectResponse(get_auth_manager().get_url_login(next_url=str(request.url)), status_code=303)
+        return Response(str(exc.detail), status_code=exc.status_code, media_type="text/plain; charset=utf-8")
+
+    @app.get("/", response_class=HTMLResponse, dependencies=[user])
+    def page(today: str | None = None) -> HTMLResponse:
+        from ..catalogue.db import connect
+        from ..config import settings
+        from ..milestones.definitions import load_plan
+        from ..storage import client
+
+        conn = connect()
+        try:
+            html = render_page(conn, client(), load_plan(), _today(today), settings().agency, recent_runs())
+        finally:
+            conn.close()
+        return HTMLResponse(html)
+
+    @app.get("/bao-cao/{path:path}", dependencies=[user])
+    def report_file(path: str) -> Response:
+        from ..reports.annual import DOCX_TYPE, EXPORTS, XLSX_TYPE
+        from ..storage import client
+
+        match = REPORT_NAME.match(path)
+        if not match:
+            raise HTTPException(status_code=404, detail=f"Không có báo cáo {path!r}")
+        s3 = client()
+        try:
+            body = s3.get_object(Bucket=EXPORTS, Key=REPORT_PREFIX + path)["Body"].read()
+        except s3.exceptions.NoSuchKey as exc:
+            raise HTTPException(status_code=404, detail=f"Chưa có báo cáo {path!r}") from exc
+        name = path.rsplit("/", 1)[1]
+        return Response(body, media_type=DOCX_TYPE if match["ext"] == "docx" else XLSX_TYPE,
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+    return app
