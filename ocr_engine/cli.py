@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from . import __version__, engines, pdf, pipeline
+from . import __version__, engines, pdf, pipeline, preprocess
 from .errors import EngineUnavailable, ModelError, PdfError
 
 EPILOG = ("Exit status: 0 all pages fine; 1 some page failed or was rejected (reasons on stderr, "
@@ -28,6 +28,9 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="pages worked on in parallel, one engine process each (default: 1)")
     p.add_argument("--assume-dpi", type=float, default=None, metavar="DPI",
                    help="resolution for files that record none (otherwise such pages are rejected)")
+    p.add_argument("--ocr-dpi", type=float, default=preprocess.RECOGNITION_DPI, metavar="DPI",
+                   help="finer scans are reduced to this resolution for recognition only (outputs "
+                        f"keep the scan's coordinates; default: {preprocess.RECOGNITION_DPI:g}; 0 = never)")
     p.add_argument("--timeout", type=float, default=300.0, metavar="S",
                    help="seconds one page may take in the engine before it is killed (default: 300)")
     p.add_argument("--option", "-o", action="append", default=[], metavar="KEY=VALUE",
@@ -96,7 +99,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     outcomes = pipeline.run(args.images, engine, jobs=args.jobs, assume_dpi=args.assume_dpi,
-                            pages_per_call=int(options.get("batch_size", 1)))
+                            pages_per_call=int(options.get("batch_size", 1)),
+                            recognition_dpi=args.ocr_dpi or None)
     progress = tqdm(outcomes, total=len(args.images), unit="page", file=sys.stderr,
                     disable=len(args.images) < 2)
     bad = 0

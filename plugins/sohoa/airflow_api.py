@@ -72,11 +72,24 @@ class AirflowClient:
     def run(self, dag_id: str, run_id: str) -> dict:
         return self._request("GET", f"/api/v2/dags/{dag_id}/dagRuns/{urllib.parse.quote(run_id, safe='')}")
 
-    def wait(self, dag_id: str, run_id: str, timeout: float = 600, on_poll=None) -> str:
-        """Poll a run until it finishes; return its final state ('success' or 'failed')."""
+    def wait(self, dag_id: str, run_id: str, timeout: float = 600, on_poll=None,
+             outage_tolerance: float = 60) -> str:
+        """Poll a run until it finishes; return its final state ('success' or 'failed').
+
+        A passing API error (a database restart, say) is waited out for up to ``outage_tolerance`` seconds.
+        """
         deadline = time.monotonic() + timeout
+        failing_since = None
         while time.monotonic() < deadline:
-            state = self.run(dag_id, run_id)["state"]
+            try:
+                state = self.run(dag_id, run_id)["state"]
+                failing_since = None
+            except AirflowApiError:
+                failing_since = failing_since or time.monotonic()
+                if time.monotonic() - failing_since > outage_tolerance:
+                    raise
+                time.sleep(3)
+                continue
             if on_poll:
                 on_poll(state)
             if state in FINISHED:

@@ -7,13 +7,16 @@ import sys
 
 from .errors import SohoaError
 
-# subcommand -> module that defines add_parser(subparsers) and sets func on its parser
+# subcommand -> module whose add_parser(subparsers) adds it and sets func on its parser
 SUBCOMMANDS = {
     "stack": "sohoa.localstack.cli",
     "catalogue": "sohoa.catalogue.cli",
     "vendor": "sohoa.vendor.cli",
     "milestones": "sohoa.milestones.cli",
     "report": "sohoa.reports.cli",
+    "demo": "sohoa.demo",
+    "search": "sohoa.processing.cli",
+    "review": "sohoa.processing.cli",
 }
 
 
@@ -23,7 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="sohoa — số hóa tài liệu lưu trữ: intake, OCR, catalogue, milestones and handover.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in SUBCOMMANDS.values():
+    for module in dict.fromkeys(SUBCOMMANDS.values()):  # a module may add several subcommands
         importlib.import_module(module).add_parser(sub)
     return parser
 

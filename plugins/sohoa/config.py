@@ -30,6 +30,8 @@ SECRET_NAMES = (
     "airflow_admin_password",
     "airflow_jwt_secret",
     "airflow_fernet_key",
+    "api_reader_token",
+    "api_archivist_token",
 )
 BUCKETS = ("inbox", "quarantine", "masters", "derivatives", "exports")
 
@@ -76,6 +78,10 @@ class Settings(BaseSettings):
     airflow_jwt_secret: str = ""
     airflow_fernet_key: str = ""
 
+    # HTTP API (search, review): bearer tokens of its two roles.
+    api_reader_token: str = ""
+    api_archivist_token: str = ""
+
     # OCR. Engines that need a GPU run in the Airflow queue and pool named by ocr_gpu_queue.
     ocr_engine: str = "tesseract"
     ocr_jobs: int = 2
@@ -120,6 +126,10 @@ def ensure_secrets(state_dir: Path) -> Path:
     """Create ``secrets.env`` with fresh random dev credentials unless it exists; return its path."""
     path = secrets_file(state_dir)
     if path.exists():
+        missing = [n for n in SECRET_NAMES if f"SOHOA_{n.upper()}=" not in path.read_text(encoding="utf-8")]
+        if missing:  # a state directory from an older version: add the new secrets, keep the rest
+            with open(path, "a", encoding="utf-8") as fh:
+                fh.writelines(f"SOHOA_{n.upper()}={secrets.token_urlsafe(24)}\n" for n in missing)
         return path
     from cryptography.fernet import Fernet
 

@@ -70,3 +70,12 @@ class EthEngine(_Fake):
     def recognize_page(self, page: PageImage) -> list[Line]:
         out = run([sys.executable, "-c", self.script], what=page.page_id, timeout=self.timeout)
         return [Line((Word(decode_utf8(out, what=page.page_id).strip(), Box(0, 0, 50, 20), 0.5),))]
+
+
+@register
+class ForgetfulEngine(_Fake):
+    """Breaks the interface contract: returns nothing for a batch."""
+    name = "fake-forgetful"
+
+    def recognize(self, pages):
+        return []

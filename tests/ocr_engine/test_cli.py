@@ -3,6 +3,7 @@ import json
 import shutil
 import unicodedata
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -81,3 +82,17 @@ def test_help_explains_every_option(command, capsys):
     help_text = capsys.readouterr().out
     for option in ("--engine", "--jobs", "--out", "--assume-dpi", "--timeout", "--option"):
         assert option in help_text
+
+
+def test_fine_scan_is_recognised_smaller_but_reported_in_scan_pixels(tmp_path, pages, tesseract):
+    from lxml import etree
+
+    boxes = {}
+    for ocr_dpi in ("200", "0"):  # reduced to 200 dpi for recognition, and at the scan's 300 dpi
+        out = tmp_path / ocr_dpi
+        assert main(["recognize", "--ocr-dpi", ocr_dpi, "--out", str(out), str(pages["clean300"][0])]) == 0
+        first = next(etree.parse(str(out / "clean300.alto.xml")).getroot().iter("{*}String"))
+        boxes[ocr_dpi] = [int(first.get(k)) for k in ("HPOS", "VPOS", "WIDTH", "HEIGHT")]
+    assert np.allclose(boxes["200"], boxes["0"], atol=6)
+    report = json.loads((tmp_path / "200" / "clean300.json").read_text(encoding="utf-8"))
+    assert report["qc"]["dpi"] == 300 and report["qc"]["width"] == 2480

@@ -10,7 +10,6 @@ from ocr_engine.engines.paddle import check_dictionary, missing_vietnamese, read
 from ocr_engine.errors import EngineError, EngineTimeout, EngineUnavailable, ModelError
 from ocr_engine.model import PageImage, PageText
 from ocr_engine.pipeline import run
-from ocr_engine.synth import render_page
 
 BLANKISH = np.full((100, 100), 255, np.uint8)
 
@@ -90,3 +89,8 @@ def test_vietnamese_dictionary_in_model_directory_is_accepted(tmp_path):
         + "".join(f"  - '{c}'\n" for c in letters), encoding="utf-8")
     assert missing_vietnamese(read_dictionary(model)) == []
     check_dictionary(read_dictionary(model), source=str(model))
+
+
+def test_engine_returning_too_few_results_fails_its_pages_loudly(pages):
+    [outcome] = run([pages["clean"][0]], engines.get_engine("fake-forgetful"))
+    assert outcome.status == "failed" and "returned 0 results for 1 pages" in outcome.problems[0].message

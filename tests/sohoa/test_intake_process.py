@@ -12,13 +12,14 @@ import textwrap
 import time
 import uuid
 
+import botocore.exceptions
 import pytest
 
 from sohoa import localstack, storage
 from sohoa.catalogue import db, migrate
 from sohoa.catalogue.db import BatchBusy, batch_lock
 from sohoa.catalogue.events import events_of
-from sohoa.intake.process import complete_batches, run_intake
+from sohoa.intake.process import BatchNotFound, complete_batches, run_intake
 from sohoa.intake.samples import encode, make_batch, noise_page, page_entry, read_manifest, write_manifest
 from sohoa.localstack.postgres import Postgres
 from sohoa.localstack.seaweed import SeaweedS3
@@ -284,7 +285,7 @@ def test_s3_restarting_mid_batch_then_a_rerun_finishes_the_job(conn, s3, prepare
     calls = []
 
     def copy_then_lose_s3(*args, **kwargs):
-        calls.append(args[4])
+        calls.append(args[2])
         if len(calls) == 2:
             server.stop()
         return storage.copy_verified(*args, **kwargs)
@@ -295,8 +296,22 @@ def test_s3_restarting_mid_batch_then_a_rerun_finishes_the_job(conn, s3, prepare
         assert "Connect" in type(failure.value).__name__ or "connect" in str(failure.value).lower()
     finally:
         server.start()
+    wait_until_readable(s3, storage.INBOX, calls[0])
     run_intake(s3, conn, VENDOR, batch_id)
     assert_fully_stored(conn, s3, batch_id, 4)
+
+
+def wait_until_readable(s3, bucket, key, timeout=60.0):
+    """SeaweedFS answers listings before its volumes serve reads (InternalError meanwhile); Airflow's retries
+    would ride this out, the test waits for it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            storage.read_sha256(s3, bucket, key)
+            return
+        except botocore.exceptions.ClientError:
+            assert time.monotonic() < deadline, f"s3://{bucket}/{key} still unreadable after the restart"
+            time.sleep(0.5)
 
 
 def test_postgres_restarting_mid_batch_then_a_rerun_finishes_the_job(s3, prepare, stack, migrated):
@@ -336,6 +351,30 @@ def restore_stack(settle: float = 5.0, timeout: float = 120.0) -> None:
         if all(service.healthy for service in localstack.status()):
             return
         assert time.monotonic() < deadline, localstack.status()
+
+
+def test_an_unknown_batch_is_an_error_and_leaves_no_trace(conn, s3):
+    batch_id = f"t{uuid.uuid4().hex[:12]}"
+    with pytest.raises(BatchNotFound, match=batch_id):
+        run_intake(s3, conn, VENDOR, batch_id)
+    assert query(conn, "SELECT count(*) FROM batch WHERE batch_id = %s", batch_id) == [(0,)]
+
+
+def test_a_marker_without_files_gets_a_rejection_not_an_endless_retry(conn, s3, migrated):
+    batch_id = f"t{uuid.uuid4().hex[:12]}"
+    vendor_s3 = storage.client(identity=VENDOR)
+    storage.put_bytes(vendor_s3, storage.INBOX, storage.batch_prefix(VENDOR, batch_id) + "_COMPLETE", b"{}")
+    deadline = time.monotonic() + 60
+    while True:  # the running Airflow may pick the marker up first
+        try:
+            outcome = run_intake(s3, conn, VENDOR, batch_id)
+            break
+        except BatchBusy:
+            assert time.monotonic() < deadline
+            time.sleep(0.5)
+    assert outcome.verdict == "rejected"
+    _, text = report(s3, batch_id)
+    assert "thiếu tệp manifest.json" in text
 
 
 def test_a_batch_held_by_another_worker_is_refused_not_shared(conn, s3, prepare):

@@ -161,7 +161,8 @@ def test_burnup_and_throughput_come_from_the_records_and_flag_a_late_phase(catal
     plan = milestone_plan(catalogue_agency)
     status = _evaluate(catalogue, plan)
     assert status.burnup == [(dt.date(2026, 11, 22), 1), (dt.date(2026, 11, 23), 2)]
-    assert status.pages_per_day == [(dt.date(2026, 11, 22), 4), (dt.date(2026, 11, 23), 4)]
+    assert len(status.pages_per_day) == 28 and status.pages_per_day[-1] == (TODAY, 0)
+    assert [(d, n) for d, n in status.pages_per_day if n] == [(dt.date(2026, 11, 22), 4), (dt.date(2026, 11, 23), 4)]
     assert status.outlook.remaining == 2 and status.outlook.rate_per_day == pytest.approx(2 / 28)
     assert status.outlook.expected == TODAY + dt.timedelta(days=28)
     assert status.conditions == {"approaching", "forecast_late"}

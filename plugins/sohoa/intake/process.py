@@ -105,6 +105,11 @@ def _record_failure(conn, label: str, agent: str, exc: Exception) -> None:
 
 def _run(s3, conn, vendor: str, batch_id: str, agent: str, copy: Copier, workers: int) -> Outcome:
     with transaction(conn) as cur:
+        known = batches.get_batch(cur, vendor, batch_id) is not None
+    prefix = storage.batch_prefix(vendor, batch_id)
+    if not known and not s3.list_objects_v2(Bucket=storage.INBOX, Prefix=prefix, MaxKeys=1).get("KeyCount"):
+        raise BatchNotFound(f"nothing under s3://{storage.INBOX}/{prefix}: no batch {vendor}/{batch_id}")
+    with transaction(conn) as cur:
         batch = batches.register_batch(cur, vendor, batch_id, agent=agent)
     rerun = batch.status == "done"
     if batch.status == "received":
@@ -134,10 +139,7 @@ def _run(s3, conn, vendor: str, batch_id: str, agent: str, copy: Copier, workers
 
 
 def _validate(s3, conn, batch: Batch, agent: str, workers: int) -> None:
-    source = S3Batch(s3, batch.vendor, batch.batch_id)
-    if not source.files():
-        raise BatchNotFound(f"nothing under s3://{storage.INBOX}/{source.prefix}: no batch {batch.label}")
-    verdict = validate_batch(source, vendor=batch.vendor, batch_id=batch.batch_id,
+    verdict = validate_batch(S3Batch(s3, batch.vendor, batch.batch_id), vendor=batch.vendor, batch_id=batch.batch_id,
                              lookups=CatalogueLookups(conn, batch.pk), workers=workers)
     with transaction(conn) as cur:
         agency_id = (records.register_agency(cur, verdict.manifest["co_quan"]["ma"], verdict.manifest["co_quan"]["ten"])

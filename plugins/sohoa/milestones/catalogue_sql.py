@@ -9,7 +9,8 @@ handed_over  ho_so.handed_over_at is set (column added by this package's migrati
 A hồ sơ counts at a stage when all of it got there; its pages count as each page gets there (pages received
 include rejected ones). The day a hồ sơ reached a stage comes from the records (batch received_at, trang
 created_at / ocr_updated_at, văn bản finalised_at, handed_over_at), so the burn-up needs no earlier runs; the
-milestones DAG also stores each day's counts (milestone_progress) as the record of what was reported.
+milestones DAG also stores each day's counts (milestone_progress) as the record of what was reported; the
+yearly report lists the last one of each month.
 """
 
 # One row per hồ sơ in scope: its page counts, whether it reached each stage, and when (Việt Nam day).
@@ -124,9 +125,4 @@ INSERT INTO milestone (id, agency_ma, phase, title, deadline, created_on)
 VALUES (%(id)s, %(agency)s, %(phase)s, %(title)s, %(deadline)s, %(created_on)s)
 ON CONFLICT (id) DO UPDATE SET agency_ma = EXCLUDED.agency_ma, phase = EXCLUDED.phase, title = EXCLUDED.title,
                                deadline = EXCLUDED.deadline
-"""
-
-DEADLINE_MISSES_SQL = """
-SELECT dag_id, run_id, deadline_at, detected_at FROM pipeline_deadline_miss
- ORDER BY detected_at DESC LIMIT %(limit)s
 """

@@ -20,11 +20,11 @@ def add_today(parser: argparse.ArgumentParser) -> None:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from ..catalogue.db import connect
     from .daily import evaluate_plan, summary
+    from .query import open_catalogue
     from .definitions import load_plan
 
-    conn = connect()
+    conn = open_catalogue()
     try:
         for status in evaluate_plan(conn, load_plan(), args.today):
             s = summary(status)
@@ -38,12 +38,12 @@ def _status(args: argparse.Namespace) -> int:
 
 def _seed_demo(args: argparse.Namespace) -> int:
     from .. import demo_seed
-    from ..catalogue.db import connect
     from ..catalogue.migrate import upgrade
     from .definitions import load_plan
+    from .query import open_catalogue
 
     upgrade()
-    conn = connect()
+    conn = open_catalogue()
     try:
         changed = demo_seed.seed(conn, load_plan(), args.today)
     finally:

@@ -20,7 +20,7 @@ DEFAULT_PATH = REPO_ROOT / "config" / "milestones.toml"
 
 # The stages a hồ sơ passes through, in order; progress is counted at each.
 STAGES = ("received", "accepted", "ocr", "reviewed", "handed_over")
-STAGE_LABELS = {"planned": "Kế hoạch", "received": "Đã tiếp nhận", "accepted": "Đạt kiểm tra",
+STAGE_LABELS = {"received": "Đã tiếp nhận", "accepted": "Đạt kiểm tra",
                 "ocr": "Đã số hóa (OCR)", "reviewed": "Đã rà soát", "handed_over": "Đã bàn giao"}
 
 
@@ -60,8 +60,7 @@ class AlertSettings:
 
 @dataclass(frozen=True)
 class ReportSettings:
-    due_month_day: tuple[int, int] = (12, 5)
-    build_month_day: tuple[int, int] = (11, 20)
+    due_month_day: tuple[int, int] = (12, 5)  # the yearly report must reach Sở Nội vụ before this day
 
 
 @dataclass(frozen=True)
@@ -72,12 +71,6 @@ class Plan:
 
     def for_agency(self, agency: str) -> tuple[Milestone, ...]:
         return tuple(m for m in self.milestones if m.agency == agency)
-
-    def get(self, milestone_id: str) -> Milestone:
-        for milestone in self.milestones:
-            if milestone.id == milestone_id:
-                return milestone
-        raise MilestoneConfigError(f"no milestone {milestone_id!r}; known: {[m.id for m in self.milestones]}")
 
 
 def _date(where: str, value: Any, required: bool = True) -> dt.date | None:
@@ -141,8 +134,7 @@ def parse_plan(doc: dict[str, Any]) -> Plan:
     except TypeError as exc:
         raise MilestoneConfigError(f"[alerts]: {exc}") from exc
     return Plan(milestones, alert_settings, ReportSettings(
-        due_month_day=_month_day("[report] due_month_day", report.get("due_month_day", "12-05")),
-        build_month_day=_month_day("[report] build_month_day", report.get("build_month_day", "11-20"))))
+        due_month_day=_month_day("[report] due_month_day", report.get("due_month_day", "12-05"))))
 
 
 def read_plan(path: Path) -> Plan:

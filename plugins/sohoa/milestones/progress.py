@@ -41,7 +41,7 @@ class MilestoneStatus:
     registered: Measure
     stages: dict[str, Measure]
     burnup: list[tuple[dt.date, int]] = field(default_factory=list)  # day, cumulative hồ sơ done by then
-    pages_per_day: list[tuple[dt.date, int]] = field(default_factory=list)  # pages OCR'd per day (window)
+    pages_per_day: list[tuple[dt.date, int]] = field(default_factory=list)  # pages OCR'd on each day of the window
     rejected_pages: int = 0
     flagged_pages: int = 0
     outlook: Forecast | None = None
@@ -50,12 +50,6 @@ class MilestoneStatus:
     @property
     def planned_ho_so(self) -> int:
         return max(self.plan.ho_so or 0, self.registered.ho_so) if self.plan else self.registered.ho_so
-
-    @property
-    def planned_shelf_metres(self) -> float:
-        if self.plan and self.plan.shelf_metres is not None:
-            return max(self.plan.shelf_metres, self.registered.shelf_metres)
-        return self.registered.shelf_metres
 
     @property
     def done(self) -> Measure:
@@ -104,15 +98,16 @@ def evaluate(conn, milestone: Milestone, today: dt.date, *, window_days: int, wa
     counts = {stage: Measure(int(h), int(p), float(m)) for stage, h, p, m in run("stages", q.STAGE_COUNTS_SQL)}
     stages = {stage: counts.get(stage, Measure()) for stage in STAGES}
     done_per_day = {day: int(n) for day, n in run("burnup", q.BURNUP_SQL)}
-    pages_per_day = [(day, int(n)) for day, n in run("pages_per_day", q.PAGES_PER_DAY_SQL)]
+    pages_by_day = {day: int(n) for day, n in run("pages_per_day", q.PAGES_PER_DAY_SQL)}
     (rejected, flagged), = run("quality", q.QUALITY_SQL)
     plan = next((f for f in plan_figures(conn, milestone.agency) if f.line == milestone.plan_holding), None)
     conn.rollback()
 
+    days = [since + dt.timedelta(days=i) for i in range(window_days)]
     status = MilestoneStatus(milestone, today, plan, counts.get("registered", Measure()), stages,
                              list(zip(done_per_day, itertools.accumulate(done_per_day.values()))),
-                             pages_per_day, int(rejected), int(flagged))
-    window = [done_per_day.get(since + dt.timedelta(days=i), 0) for i in range(window_days)]
+                             [(day, pages_by_day.get(day, 0)) for day in days], int(rejected), int(flagged))
+    window = [done_per_day.get(day, 0) for day in days]
     remaining = status.planned_ho_so - status.done.ho_so if status.planned_ho_so else None
     outlook = forecast(window, remaining, today)
     return replace(status, outlook=outlook,

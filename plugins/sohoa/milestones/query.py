@@ -16,3 +16,13 @@ def run_query(conn, what: str, query, params) -> list[tuple]:
     except psycopg2.Error as exc:
         conn.rollback()
         raise CatalogueQueryError(f"catalogue query {what} failed: {str(exc).strip()}") from exc
+
+
+def open_catalogue():
+    """A new catalogue connection (settings' DSN); an unreachable catalogue is a :class:`CatalogueQueryError`."""
+    from ..catalogue.db import connect
+
+    try:
+        return connect()
+    except psycopg2.OperationalError as exc:
+        raise CatalogueQueryError(f"cannot connect to the catalogue: {str(exc).strip()}") from exc

@@ -45,6 +45,13 @@ SELECT extract(year FROM hs.thoi_gian_bat_dau)::int AS nam, count(*), coalesce(s
  WHERE a.ma = %(agency)s
  GROUP BY 1 ORDER BY 1 NULLS LAST
 """
+# The last daily snapshot (written by the milestones DAG) of each month: what the system reported as it went.
+MONTH_END_SNAPSHOTS_SQL = """
+SELECT DISTINCT ON (date_trunc('month', day)) day, ho_so, pages
+  FROM milestone_progress
+ WHERE milestone_id = %(milestone)s AND stage = %(stage)s AND extract(year FROM day) = %(year)s
+ ORDER BY date_trunc('month', day), day DESC
+"""
 DEADLINE_MISSES_IN_YEAR_SQL = """
 SELECT dag_id, run_id, deadline_at FROM pipeline_deadline_miss
  WHERE extract(year FROM detected_at AT TIME ZONE 'Asia/Ho_Chi_Minh') = %(year)s ORDER BY detected_at
@@ -64,6 +71,7 @@ class AnnualReport:
     pages_by_month: dict[int, int]
     ho_so_by_year: list[tuple[int | None, int, float]]
     deadline_misses: list[tuple[str, str, dt.datetime | None]]
+    month_ends: dict[str, list[tuple[dt.date, int, int]]]  # milestone id -> (day, hồ sơ done, pages) per month
 
     @property
     def inventory(self) -> list[PlanFigure]:
@@ -92,12 +100,16 @@ def collect(conn, plan: Plan, agency: str, year: int, today: dt.date, agency_nam
     report = AnnualReport(
         agency=agency, agency_name=named[0][0] if named else agency_name, year=year, today=today,
         due=dt.date(year, *plan.report.due_month_day), figures=figures,
-        hp_net=reconcile(totals[HP_NET_TOTAL], by_year, HP_NET_RANGE[0], HP_NET_RANGE[-1]) if HP_NET_TOTAL in totals else None,
+        hp_net=(reconcile(totals[HP_NET_TOTAL], by_year, HP_NET_RANGE[0], HP_NET_RANGE[-1])
+                if HP_NET_TOTAL in totals else None),
         statuses=statuses,
         pages_by_month=dict(run_query(conn, f"'pages_by_month' for agency {agency}", PAGES_BY_MONTH_SQL, params)),
         ho_so_by_year=[(y, int(n), float(m)) for y, n, m in run_query(
             conn, f"'ho_so_by_year' for agency {agency}", HO_SO_BY_FORMATION_YEAR_SQL, params)],
         deadline_misses=run_query(conn, f"'deadline_misses' in {year}", DEADLINE_MISSES_IN_YEAR_SQL, params),
+        month_ends={s.milestone.id: run_query(
+            conn, f"'month_ends' for milestone {s.milestone.id!r}", MONTH_END_SNAPSHOTS_SQL,
+            {"milestone": s.milestone.id, "stage": s.milestone.done_stage, "year": year}) for s in statuses},
     )
     conn.rollback()
     return report
@@ -157,6 +169,11 @@ def progress_rows(status: MilestoneStatus) -> list[list[str]]:
         m = status.stages[stage]
         rows.append([STAGE_LABELS[stage], vn_number(m.ho_so), vn_number(m.pages), _metres(m.shelf_metres)])
     return rows
+
+
+def month_end_rows(report: AnnualReport, status: MilestoneStatus) -> list[list[str]]:
+    return [[vn_date(day), vn_number(ho_so), vn_number(pages)] for day, ho_so, pages in
+            report.month_ends[status.milestone.id]]
 
 
 def outlook_sentence(status: MilestoneStatus) -> str:
@@ -247,6 +264,9 @@ def write_docx(report: AnnualReport, images: dict[str, bytes], path: Path) -> Pa
         doc.add_paragraph(f"Trang bị từ chối khi tiếp nhận: {vn_number(status.rejected_pages)}; "
                           f"trang bị gắn cờ kiểm tra chất lượng: {vn_number(status.flagged_pages)}.")
         picture(f"burnup-{status.milestone.id}")
+        if report.month_ends[status.milestone.id]:
+            doc.add_paragraph("Số liệu hệ thống ghi nhận cuối mỗi tháng:")
+            table(["Ngày chốt", "Hồ sơ đã hoàn thành", "Trang"], month_end_rows(report, status))
 
     doc.add_heading(f"III. Số trang tiếp nhận theo tháng năm {report.year}", level=2)
     picture("pages-by-month")
@@ -313,7 +333,8 @@ def write_xlsx(report: AnnualReport, images: dict[str, bytes], path: Path) -> Pa
         rows.insert(0, ["Kế hoạch (số liệu kế hoạch)", status.plan.ho_so if status.plan else None, None,
                         status.plan.shelf_metres if status.plan else None])
         rows += [[], ["Hạn", vn_date(status.milestone.deadline)], ["Tình trạng", state_of(status)],
-                 ["Dự báo", outlook_sentence(status)]]
+                 ["Dự báo", outlook_sentence(status)], [], ["Ngày chốt (cuối tháng)", "Hồ sơ đã hoàn thành", "Trang"]]
+        rows += [[day, ho_so, pages] for day, ho_so, pages in report.month_ends[status.milestone.id]]
         sheet(f"Giai doan {status.milestone.phase}", ["Chỉ tiêu", "Hồ sơ", "Trang", "Số mét"], rows,
               f"burnup-{status.milestone.id}")
     sheet("Trang theo thang", ["Tháng", "Số trang tiếp nhận"],

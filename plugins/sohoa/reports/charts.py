@@ -29,32 +29,38 @@ def _encode(fig: Figure, fmt: str) -> bytes:
 
 
 def burnup(status: MilestoneStatus, fmt: str = "png") -> bytes:
-    """Burn-up of one milestone: hồ sơ done over time, the planned total, the forecast band and the deadline."""
-    m = status.milestone
+    """Burn-up of one milestone: hồ sơ done over time, the planned total, the forecast band and the deadline.
+
+    The time axis ends a little after the deadline; a forecast beyond it is drawn to the edge and labelled.
+    """
+    m, outlook = status.milestone, status.outlook
     fig, ax = plt.subplots(figsize=(7.5, 3.6))
     days = [day for day, _ in status.burnup]
     done = [n for _, n in status.burnup]
-    start = m.start or (days[0] if days else status.today)
-    if days:
-        ax.step([start, *days, status.today], [0, *done, done[-1]], where="post", color=DONE, linewidth=2,
-                label="Đã hoàn thành (hồ sơ)")
+    start = min([m.start or status.today, *days])
+    current = done[-1] if done else 0
+    ax.step([start, *days, status.today], [0, *done, current], where="post", color=DONE, linewidth=2.5,
+            label=f"Đã hoàn thành: {vn_number(current)} hồ sơ")
     ax.axhline(status.planned_ho_so, color=PLANNED, linestyle="--", linewidth=1,
                label=f"Kế hoạch: {vn_number(status.planned_ho_so)} hồ sơ")
     ax.axvline(m.deadline, color=DEADLINE, linewidth=1.5, label=f"Hạn: {vn_date(m.deadline)}")
-    outlook = status.outlook
-    current = done[-1] if done else 0
-    if outlook and outlook.expected and not outlook.done:
+    end = max(m.deadline, status.today)
+    right = end + dt.timedelta(days=max(10, (end - start).days // 8))
+    top = max(status.planned_ho_so, current, 1) * 1.15
+    if outlook.expected and not outlook.done:
         ax.plot([status.today, outlook.expected], [current, status.planned_ho_so], color=FORECAST,
-                linestyle=":", linewidth=2, label=f"Dự báo: {vn_date(outlook.expected)}")
-        if outlook.earliest and outlook.latest:
-            ax.axvspan(outlook.earliest, outlook.latest, color=FORECAST, alpha=0.15, label="Khoảng dự báo (90 %)")
-    elif not (outlook and outlook.done):
-        ax.annotate("Chưa có tiến độ gần đây: không dự báo được ngày hoàn thành", xy=(0.02, 0.9),
+                linestyle=":", linewidth=2, label=f"Dự báo hoàn thành: {vn_date(outlook.expected)}")
+        if outlook.earliest:
+            ax.axvspan(outlook.earliest, outlook.latest or right, color=FORECAST, alpha=0.15,
+                       label="Khoảng dự báo (90 %)")
+        if outlook.expected > right:
+            ax.annotate(f"dự báo {vn_date(outlook.expected)} →", xy=(1, 0.5), xycoords="axes fraction",
+                        ha="right", color=FORECAST, fontsize=8, fontweight="bold")
+    elif not outlook.done:
+        ax.annotate("Chưa có tiến độ gần đây: không dự báo được ngày hoàn thành", xy=(0.02, 0.55),
                     xycoords="axes fraction", color=DEADLINE, fontsize=8)
-    right = max(d for d in (m.deadline, status.today, outlook.expected if outlook else None,
-                            outlook.latest if outlook else None) if d)
-    ax.set_xlim(start, right + dt.timedelta(days=max(7, (right - start).days // 20)))
-    ax.set_ylim(0, max(status.planned_ho_so, current, 1) * 1.12)
+    ax.set_xlim(start, right)
+    ax.set_ylim(0, top)
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%m/%Y"))
     ax.set_ylabel("Hồ sơ")
     ax.set_title(f"{m.agency} – giai đoạn {m.phase}", fontsize=10)
@@ -65,14 +71,15 @@ def burnup(status: MilestoneStatus, fmt: str = "png") -> bytes:
 
 
 def pages_per_day(status: MilestoneStatus, fmt: str = "png") -> bytes:
-    """Pages reaching OCR per day over the throughput window."""
+    """Pages OCR'd on each day of the throughput window."""
     fig, ax = plt.subplots(figsize=(7.5, 2.4))
-    if status.pages_per_day:
-        ax.bar([d for d, _ in status.pages_per_day], [n for _, n in status.pages_per_day], color=DONE, width=0.8)
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%d/%m"))
-    else:
+    days = [d for d, _ in status.pages_per_day]
+    ax.bar(days, [n for _, n in status.pages_per_day], color=DONE, width=0.8)
+    if not any(n for _, n in status.pages_per_day):
         ax.annotate("Chưa có trang nào được số hóa trong thời gian này", xy=(0.5, 0.5), xycoords="axes fraction",
                     ha="center", color=DEADLINE)
+    ax.xaxis.set_major_locator(mdates.DayLocator(interval=max(1, len(days) // 10)))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d/%m"))
     ax.set_ylabel("Trang/ngày")
     ax.grid(alpha=0.3, axis="y")
     fig.autofmt_xdate()

@@ -8,12 +8,12 @@ from ..milestones.cli import add_today
 
 
 def _annual(args: argparse.Namespace) -> int:
-    from ..catalogue.db import connect
     from ..config import settings
     from ..milestones.definitions import load_plan
+    from ..milestones.query import open_catalogue
     from . import annual
 
-    conn = connect()
+    conn = open_catalogue()
     try:
         paths = annual.build(conn, load_plan(), args.agency, args.year, args.today, args.out, settings().agency)
     finally:

@@ -8,6 +8,7 @@ login page and back. The page is read-only: it evaluates the milestones as of to
 from __future__ import annotations
 
 import datetime as dt
+import html
 import logging
 import re
 from pathlib import Path
@@ -15,6 +16,8 @@ from pathlib import Path
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ..errors import SohoaError
 
 log = logging.getLogger(__name__)
 
@@ -123,19 +126,25 @@ def create_app() -> FastAPI:
             return RedirectResponse(get_auth_manager().get_url_login(next_url=str(request.url)), status_code=303)
         return Response(str(exc.detail), status_code=exc.status_code, media_type="text/plain; charset=utf-8")
 
+    @app.exception_handler(SohoaError)
+    async def unavailable(request: Request, exc: SohoaError):
+        log.error("dashboard %s failed: %s", request.url.path, exc)
+        return HTMLResponse(f"<h1>Tiến độ số hóa</h1><p>Không lấy được số liệu: {html.escape(str(exc))}</p>",
+                            status_code=503)
+
     @app.get("/", response_class=HTMLResponse, dependencies=[user])
     def page(today: str | None = None) -> HTMLResponse:
-        from ..catalogue.db import connect
         from ..config import settings
         from ..milestones.definitions import load_plan
+        from ..milestones.query import open_catalogue
         from ..storage import client
 
-        conn = connect()
+        conn = open_catalogue()
         try:
-            html = render_page(conn, client(), load_plan(), _today(today), settings().agency, recent_runs())
+            body = render_page(conn, client(), load_plan(), _today(today), settings().agency, recent_runs())
         finally:
             conn.close()
-        return HTMLResponse(html)
+        return HTMLResponse(body)
 
     @app.get("/bao-cao/{path:path}", dependencies=[user])
     def report_file(path: str) -> Response:

@@ -1,0 +1,105 @@
+"""``sohoa search …`` and ``sohoa review …``: the archivist's command line."""
+from __future__ import annotations
+
+import argparse
+import json
+
+from ..catalogue.db import connect, transaction
+from ..glossary import MUC_DO_TIEP_CAN, THOI_HAN_BAO_QUAN
+from ..search import PUBLIC, Filters, search
+from .review import EDITABLE_FIELDS, RESOLUTIONS, list_items, resolve
+
+
+def _search(args: argparse.Namespace) -> int:
+    filters = Filters(phong=args.phong, year=args.year, ten_loai=args.ten_loai,
+                      thoi_han_bao_quan=args.thoi_han_bao_quan, muc_do_tiep_can=args.muc_do_tiep_can)
+    conn = connect()
+    try:
+        with transaction(conn):
+            result = search(conn, " ".join(args.query), levels=tuple(args.access), filters=filters, limit=args.limit)
+    finally:
+        conn.close()
+    if args.json:
+        print(json.dumps({"query": result.query, "terms": result.terms, "corrections": result.corrections,
+                          "hits": [vars(h) for h in result.hits]}, ensure_ascii=False, indent=1))
+        return 0
+    if result.corrections:
+        print("Đã sửa lỗi gõ: " + ", ".join(f"{k} → {v}" for k, v in result.corrections.items()))
+    print(f"{len(result.hits)} kết quả cho \"{result.query}\"")
+    for n, hit in enumerate(result.hits, start=1):
+        print(f"{n:>3}. {hit.ma_ho_so} — trang {hit.page_number} — {hit.tieu_de} "
+              f"[{MUC_DO_TIEP_CAN[hit.muc_do_tiep_can]}] (điểm {hit.rank:.3f})")
+        print(f"     {hit.snippet}")
+    return 0
+
+
+def _review_list(args: argparse.Namespace) -> int:
+    conn = connect()
+    try:
+        with transaction(conn) as cur:
+            items = list_items(cur, status=None if args.all else "open", ma_ho_so=args.ho_so, limit=args.limit)
+    finally:
+        conn.close()
+    print(f"{len(items)} mục")
+    for item in items:
+        where = f"{item.ma_ho_so}" + (f" trang {item.so_trang}" if item.so_trang else "")
+        print(f"#{item.id:<6} {item.reason:<15} {item.object_type:<8} {where:<40} {item.status}")
+        if args.detail:
+            print("        " + json.dumps(item.detail, ensure_ascii=False)[:300])
+    return 0
+
+
+def _review_resolve(args: argparse.Namespace) -> int:
+    corrections = dict(pair.split("=", 1) for pair in args.set or [])
+    conn = connect()
+    try:
+        with transaction(conn) as cur:
+            item = resolve(cur, args.item, reviewer=args.reviewer, resolution=args.resolution,
+                           corrections=corrections)
+    finally:
+        conn.close()
+    print(f"Mục #{item.id} ({item.ma_ho_so}): {item.status} bởi {args.reviewer}")
+    return 0
+
+
+def add_search_parser(sub) -> None:
+    p = sub.add_parser("search", help="full-text search of the catalogue (with or without diacritics)",
+                       description="Tìm toàn văn trong kho: có dấu hay không dấu, chịu được lỗi gõ. "
+                                   "Example: sohoa search so hoa tai lieu --year 2025")
+    p.add_argument("query", nargs="+", help="words to find (all must match)")
+    p.add_argument("--phong", help="only this mã phông")
+    p.add_argument("--year", type=int, help="only hồ sơ whose time span covers this year")
+    p.add_argument("--ten-loai", help="only hồ sơ holding a văn bản of this type, e.g. 'Quyết định'")
+    p.add_argument("--thoi-han-bao-quan", choices=sorted(THOI_HAN_BAO_QUAN), help="retention code")
+    p.add_argument("--muc-do-tiep-can", choices=sorted(MUC_DO_TIEP_CAN), help="only this access level")
+    p.add_argument("--access", nargs="+", default=[PUBLIC], choices=sorted(MUC_DO_TIEP_CAN), metavar="LEVEL",
+                   help="access levels the caller holds (default: cong_khai only)")
+    p.add_argument("--limit", type=int, default=20, help="at most this many results (default 20)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=_search)
+
+
+def add_review_parser(sub) -> None:
+    p = sub.add_parser("review", help="the review queue: flagged pages and proposed metadata",
+                       description="Hàng chờ duyệt: trang bị gắn cờ, trang OCR lỗi, siêu dữ liệu đề xuất.")
+    verbs = p.add_subparsers(dest="verb", required=True, metavar="VERB")
+    ls = verbs.add_parser("list", help="list review items")
+    ls.add_argument("--ho-so", help="only this mã hồ sơ")
+    ls.add_argument("--all", action="store_true", help="include resolved items")
+    ls.add_argument("--detail", action="store_true", help="show each item's detail")
+    ls.add_argument("--limit", type=int, default=100)
+    ls.set_defaults(func=_review_list)
+    rs = verbs.add_parser("resolve", help="accept or correct an item (the văn bản becomes final)",
+                          description="Example: sohoa review resolve 12 --reviewer lan --resolution corrected "
+                                      "--set trich_yeu='Về việc …'")
+    rs.add_argument("item", type=int, help="review item number")
+    rs.add_argument("--reviewer", required=True, help="who resolves it (recorded in the event)")
+    rs.add_argument("--resolution", required=True, choices=RESOLUTIONS)
+    rs.add_argument("--set", action="append", metavar="FIELD=VALUE",
+                    help=f"a correction; fields: {', '.join(EDITABLE_FIELDS)}")
+    rs.set_defaults(func=_review_resolve)
+
+
+def add_parser(sub) -> None:
+    add_search_parser(sub)
+    add_review_parser(sub)

@@ -1,0 +1,162 @@
+"""The page "Tiến độ số hóa" in a real Airflow API server, driven by headless Chromium (Debian's, via Playwright).
+
+The module starts its own ``airflow api-server`` (same stack, own port) so the plugin is loaded from the current
+tree without touching the shared one. The page is checked behind Airflow's login (through its login form), for
+the catalogue's and the plan's figures, inside Airflow's navigation, and for the report download. A screenshot
+goes to the test's tmp dir, and to ``docs/dashboard.png`` when ``SOHOA_DEMO`` is set (the demo runs this).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+TODAY = dt.date(2026, 11, 24)
+REPO = Path(__file__).resolve().parents[2]
+
+pytestmark = [pytest.mark.stack, pytest.mark.slow,
+              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")]
+
+
+@pytest.fixture(scope="module")
+def airflow_ui(stack, tmp_path_factory):
+    """An Airflow API server of the local stack on a free port, with this tree's plugin; stopped afterwards."""
+    from sohoa.localstack.airflow import environment
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, **environment(stack), "AIRFLOW__API__BASE_URL": base}
+    log = tmp_path_factory.mktemp("api-server") / "api-server.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen([str(Path(sys.executable).with_name("airflow")), "api-server", "--host",
+                                 "127.0.0.1", "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/api/v2/monitor/health", timeout=2).close()
+                break
+            except (urllib.error.URLError, OSError):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"api-server did not come up: {log.read_text()[-2000:]}")
+                time.sleep(0.5)
+        yield base
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def seeded(stack, tmp_path_factory):
+    """The agency's plan figures and a stored yearly report, as the demo has them."""
+    from sohoa import demo_seed
+    from sohoa.catalogue.db import connect
+    from sohoa.catalogue.migrate import upgrade
+    from sohoa.milestones.definitions import load_plan
+    from sohoa.reports import annual
+    from sohoa.storage import client
+
+    upgrade()
+    conn = connect()
+    try:
+        demo_seed.seed(conn, load_plan(), TODAY)
+        paths = annual.build(conn, load_plan(), demo_seed.AGENCY, 2026, TODAY, tmp_path_factory.mktemp("report"),
+                             stack.agency)
+        annual.publish(client(), demo_seed.AGENCY, 2026, paths)
+    finally:
+        conn.close()
+
+
+def _expected_done() -> str:
+    """The phase-1 KPI as the catalogue says right now (other tests may be adding records meanwhile)."""
+    from sohoa.catalogue.db import connect
+    from sohoa.milestones.daily import evaluate_plan
+    from sohoa.milestones.definitions import load_plan
+    from sohoa.milestones.wording import vn_number
+
+    conn = connect()
+    try:
+        phase_1 = next(s for s in evaluate_plan(conn, load_plan(), TODAY) if s.milestone.phase == 1)
+    finally:
+        conn.close()
+    return f"{vn_number(phase_1.done.ho_so)} / {vn_number(phase_1.planned_ho_so)}"
+
+
+def test_dashboard_without_a_login_sends_the_browser_to_airflow_login(airflow_ui):
+    request = urllib.request.Request(f"{airflow_ui}/sohoa/tien-do/")
+    opener = urllib.request.build_opener(type("NoRedirect", (urllib.request.HTTPRedirectHandler,),
+                                              {"redirect_request": lambda *a, **k: None}))
+    with pytest.raises(urllib.error.HTTPError) as answer:
+        opener.open(request, timeout=10)
+    assert answer.value.code == 303
+    assert answer.value.headers["Location"].startswith("/auth/login?next=")
+
+
+def test_dashboard_after_airflow_login_shows_the_plan_and_the_catalogue_figures(
+        airflow_ui, browser, seeded, stack, tmp_path):
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    before = _expected_done()
+    page.goto(f"{airflow_ui}/sohoa/tien-do/?today={TODAY.isoformat()}")
+    page.get_by_label("Username").fill(stack.airflow_admin_user)  # Airflow's own login form
+    page.get_by_label("Password").fill(stack.airflow_admin_password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/sohoa/tien-do/**", timeout=30_000)
+    after = _expected_done()
+
+    assert page.get_by_role("heading", name="Tiến độ số hóa").is_visible()
+    phase_1 = page.locator('[data-milestone="sngv-hp-gd1"]')
+    assert phase_1.locator("b.done").inner_text() in {before, after}
+    assert "còn 6 ngày" in phase_1.inner_text()
+    assert "Sắp đến hạn" in phase_1.inner_text()
+    assert phase_1.locator("svg").count() == 2  # burn-up and pages per day
+    plan = page.locator(".plan")
+    assert "số liệu kế hoạch" in plan.inner_text().lower()
+    for figure in ("158", "2,80", "9.494", "28,07", "3.035", "1.511", "1.524"):
+        assert figure in plan.inner_text()
+    assert "2024" in plan.locator("table.hp-net").inner_text() and "không có số liệu" in plan.inner_text()
+    assert page.locator("a.report").count() >= 2
+    assert page.locator('a[href="/dags/sohoa_annual_report"], a[href^="/dags/sohoa_"]').count() >= 1
+
+    shot = tmp_path / "dashboard.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 50_000
+    if os.environ.get("SOHOA_DEMO"):
+        (REPO / "docs").mkdir(exist_ok=True)
+        shutil.copyfile(shot, REPO / "docs" / "dashboard.png")
+
+    download = page.request.get(f"{airflow_ui}/sohoa/tien-do/bao-cao/2026/SNGV-HP/bao-cao-so-hoa-2026.docx")
+    assert download.status == 200 and download.body()[:2] == b"PK"
+    for other in ("2026/SNGV-HP/other.docx", "..%2F..%2Fmasters%2Fx.docx"):  # only report keys are served
+        assert page.request.get(f"{airflow_ui}/sohoa/tien-do/bao-cao/{other}").status == 404
+
+    page.goto(f"{airflow_ui}/")  # the page is in Airflow's navigation, shown inside Airflow's UI
+    page.get_by_role("link", name="Tiến độ số hóa").or_(page.get_by_role("button", name="Tiến độ số hóa")).first.click()
+    frame = page.frame_locator("iframe").first
+    frame.get_by_role("heading", name="Tiến độ số hóa").wait_for(timeout=30_000)
+    page.close()
