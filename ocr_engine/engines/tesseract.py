@@ -18,7 +18,8 @@ from ..model import Box, Line, PageImage, Word
 PSM_AUTO = 3  # automatic segmentation: finds the side-by-side blocks of an NĐ 30 header, and
 #               once streaks are suppressed it beat psm 4, 6 on streaked pages (bench/dev aug300)
 NOISE_WORD_CONF = 0.35  # a word without letters or digits below this confidence is noise
-NOISE_LINE_CONF = 0.40  # a line whose mean confidence is below this is noise
+NOISE_LINE_CONF = 0.50  # a line whose mean confidence is below this is noise
+SPECK_LINE_CONF = 0.90  # a line with fewer than 2 letters or digits must be read at least this surely
 
 
 def parse_tsv(text: str, *, what: str) -> list[Line]:
@@ -42,8 +43,16 @@ def parse_tsv(text: str, *, what: str) -> list[Line]:
         left, top, width, height = (int(v) for v in row[6:10])
         lines.setdefault((row[2], row[3], row[4]), []).append(
             Word(word, Box(left, top, left + width, top + height), round(conf / 100.0, 4)))
-    return [Line(tuple(words)) for words in map(_denoise, lines.values())
-            if words and np.mean([w.confidence for w in words]) >= NOISE_LINE_CONF]
+    return [Line(tuple(words)) for words in map(_denoise, lines.values()) if not _noise_line(words)]
+
+
+def _noise_line(words: list[Word]) -> bool:
+    """A line of dirt: empty, unsure, or a lone speck that is not read with confidence."""
+    if not words:
+        return True
+    confidence = float(np.mean([w.confidence for w in words]))
+    alnum = sum(c.isalnum() for w in words for c in w.text)
+    return confidence < NOISE_LINE_CONF or (alnum < 2 and confidence < SPECK_LINE_CONF)
 
 
 def _denoise(words: list[Word]) -> list[Word]:

@@ -102,7 +102,7 @@ def search_endpoint(
         with transaction(conn):
             result = search(conn, q, levels=who.levels, filters=filters, limit=limit)
     except SearchError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from exc
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
     finally:
         conn.close()
     return SearchOut(query=result.query, terms=result.terms, corrections=result.corrections, hits=[

@@ -83,10 +83,12 @@ def test_milestones_dag_fails_visibly_when_smtp_is_down(stack, clean_alert_state
 
 
 def test_annual_report_dag_stores_docx_and_xlsx_in_exports(stack, s3_admin):
+    started = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     run = _dag(stack, "sohoa_annual_report").test(run_after=RUN_AFTER, logical_date=RUN_AFTER,
                                                   run_conf={"year": 2026})
     assert _states(run) == {"build_and_publish": "success"}
-    keys = {o["Key"] for o in s3_admin.list_objects_v2(Bucket="exports", Prefix="bao-cao-nam/2026/SNGV-HP/")
-            .get("Contents", [])}
-    assert keys == {"bao-cao-nam/2026/SNGV-HP/bao-cao-so-hoa-2026.docx",
-                    "bao-cao-nam/2026/SNGV-HP/bao-cao-so-hoa-2026.xlsx"}
+    stored = {o["Key"]: o["LastModified"] for o in s3_admin.list_objects_v2(
+        Bucket="exports", Prefix="bao-cao-nam/2026/SNGV-HP/").get("Contents", [])}
+    assert set(stored) == {"bao-cao-nam/2026/SNGV-HP/bao-cao-so-hoa-2026.docx",
+                           "bao-cao-nam/2026/SNGV-HP/bao-cao-so-hoa-2026.xlsx"}
+    assert all(when >= started for when in stored.values())  # written by this run

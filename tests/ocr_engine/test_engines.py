@@ -94,3 +94,14 @@ def test_vietnamese_dictionary_in_model_directory_is_accepted(tmp_path):
 def test_engine_returning_too_few_results_fails_its_pages_loudly(pages):
     [outcome] = run([pages["clean"][0]], engines.get_engine("fake-forgetful"))
     assert outcome.status == "failed" and "returned 0 results for 1 pages" in outcome.problems[0].message
+
+
+def test_tesseract_tsv_noise_words_and_lines_are_dropped():
+    from ocr_engine.engines.tesseract import parse_tsv
+
+    head = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n"
+    rows = [("1", "1", "1", 10, 96.5, "Quyết"), ("1", "1", "2", 120, 95.0, "định"), ("1", "1", "3", 300, 20.0, "§"),
+            ("1", "2", "1", 10, 45.0, "»"), ("1", "3", "1", 10, 97.0, "2"), ("1", "4", "1", 10, 30.0, "mui"),
+            ("1", "4", "2", 90, 35.0, "sẽ")]
+    tsv = head + "".join(f"5\t1\t{b}\t1\t{l}\t{w}\t{x}\t5\t100\t40\t{c}\t{t}\n" for b, l, w, x, c, t in rows)
+    assert [line.text for line in parse_tsv(tsv, what="p1")] == ["Quyết định", "2"]

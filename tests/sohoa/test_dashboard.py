@@ -160,3 +160,22 @@ def test_dashboard_after_airflow_login_shows_the_plan_and_the_catalogue_figures(
     frame = page.frame_locator("iframe").first
     frame.get_by_role("heading", name="Tiến độ số hóa").wait_for(timeout=30_000)
     page.close()
+
+
+def test_dashboard_says_plainly_when_the_catalogue_cannot_be_read(stack, monkeypatch):
+    from airflow.api_fastapi.core_api.security import get_user
+    from fastapi.testclient import TestClient
+
+    from sohoa.milestones import query
+    from sohoa.milestones.errors import CatalogueQueryError
+    from sohoa.web.dashboard import create_app
+
+    def unreachable():
+        raise CatalogueQueryError("cannot connect to the catalogue: connection refused")
+
+    monkeypatch.setattr(query, "open_catalogue", unreachable)
+    app = create_app()
+    app.dependency_overrides[get_user] = lambda: "admin"
+    answer = TestClient(app).get("/")
+    assert answer.status_code == 503
+    assert "Không lấy được số liệu" in answer.text and "connection refused" in answer.text

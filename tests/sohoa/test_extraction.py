@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from sohoa.extraction.nd30 import extract, signing_prefix
-from sohoa.extraction.specimens import date_line, ocr_noise, specimen
+from sohoa.extraction.specimens import date_line, ocr_noise, specimen  # date_line: ocr_engine.synth's
 
 PLAN = """UBND THÀNH PHỐ HẢI PHÒNG CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
 SỞ NGOẠI VỤ Độc lập - Tự do - Hạnh phúc
@@ -58,6 +58,17 @@ def test_a_date_line_without_diacritics_is_still_read():
 def test_an_impossible_date_is_not_proposed():
     meta = extract(PLAN.replace("ngày 25 tháng 6", "ngày 31 tháng 02"))
     assert meta.ngay_ban_hanh.value is None and meta.ngay_ban_hanh.confidence == 0.0
+
+
+def test_a_doubled_letter_in_the_type_abbreviation_is_repaired():
+    meta = extract(PLAN.replace("KH-SNV", "QĐĐ-SNV"))
+    assert meta.so_ky_hieu == "154/QĐ-SNV" and meta.ky_hieu.confidence < 0.95
+
+
+def test_the_summary_stops_where_a_capitalised_paragraph_begins():
+    text = PLAN.replace("Tăng cường công tác số hóa tài liệu lưu trữ\n",
+                        "Về việc tăng cường công tác số hóa\ntài liệu lưu trữ năm 2025\nĐội ngũ công chức được tập huấn.\n")
+    assert extract(text).trich_yeu.value == "Về việc tăng cường công tác số hóa tài liệu lưu trữ năm 2025"
 
 
 def test_hd_and_hđ_stay_distinct():

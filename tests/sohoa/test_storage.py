@@ -107,3 +107,17 @@ def test_the_pipeline_may_delete_an_unlocked_version_so_the_lock_is_what_protect
 def test_an_unknown_identity_is_a_clear_error():
     with pytest.raises(storage.StorageError, match="unknown S3 identity"):
         storage.client(identity="nobody")
+
+
+def test_a_large_page_is_copied_to_masters_in_parts_locked_and_verified(s3, monkeypatch):
+    monkeypatch.setattr(storage, "PART_SIZE", 5 * 1024 * 1024)
+    body = os.urandom(11 * 1024 * 1024)
+    source, target = f"vendor-demo/{key('tif')}", key("tif")
+    storage.put_bytes(s3, "inbox", source, body)
+    stored = storage.copy_verified(s3, "inbox", source, storage.MASTERS, target,
+                                   sha256_hex=hashlib.sha256(body).hexdigest(), extra=storage.lock_arguments())
+    head = s3.head_object(Bucket=storage.MASTERS, Key=target)
+    assert (head["ContentLength"], head["ObjectLockMode"]) == (len(body), "GOVERNANCE")
+    assert storage.copy_verified(s3, "inbox", source, storage.MASTERS, target).written is False
+    with pytest.raises(botocore.exceptions.ClientError):
+        s3.delete_object(Bucket=storage.MASTERS, Key=target, VersionId=stored.version_id)

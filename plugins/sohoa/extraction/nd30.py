@@ -107,13 +107,23 @@ def _number_fields(text: str, match: re.Match) -> tuple[Extracted, Extracted]:
     so_conf = 1.0 if raw_so == repaired else 0.8
     kh = re.sub(r"\s*-\s*", "-", text[match.start("kh"):match.end("kh")])
     parts = kh.split("-")
-    canonical = None if parts[0] in TYPE_ABBREVIATIONS else _FOLDED_TYPES.get(fold(parts[0]))
+    canonical = None if parts[0] in TYPE_ABBREVIATIONS else (
+        _FOLDED_TYPES.get(fold(parts[0])) or _undoubled(parts[0]))
     kh_conf = 0.95
     if canonical:
         parts[0] = canonical  # "QD" read without its stroke → "QĐ"
         kh_conf = 0.85
-    parts = [parts[0]] + [p.upper() if p.isalpha() else p for p in parts[1:]]
     return Extracted(int(repaired), so_conf), Extracted("-".join(parts), kh_conf)
+
+
+def _undoubled(abbreviation: str) -> str | None:
+    """A known abbreviation that OCR read with one letter doubled ("QĐĐ" → "QĐ"), else None."""
+    for i in range(1, len(abbreviation)):
+        if abbreviation[i] == abbreviation[i - 1]:
+            candidate = abbreviation[:i] + abbreviation[i + 1:]
+            if candidate in TYPE_ABBREVIATIONS:
+                return candidate
+    return None
 
 
 def _date_fields(text: str, match: re.Match) -> tuple[Extracted, Extracted]:
@@ -178,7 +188,9 @@ def _trich_yeu(text: str, folded: str, ten_loai: Extracted, after: int) -> Extra
 
 
 def _continuation(lines: list[str], *, stop_on_upper: bool) -> list[str]:
-    """The lines of a summary: until a blank line, a 'Căn cứ'/'Kính gửi' line, or a heading."""
+    """The lines of a summary: its first line, then wrapped lines that continue the sentence (they start in
+    lower case); a blank line, a capitalised line (a new paragraph), a 'Căn cứ'/'Kính gửi' line or a list
+    item ends it."""
     out = []
     for line in lines:
         stripped = line.strip()
@@ -186,6 +198,8 @@ def _continuation(lines: list[str], *, stop_on_upper: bool) -> list[str]:
         if not stripped or key.startswith(("can cu", "kinh gui", "theo de nghi", "thuc hien")) or stripped.startswith("-"):
             break
         if stop_on_upper and stripped.upper() == stripped:
+            break
+        if out and not stripped[0].islower():
             break
         out.append(stripped)
         if len(out) == 3:

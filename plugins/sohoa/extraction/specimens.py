@@ -10,6 +10,8 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 
+from ocr_engine.synth import date_line
+
 from .nd30 import CONG_VAN, TYPE_ABBREVIATIONS
 
 AGENCIES = [
@@ -70,13 +72,6 @@ class Specimen:
     @property
     def text(self) -> str:
         return "\n".join(self.lines) + "\n"
-
-
-def date_line(place: str, date: dt.date) -> str:
-    """NĐ 30 date line: day < 10 and months 1–2 take a leading zero."""
-    day = f"{date.day:02d}" if date.day < 10 else str(date.day)
-    month = f"{date.month:02d}" if date.month <= 2 else str(date.month)
-    return f"{place}, ngày {day} tháng {month} năm {date.year}"
 
 
 def specimen(seed: int) -> Specimen:

@@ -16,6 +16,7 @@ from psycopg2.extras import Json
 
 from .errors import AlertDeliveryError
 from .forecast import CONDITION_LABELS, Forecast
+from .query import run_query
 from .wording import vn_date, vn_number
 
 log = logging.getLogger(__name__)
@@ -94,10 +95,10 @@ def dispatch(conn, alerts_by_milestone: dict[str, Sequence[Alert]], channels: Se
     sent, failures = [], []
     for milestone_id, alerts in alerts_by_milestone.items():
         params = {"milestone": milestone_id, "today": today, "active": [a.condition for a in alerts]}
-        with conn, conn.cursor() as cur:
-            cur.execute(CLEAR_ALERTS_SQL, params)
-            cur.execute(OPEN_ALERTS_SQL, params)
-            already = set(cur.fetchall())
+        where = f"for milestone {milestone_id!r}"
+        with conn:
+            run_query(conn, f"'clear_alerts' {where}", CLEAR_ALERTS_SQL, params)
+            already = set(run_query(conn, f"'open_alerts' {where}", OPEN_ALERTS_SQL, params))
         for alert in alerts:
             for channel in channels:
                 if (alert.condition, channel.channel) in already:
@@ -107,9 +108,10 @@ def dispatch(conn, alerts_by_milestone: dict[str, Sequence[Alert]], channels: Se
                 except AlertDeliveryError as exc:
                     failures.append(str(exc))
                     continue
-                with conn, conn.cursor() as cur:
-                    cur.execute(RECORD_ALERT_SQL, {**params, "condition": alert.condition,
-                                                   "channel": channel.channel, "detail": Json(alert.as_json())})
+                with conn:
+                    run_query(conn, f"'record_alert' {where}", RECORD_ALERT_SQL,
+                              {**params, "condition": alert.condition, "channel": channel.channel,
+                               "detail": Json(alert.as_json())})
                 log.info("alert %s sent by %s", alert.key(), channel.channel)
                 sent.append(f"{alert.key()} -> {channel.channel}")
     if failures:

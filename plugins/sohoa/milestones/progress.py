@@ -33,7 +33,8 @@ class Measure:
 
 @dataclass(frozen=True)
 class MilestoneStatus:
-    """One milestone on one day. ``planned`` is the plan's figure when seeded, else what is registered."""
+    """One milestone on one day. ``planned_ho_so`` is the plan's figure when seeded (or what is registered in
+    scope, if more), else what is registered; ``outlook`` and ``conditions`` are set by :func:`evaluate`."""
 
     milestone: Milestone
     today: dt.date
@@ -72,12 +73,12 @@ def sync_milestones(conn, milestones: Iterable[Milestone], today: dt.date) -> No
     """
     with conn:
         for m in milestones:
-            known = run_query(conn, f"'known_milestone' for milestone {m.id!r}", q.KNOWN_MILESTONE_SQL, {"id": m.id})
-            if not known:
+            what = f"for milestone {m.id!r}"
+            if not run_query(conn, f"'known_milestone' {what}", q.KNOWN_MILESTONE_SQL, {"id": m.id}):
                 m.check_new(today)
-            run_query(conn, f"'upsert_milestone' for milestone {m.id!r}", q.UPSERT_MILESTONE_SQL,
-                 {"id": m.id, "agency": m.agency, "phase": m.phase, "title": m.title, "deadline": m.deadline,
-                  "created_on": m.adopted or today})
+            run_query(conn, f"'upsert_milestone' {what}", q.UPSERT_MILESTONE_SQL,
+                      {"id": m.id, "agency": m.agency, "phase": m.phase, "title": m.title, "deadline": m.deadline,
+                       "created_on": m.adopted or today})
 
 
 def evaluate(conn, milestone: Milestone, today: dt.date, *, window_days: int, warn_days_before: int
@@ -120,5 +121,5 @@ def record_progress(conn, status: MilestoneStatus) -> None:
     with conn:
         for stage, measure in rows.items():
             run_query(conn, f"'record_progress' for milestone {status.milestone.id!r}", q.RECORD_PROGRESS_SQL,
-                 {"milestone": status.milestone.id, "day": status.today, "stage": stage, "ho_so": measure.ho_so,
-                  "pages": measure.pages, "shelf_metres": measure.shelf_metres})
+                      {"milestone": status.milestone.id, "day": status.today, "stage": stage,
+                       "ho_so": measure.ho_so, "pages": measure.pages, "shelf_metres": measure.shelf_metres})

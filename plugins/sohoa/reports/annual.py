@@ -15,7 +15,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..milestones.daily import evaluate_plan
+from ..milestones.daily import VN_TZ, evaluate_plan
 from ..milestones.definitions import STAGE_LABELS, STAGES, Plan
 from ..milestones.forecast import CONDITION_LABELS
 from ..milestones.inventory import (HP_NET_BY_YEAR, HP_NET_TOTAL, PlanFigure, YearlyReconciliation, plan_figures,
@@ -280,12 +280,10 @@ def write_docx(report: AnnualReport, images: dict[str, bytes], path: Path) -> Pa
     doc.add_heading("V. Việc chậm tiến độ", level=2)
     late = [s for s in report.statuses if s.conditions]
     for status in late:
-        doc.add_paragraph(f"Giai đoạn {status.milestone.phase}: {state_of(status)} — {outlook_sentence(status)}",
-                          style="List Bullet")
+        doc.add_paragraph(f"Giai đoạn {status.milestone.phase}: {outlook_sentence(status)}", style="List Bullet")
     for dag_id, run_id, deadline_at in report.deadline_misses:
-        doc.add_paragraph(f"Lượt chạy {dag_id} / {run_id} không xong trước hạn "
-                          f"{deadline_at:%d/%m/%Y %H:%M} (UTC)" if deadline_at else
-                          f"Lượt chạy {dag_id} / {run_id} không xong trước hạn", style="List Bullet")
+        when = f" {deadline_at.astimezone(VN_TZ):%H:%M %d/%m/%Y}" if deadline_at else ""
+        doc.add_paragraph(f"Lượt chạy {dag_id} / {run_id} không xong trước hạn{when}.", style="List Bullet")
     if not late and not report.deadline_misses:
         doc.add_paragraph("Không có việc chậm tiến độ.")
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,312 @@
+#!/usr/bin/env python3
+"""Benchmark processing: metadata extraction accuracy, search latency, and pipeline overhead over OCR.
+
+Figures are printed beside the issue's targets in one run:
+  extraction  field-level exact match of NĐ 30 metadata on rendered documents of many types, read back by
+              Tesseract (target ≥ 95 % on số/ký hiệu and date); also on text specimens with OCR-like noise.
+  search      p50/p95 latency of diacritics-insensitive queries (some with typos) over a generated corpus of
+              --search-pages pages (default 1,000,000) in a separate database ``sohoa_bench`` (target p95 ≤ 100 ms).
+  overhead    wall time of processing (download masters, OCR, upload derivatives, catalogue, search index,
+              PDF/A assembly) against OCR alone on the same pages (target ≤ 15 % of OCR time).
+Needs the local stack (scripts/stack.sh up) for search and overhead. Never part of the tests.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import io
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from tqdm import tqdm
+
+from ocr_engine import pipeline
+from ocr_engine.engines import get_engine
+from ocr_engine.synth import corpus, render_page
+from sohoa.extraction.nd30 import extract
+from sohoa.extraction.specimens import ocr_noise, specimen
+from sohoa.vntext import fold
+
+FIELDS = ("so_ky_hieu", "ngay_ban_hanh", "ten_loai", "co_quan_ban_hanh", "nguoi_ky", "trich_yeu")
+TARGETS = {"so_ky_hieu": 0.95, "ngay_ban_hanh": 0.95}
+
+
+def _norm(value) -> str:
+    return " ".join(str(value).split()).casefold() if value is not None else ""
+
+
+def _truth_of_rendered(fields: dict) -> dict:
+    trich_yeu = f"V/v {fields['trich_yeu']}" if fields["loai"] == "CV" else f"Về {fields['trich_yeu']}"
+    return {"so_ky_hieu": fields["so_ky_hieu"], "ngay_ban_hanh": dt.date.fromisoformat(fields["ngay"]),
+            "ten_loai": "Công văn" if fields["loai"] == "CV" else fields["loai_van_ban"],
+            "co_quan_ban_hanh": fields["agency"], "nguoi_ky": fields["nguoi_ky"], "trich_yeu": trich_yeu}
+
+
+def _proposed(meta) -> dict:
+    return {"so_ky_hieu": meta.so_ky_hieu, "ngay_ban_hanh": meta.ngay_ban_hanh.value,
+            "ten_loai": meta.ten_loai.value, "co_quan_ban_hanh": meta.co_quan_ban_hanh.value,
+            "nguoi_ky": meta.nguoi_ky.value, "trich_yeu": meta.trich_yeu.value}
+
+
+def _score(pairs: list[tuple[dict, dict]]) -> dict[str, float]:
+    return {f: sum(_norm(t[f]) == _norm(p[f]) for t, p in pairs) / len(pairs) for f in FIELDS}
+
+
+def bench_extraction(n_docs: int, jobs: int) -> dict:
+    """Render documents (half degraded), OCR them with Tesseract, extract, compare with the truth."""
+    engine = get_engine("tesseract", jobs=jobs)
+    with tempfile.TemporaryDirectory() as tmp:
+        truths, paths = {}, []
+        for seed in tqdm(range(n_docs), desc="render", file=sys.stderr):
+            image, _, fields = render_page(10_000 + seed, dpi=300, degrade=seed % 2 == 1)
+            path = Path(tmp) / f"d{seed}.png"
+            image.save(path, dpi=(300, 300))
+            truths[path.stem] = _truth_of_rendered(fields)
+            paths.append(path)
+        pairs = []
+        for outcome in tqdm(pipeline.run(paths, engine, jobs=jobs), total=len(paths), desc="ocr", file=sys.stderr):
+            text = outcome.text.text if outcome.text else ""
+            pairs.append((truths[outcome.page_id], _proposed(extract(text))))
+    noisy = [(s, extract(ocr_noise(s.text, n))) for n, s in ((n, specimen(n)) for n in range(1000))]
+    noisy_pairs = [({f: getattr(s, f) for f in FIELDS}, _proposed(m)) for s, m in noisy]
+    types = {t[1] for t in corpus()["types"]}
+    return {"rendered": _score(pairs), "rendered_docs": len(pairs), "types": len(types),
+            "noisy_text": _score(noisy_pairs), "noisy_docs": len(noisy_pairs)}
+
+
+# ---- search --------------------------------------------------------------------------------------------
+
+def _bench_database(cfg) -> str:
+    """Create (once) the database ``sohoa_bench`` owned by the catalogue role; return its SQLAlchemy URL."""
+    import psycopg2
+    from psycopg2 import sql
+
+    conn = psycopg2.connect(host=cfg.pg_host, port=cfg.pg_port, dbname="postgres", user=cfg.pg_superuser,
+                            password=cfg.pg_superuser_password)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_database WHERE datname = 'sohoa_bench'")
+        if not cur.fetchone():
+            cur.execute(sql.SQL("CREATE DATABASE sohoa_bench OWNER {}").format(sql.Identifier(cfg.pg_user)))
+    conn.close()
+    return cfg.catalogue_url().rsplit("/", 1)[0] + "/sohoa_bench"
+
+
+def _vocabulary() -> list[str]:
+    words = set()
+    for section in corpus().values():
+        for entry in section:
+            for text in entry if isinstance(entry, (list, tuple)) else [entry]:
+                words.update(w.strip(".,;:()\"'") for w in str(text).split())
+    for n in range(300):
+        words.update(specimen(n).text.split())
+    return sorted(w for w in words if w and any(c.isalpha() for c in w))
+
+
+def _load_corpus(conn, pages: int, words_per_page: int, seed: int) -> None:
+    """Fill ho_so/trang/trang_search with ``pages`` pages of Zipf-distributed Vietnamese words (COPY)."""
+    rng = random.Random(seed)
+    vocab = _vocabulary()
+    folded = [fold(w).lower() for w in vocab]
+    weights = [1 / (rank + 1) ** 0.9 for rank in range(len(vocab))]
+    with conn, conn.cursor() as cur:
+        cur.execute("TRUNCATE trang_search, search_vocabulary")
+        cur.execute("DELETE FROM review_item; DELETE FROM trang; DELETE FROM van_ban; DELETE FROM ho_so; "
+                    "DELETE FROM phong; DELETE FROM agency")
+        cur.execute("INSERT INTO agency (ma, ten) VALUES ('BENCH', 'Cơ quan thử tải') RETURNING id")
+        agency = cur.fetchone()[0]
+        cur.execute("INSERT INTO phong (agency_id, ma_phong, ten_phong) VALUES (%s, 'B01', 'Phông thử') RETURNING id",
+                    (agency,))
+        phong = cur.fetchone()[0]
+        ho_so_count = max(1, pages // 100)
+        levels = ("cong_khai", "cong_khai", "cong_khai", "co_dieu_kien", "mat")
+        buf = io.StringIO()
+        for n in range(ho_so_count):
+            year = 2010 + n % 16
+            buf.write(f"{agency}\t{phong}\tB01.01.{year}.{n:06d}\tHồ sơ số {n}\tvinh_vien\t{levels[n % 5]}\tso_hoa\t"
+                      f"{year}-01-01\t{year}-12-31\n")
+        buf.seek(0)
+        cur.copy_expert("COPY ho_so (agency_id, phong_id, ma_ho_so, tieu_de, thoi_han_bao_quan, muc_do_tiep_can, "
+                        "muc_do_tin_cay, thoi_gian_bat_dau, thoi_gian_ket_thuc) FROM STDIN", buf)
+        cur.execute("SELECT min(id) FROM ho_so")
+        first_ho_so = cur.fetchone()[0]
+        cur.execute("DROP INDEX IF EXISTS trang_search_tsv")
+    batch = 50_000
+    with tqdm(total=pages, desc="corpus", unit="page", file=sys.stderr) as bar:
+        for start in range(0, pages, batch):
+            trang, search = io.StringIO(), io.StringIO()
+            for n in range(start, min(pages, start + batch)):
+                picks = rng.choices(range(len(vocab)), weights=weights, k=words_per_page)
+                text = " ".join(vocab[i] for i in picks).replace("\\", "")
+                low = " ".join(folded[i] for i in picks).replace("\\", "")
+                sha = hashlib.sha256(n.to_bytes(8, "big")).hexdigest()
+                trang.write(f"{n + 1}\t{first_ho_so + n // 100}\t{n % 100 + 1}\t{sha}\t1\t300\tcolor\tbench/{n}.jpg\tdone\n")
+                search.write(f"{n + 1}\t{text}\t{low}\n")
+            with conn, conn.cursor() as cur:
+                trang.seek(0)
+                search.seek(0)
+                cur.copy_expert("COPY trang (id, ho_so_id, so_trang, sha256, size_bytes, dpi, color_mode, master_key, "
+                                "ocr_status) FROM STDIN", trang)
+                cur.copy_expert("COPY trang_search (trang_id, text, folded) FROM STDIN", search)
+            bar.update(min(pages, start + batch) - start)
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT setval('trang_id_seq', %s)", (pages + 1,))
+        cur.execute("INSERT INTO search_vocabulary (word) SELECT DISTINCT unnest(%s::text[]) ON CONFLICT DO NOTHING",
+                    ([w for w in set(folded) if 2 <= len(w) <= 40],))
+    print("building the GIN index…", file=sys.stderr)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("SET maintenance_work_mem = '1GB'")
+        cur.execute("CREATE INDEX trang_search_tsv ON trang_search USING gin (tsv)")
+        cur.execute("VACUUM ANALYZE trang_search")
+        cur.execute("VACUUM ANALYZE trang")
+        cur.execute("VACUUM ANALYZE ho_so")
+    conn.autocommit = False
+
+
+def bench_search(pages: int, queries: int, reuse: bool) -> dict:
+    import psycopg2
+
+    from sohoa.catalogue import migrate
+    from sohoa.config import settings
+    from sohoa.search import search
+
+    cfg = settings()
+    url = _bench_database(cfg)
+    migrate.upgrade(url)
+    dsn = cfg.catalogue_dsn().replace(f"dbname={cfg.pg_database}", "dbname=sohoa_bench")
+    conn = psycopg2.connect(dsn)
+    with conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM trang_search")
+        have = cur.fetchone()[0]
+    conn.rollback()
+    load_seconds = None
+    if not (reuse and have == pages):
+        started = time.perf_counter()
+        _load_corpus(conn, pages, 120, seed=1)
+        load_seconds = time.perf_counter() - started
+    rng = random.Random(7)
+    vocab = [w for w in _vocabulary() if len(w) >= 3]
+    latencies, hits = [], 0
+    levels = ("cong_khai",)
+    for n in tqdm(range(queries), desc="queries", file=sys.stderr):
+        words = rng.sample(vocab[:400], rng.randint(1, 3))
+        if n % 3 == 1:
+            words = [fold(w) for w in words]
+        if n % 5 == 2:  # a typo: drop one letter of the last word
+            w = words[-1]
+            cut = rng.randrange(1, len(w))
+            words[-1] = w[:cut] + w[cut + 1:]
+        started = time.perf_counter()
+        result = search(conn, " ".join(words), levels=levels, limit=20)
+        latencies.append((time.perf_counter() - started) * 1000)
+        hits += bool(result.hits)
+        conn.rollback()
+    conn.close()
+    latencies.sort()
+    return {"pages": pages, "queries": queries, "with_hits": hits / queries,
+            "p50_ms": statistics.median(latencies), "p95_ms": latencies[int(0.95 * (len(latencies) - 1))],
+            "max_ms": latencies[-1], "load_s": load_seconds}
+
+
+# ---- overhead ------------------------------------------------------------------------------------------
+
+def bench_overhead(pages: int, jobs: int) -> dict:
+    """Process a fresh batch end to end, then OCR the same master files alone; compare wall times."""
+    import uuid
+
+    from sohoa import storage
+    from sohoa.catalogue.db import connect, transaction
+    from sohoa.intake.process import run_intake
+    from sohoa.intake.samples import make_batch
+    from sohoa.processing.assemble import assemble_ho_so, ready_ho_so
+    from sohoa.processing.ocr import ocr_chunk
+    from sohoa.processing.plan import batch_pk_of, pending_chunks
+    from sohoa.vendor.upload import upload_batch
+
+    batch_id = f"bench-{uuid.uuid4().hex[:8]}"
+    base = uuid.uuid4().int % 10**8
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / batch_id
+        make_batch(folder, "vendor-demo", batch_id, n_ho_so=2, pages_per_ho_so=pages // 2, with_van_ban=False,
+                   page_image=lambda ma, n: render_page(base + int(ma[-3:]) * 1000 + n, dpi=300)[0].convert("RGB"))
+        upload_batch(folder, vendor="vendor-demo", s3=storage.client(identity="vendor-demo"), progress=False)
+        conn, s3 = connect(), storage.client()
+        run_intake(s3, conn, "vendor-demo", batch_id)
+        with transaction(conn) as cur:
+            batch_pk = batch_pk_of(cur, "vendor-demo", batch_id)
+            chunks = pending_chunks(cur, batch_pk=batch_pk, chunk_size=8)
+        started = time.perf_counter()
+        reports = [ocr_chunk(conn, s3, chunk, engine="tesseract", jobs=jobs) for chunk in chunks]
+        ocr_stage = time.perf_counter() - started
+        with transaction(conn) as cur:
+            ready = ready_ho_so(cur, batch_pk=batch_pk)
+        assembled_at = time.perf_counter()
+        for ma in ready:
+            assemble_ho_so(conn, s3, ma)
+        assembly = time.perf_counter() - assembled_at
+        conn.close()
+        files = sorted(folder.glob("*/*.jpg"))
+        started = time.perf_counter()
+        list(pipeline.run(files, get_engine("tesseract", jobs=jobs), jobs=jobs))
+        ocr_only = time.perf_counter() - started
+    processed = sum(r.as_dict()["done"] for r in reports)
+    return {"pages": processed, "ocr_only_s": ocr_only, "ocr_stage_s": ocr_stage, "assembly_s": assembly,
+            "overhead": (ocr_stage + assembly - ocr_only) / ocr_only}
+
+
+def print_table(figures: dict) -> None:
+    ex = figures.get("extraction")
+    if ex:
+        print(f"\nMetadata extraction — exact match per field ({ex['rendered_docs']} rendered docs of "
+              f"{ex['types']} types via Tesseract; {ex['noisy_docs']} noisy text specimens)")
+        print(f"{'field':<18}{'rendered+OCR':>14}{'noisy text':>12}{'target':>10}")
+        for f in FIELDS:
+            target = f"≥ {TARGETS[f]:.0%}" if f in TARGETS else "—"
+            print(f"{f:<18}{ex['rendered'][f]:>14.1%}{ex['noisy_text'][f]:>12.1%}{target:>10}")
+    se = figures.get("search")
+    if se:
+        load = f", corpus loaded in {se['load_s']:.0f} s" if se["load_s"] else ""
+        print(f"\nSearch over {se['pages']:,} pages ({se['queries']} queries, {se['with_hits']:.0%} with hits{load})")
+        print(f"  p50 {se['p50_ms']:.1f} ms   p95 {se['p95_ms']:.1f} ms   max {se['max_ms']:.1f} ms   "
+              f"target p95 ≤ 100 ms")
+    ov = figures.get("overhead")
+    if ov:
+        print(f"\nPipeline overhead on {ov['pages']} pages: OCR alone {ov['ocr_only_s']:.1f} s; processing "
+              f"{ov['ocr_stage_s']:.1f} s + PDF/A assembly {ov['assembly_s']:.1f} s → overhead "
+              f"{ov['overhead']:.1%} (target ≤ 15 %)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", nargs="+", choices=["extraction", "search", "overhead"],
+                        default=["extraction", "search", "overhead"], help="which parts to run (default all)")
+    parser.add_argument("--docs", type=int, default=60, help="rendered documents for extraction (default 60)")
+    parser.add_argument("--search-pages", type=int, default=1_000_000, help="pages in the search corpus")
+    parser.add_argument("--queries", type=int, default=300, help="search queries to time (default 300)")
+    parser.add_argument("--reuse-corpus", action="store_true", help="keep an existing corpus of the same size")
+    parser.add_argument("--overhead-pages", type=int, default=12, help="pages for the overhead run (default 12)")
+    parser.add_argument("--jobs", type=int, default=2, help="parallel OCR pages (default 2)")
+    parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    args = parser.parse_args(argv)
+    figures = {}
+    if "extraction" in args.only:
+        figures["extraction"] = bench_extraction(args.docs, args.jobs)
+    if "search" in args.only:
+        figures["search"] = bench_search(args.search_pages, args.queries, args.reuse_corpus)
+    if "overhead" in args.only:
+        figures["overhead"] = bench_overhead(args.overhead_pages, args.jobs)
+    print_table(figures)
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=1, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
