@@ -116,7 +116,7 @@ def _load_corpus(conn, pages: int, words_per_page: int, seed: int) -> None:
     folded = [fold(w).lower() for w in vocab]
     weights = [1 / (rank + 1) ** 0.9 for rank in range(len(vocab))]
     with conn, conn.cursor() as cur:
-        cur.execute("TRUNCATE trang_search, search_vocabulary")
+        cur.execute("TRUNCATE trang_search, trang_text, search_vocabulary")
         cur.execute("DELETE FROM review_item; DELETE FROM trang; DELETE FROM van_ban; DELETE FROM ho_so; "
                     "DELETE FROM phong; DELETE FROM agency")
         cur.execute("INSERT INTO agency (ma, ten) VALUES ('BENCH', 'Cơ quan thử tải') RETURNING id")
@@ -153,7 +153,10 @@ def _load_corpus(conn, pages: int, words_per_page: int, seed: int) -> None:
                 search.seek(0)
                 cur.copy_expert("COPY trang (id, ho_so_id, so_trang, sha256, size_bytes, dpi, color_mode, master_key, "
                                 "ocr_status) FROM STDIN", trang)
-                cur.copy_expert("COPY trang_search (trang_id, text, folded) FROM STDIN", search)
+                cur.copy_expert("COPY trang_text (trang_id, text, folded) FROM STDIN", search)
+                cur.execute("""INSERT INTO trang_search (trang_id, tsv)
+                               SELECT trang_id, to_tsvector('simple', folded) FROM trang_text
+                               WHERE trang_id > %s AND trang_id <= %s""", (start, start + batch))
             bar.update(min(pages, start + batch) - start)
     with conn, conn.cursor() as cur:
         cur.execute("SELECT setval('trang_id_seq', %s)", (pages + 1,))
@@ -165,6 +168,7 @@ def _load_corpus(conn, pages: int, words_per_page: int, seed: int) -> None:
         cur.execute("SET maintenance_work_mem = '1GB'")
         cur.execute("CREATE INDEX trang_search_tsv ON trang_search USING gin (tsv)")
         cur.execute("VACUUM ANALYZE trang_search")
+        cur.execute("VACUUM ANALYZE trang_text")
         cur.execute("VACUUM ANALYZE trang")
         cur.execute("VACUUM ANALYZE ho_so")
     conn.autocommit = False

@@ -1,7 +1,7 @@
 """Full-text search over the catalogue's page text, with and without diacritics, tolerant to typos.
 
-Text is folded once when it is indexed (:func:`sohoa.vntext.fold`, lower-case): ``trang_search.folded``
-feeds a generated ``tsvector`` ('simple' dictionary, GIN index). A query is folded the same way, so
+Text is folded once when it is indexed (:func:`sohoa.vntext.fold`, lower-case) and kept beside the original
+in ``trang_text``; its ``tsvector`` ('simple' dictionary) lives in the narrow ``trang_search`` (GIN index). A query is folded the same way, so
 "so hoa tai lieu", "SỐ HÓA" and "số hóa tài liệu" meet the same tokens. A query word that is not in the
 vocabulary (``search_vocabulary``, trigram index) is replaced by its nearest known word, so the typo
 "leu" still finds "lieu". Snippets are cut from the original text at the folded match's offsets (folding
@@ -75,9 +75,12 @@ def index_page(conn: Connection, trang_id: int, text: str) -> None:
     folded = fold(text).lower()
     with conn.cursor() as cur:
         cur.execute(
-            """INSERT INTO trang_search (trang_id, text, folded) VALUES (%s, %s, %s)
+            """INSERT INTO trang_text (trang_id, text, folded) VALUES (%s, %s, %s)
                ON CONFLICT (trang_id) DO UPDATE SET text = EXCLUDED.text, folded = EXCLUDED.folded""",
             (trang_id, text, folded))
+        cur.execute(
+            """INSERT INTO trang_search (trang_id, tsv) VALUES (%s, to_tsvector('simple', %s))
+               ON CONFLICT (trang_id) DO UPDATE SET tsv = EXCLUDED.tsv""", (trang_id, folded))
         words = sorted({w for w in _WORD.findall(folded) if 2 <= len(w) <= 40})
         if words:
             cur.execute("INSERT INTO search_vocabulary (word) SELECT unnest(%s::text[]) ON CONFLICT DO NOTHING",
@@ -136,25 +139,39 @@ def _tsquery(terms: list[str]) -> str:
     return " & ".join(f"'{t}'" for t in terms)
 
 
+# Matches are filtered first (access level, phông, year, …), at most RANK_CANDIDATES of them are ranked, and
+# the text is read only for the hits returned: a very common word costs a bounded amount of work.
+RANK_CANDIDATES = 2000
 _SEARCH_SQL = """
-WITH q AS (SELECT to_tsquery('simple', %(tsquery)s) AS query)
-SELECT h.ma_ho_so, h.tieu_de, t.so_trang, ts_rank_cd(s.tsv, q.query) AS rank, s.text, s.folded,
-       h.muc_do_tiep_can
-FROM q, trang_search s
-JOIN trang t ON t.id = s.trang_id
-JOIN ho_so h ON h.id = t.ho_so_id
-JOIN phong p ON p.id = h.phong_id
-WHERE s.tsv @@ q.query
-  AND h.muc_do_tiep_can = ANY(%(levels)s)
-  AND (%(phong)s::text IS NULL OR p.ma_phong = %(phong)s)
-  AND (%(year)s::int IS NULL OR %(year)s BETWEEN extract(year FROM h.thoi_gian_bat_dau)
-                                           AND extract(year FROM coalesce(h.thoi_gian_ket_thuc, h.thoi_gian_bat_dau)))
-  AND (%(thbq)s::text IS NULL OR h.thoi_han_bao_quan = %(thbq)s)
-  AND (%(mdtc)s::text IS NULL OR h.muc_do_tiep_can = %(mdtc)s)
-  AND (%(ten_loai)s::text IS NULL OR EXISTS (
-        SELECT 1 FROM van_ban v WHERE v.ho_so_id = h.id AND v.ten_loai = %(ten_loai)s))
-ORDER BY rank DESC, h.ma_ho_so, t.so_trang
-LIMIT %(limit)s
+WITH q AS (SELECT to_tsquery('simple', %(tsquery)s) AS query),
+candidates AS (
+    SELECT s.trang_id, s.tsv, h.id AS ho_so_id, t.so_trang
+    FROM q, trang_search s
+    JOIN trang t ON t.id = s.trang_id
+    JOIN ho_so h ON h.id = t.ho_so_id
+    JOIN phong p ON p.id = h.phong_id
+    WHERE s.tsv @@ q.query
+      AND h.muc_do_tiep_can = ANY(%(levels)s)
+      AND (%(phong)s::text IS NULL OR p.ma_phong = %(phong)s)
+      AND (%(year)s::int IS NULL OR %(year)s BETWEEN extract(year FROM h.thoi_gian_bat_dau)
+                                   AND extract(year FROM coalesce(h.thoi_gian_ket_thuc, h.thoi_gian_bat_dau)))
+      AND (%(thbq)s::text IS NULL OR h.thoi_han_bao_quan = %(thbq)s)
+      AND (%(mdtc)s::text IS NULL OR h.muc_do_tiep_can = %(mdtc)s)
+      AND (%(ten_loai)s::text IS NULL OR EXISTS (
+            SELECT 1 FROM van_ban v WHERE v.ho_so_id = h.id AND v.ten_loai = %(ten_loai)s))
+    LIMIT %(cap)s
+),
+top AS (
+    SELECT c.trang_id, c.ho_so_id, c.so_trang, ts_rank_cd(c.tsv, q.query) AS rank
+    FROM candidates c, q
+    ORDER BY rank DESC, c.trang_id
+    LIMIT %(limit)s
+)
+SELECT h.ma_ho_so, h.tieu_de, top.so_trang, top.rank, s.text, s.folded, h.muc_do_tiep_can
+FROM top
+JOIN trang_text s ON s.trang_id = top.trang_id
+JOIN ho_so h ON h.id = top.ho_so_id
+ORDER BY top.rank DESC, h.ma_ho_so, top.so_trang
 """
 
 
@@ -175,7 +192,7 @@ def search(conn: Connection, query: str, *, levels: tuple[str, ...] = (PUBLIC,),
         cur.execute(_SEARCH_SQL, {
             "tsquery": tsquery, "levels": list(levels), "phong": filters.phong, "year": filters.year,
             "thbq": filters.thoi_han_bao_quan, "mdtc": filters.muc_do_tiep_can, "ten_loai": filters.ten_loai,
-            "limit": max(1, min(limit, 200)),
+            "limit": max(1, min(limit, 200)), "cap": RANK_CANDIDATES,
         })
         rows = cur.fetchall()
     hits = [Hit(ma, title, page, float(rank), snippet(text, folded, effective), level)

@@ -7,7 +7,9 @@ at module level).
 """
 from __future__ import annotations
 
+import asyncio
 import json
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -15,6 +17,9 @@ import uuid
 from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sohoa"))
+from test_milestones_alerts import _free_port, _smtp_connection, _webhook_connection, smtp_sink, webhook  # noqa: E402,F401
 
 DAGS = Path(__file__).resolve().parents[2] / "dags"
 TEST_DAG = '''"""Temporary DAG of tests/dags/test_milestones_dag_deadline.py: misses a 3-second deadline."""
@@ -44,7 +49,53 @@ def slow():
 slow()
 '''
 
-pytestmark = [pytest.mark.stack, pytest.mark.slow]
+pytestmark = [pytest.mark.stack]
+
+
+def _context(dag_id: str) -> dict:
+    return {"dag_run": {"dag_id": dag_id, "dag_run_id": "manual__2026-11-24T01:00:00+00:00"},
+            "deadline": {"id": "x", "deadline_time": "2026-11-24T01:00:03+00:00"}}
+
+
+def _misses(catalogue, dag_id: str) -> list[tuple]:
+    with catalogue, catalogue.cursor() as cur:
+        cur.execute("SELECT run_id FROM pipeline_deadline_miss WHERE dag_id = %s", (dag_id,))
+        return cur.fetchall()
+
+
+@pytest.fixture()
+def late_dag_id(stack, catalogue):
+    from sohoa.catalogue.migrate import upgrade
+
+    upgrade()
+    dag_id = f"sohoa_test_late_{uuid.uuid4().hex[:8]}"
+    yield dag_id
+    with catalogue, catalogue.cursor() as cur:
+        cur.execute("DELETE FROM pipeline_deadline_miss WHERE dag_id = %s", (dag_id,))
+
+
+def test_deadline_callback_records_the_miss_and_alerts_both_channels(
+        catalogue, late_dag_id, smtp_sink, webhook, monkeypatch):
+    from sohoa.milestones.deadline import on_pipeline_deadline_missed
+
+    _smtp_connection(monkeypatch, smtp_sink.port, "sohoa_smtp")
+    _webhook_connection(monkeypatch, webhook.server_port, "sohoa_alert_webhook")
+    asyncio.run(on_pipeline_deadline_missed(_context(late_dag_id)))
+    assert _misses(catalogue, late_dag_id) == [("manual__2026-11-24T01:00:00+00:00",)]
+    assert smtp_sink.messages[0]["subject"] == f"[Số hóa] Lượt chạy quá hạn – {late_dag_id}"
+    assert webhook.received[0]["condition"] == "pipeline_deadline_missed"
+
+
+def test_deadline_callback_with_channels_down_still_records_and_then_fails_loudly(
+        catalogue, late_dag_id, monkeypatch):
+    from sohoa.milestones.deadline import on_pipeline_deadline_missed
+    from sohoa.milestones.errors import AlertDeliveryError
+
+    _smtp_connection(monkeypatch, _free_port(), "sohoa_smtp")
+    _webhook_connection(monkeypatch, _free_port(), "sohoa_alert_webhook")
+    with pytest.raises(AlertDeliveryError, match=r"recorded, but not delivered: e-mail alert .*; webhook alert"):
+        asyncio.run(on_pipeline_deadline_missed(_context(late_dag_id)))
+    assert len(_misses(catalogue, late_dag_id)) == 1
 
 
 def _api(stack, method: str, path: str, token: str | None = None, body: dict | None = None) -> dict:
@@ -68,6 +119,7 @@ def _wait(what: str, check, timeout: float):
         time.sleep(2)
 
 
+@pytest.mark.slow
 def test_a_pipeline_run_that_misses_its_deadline_is_recorded_in_the_catalogue(stack, catalogue):
     from sohoa.catalogue.migrate import upgrade
 
@@ -86,9 +138,7 @@ def test_a_pipeline_run_that_misses_its_deadline_is_recorded_in_the_catalogue(st
             raise
 
     def miss():
-        with catalogue, catalogue.cursor() as cur:
-            cur.execute("SELECT run_id, deadline_at FROM pipeline_deadline_miss WHERE dag_id = %s", (dag_id,))
-            return cur.fetchall()
+        return _misses(catalogue, dag_id)
 
     path.write_text(TEST_DAG.format(dag_id=dag_id), encoding="utf-8")
     run = None
@@ -96,7 +146,7 @@ def test_a_pipeline_run_that_misses_its_deadline_is_recorded_in_the_catalogue(st
         _wait("the dag-processor to parse the test DAG", dag_known, 120)
         run = _api(stack, "POST", f"/api/v2/dags/{dag_id}/dagRuns", token, {"logical_date": None})
         rows = _wait("the deadline miss in the catalogue", miss, 120)
-        assert rows[0][0] == run["dag_run_id"] and rows[0][1] is not None
+        assert rows == [(run["dag_run_id"],)]
     finally:
         path.unlink(missing_ok=True)
         with catalogue, catalogue.cursor() as cur:

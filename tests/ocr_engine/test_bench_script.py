@@ -8,3 +8,26 @@ SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "bench_ocr.py"
 def test_benchmark_skips_cleanly_without_a_page_set(tmp_path):
     done = subprocess.run([sys.executable, str(SCRIPT), str(tmp_path / "absent")], capture_output=True, text=True)
     assert done.returncode == 0 and "not found" in done.stdout and "nothing to do" in done.stdout
+
+
+def test_benchmark_measures_a_small_page_set(tmp_path, tesseract):
+    import json
+
+    from conftest import SHORT
+    from ocr_engine.synth import render_page
+
+    dev = tmp_path / "dev"
+    (dev / "gt").mkdir(parents=True)
+    (dev / "clean200").mkdir()
+    for i in range(2):
+        img, gt, _ = render_page(40 + i, dpi=200, doc=SHORT)
+        img.save(dev / "clean200" / f"p{i:02d}.png")
+        (dev / "gt" / f"p{i:02d}.txt").write_text(gt, encoding="utf-8")
+    figures = tmp_path / "figures.json"
+    done = subprocess.run([sys.executable, str(SCRIPT), str(dev), "--pdf-variants", "", "--jobs", "2",
+                           "--json", str(figures)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    [row] = json.loads(figures.read_text(encoding="utf-8"))["recognize"]
+    assert row["variant"] == "clean200" and row["pages"] == 2 and row["cer"] < 0.02
+    assert row["s_per_page"] > 0 and row["peak_rss_mb"] > 0
+    assert "clean200" in done.stdout

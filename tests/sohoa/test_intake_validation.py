@@ -301,3 +301,15 @@ def test_a_header_claiming_too_many_pixels_is_refused_before_decoding():
     image.save(out, "TIFF", dpi=(300, 300), compression="group4")
     facts, problems = checks.inspect_image(out.getvalue(), "tif")
     assert facts is None and problems[0].code == "too_many_pixels"
+
+
+def test_one_file_listed_for_two_pages_is_rejected_the_second_time(batch):
+    folder, batch_id = batch
+    manifest = read_manifest(folder)
+    first, second = manifest["ho_so"][0]["trang"][:2]
+    (folder / second["ten_tep"]).unlink()
+    second.update(ten_tep=first["ten_tep"], sha256=first["sha256"])
+    write_manifest(folder, manifest)
+    verdict = validate(folder, batch_id)
+    doubled = next(i for i in verdict.items if i.so_trang == 2 and i.ma_ho_so == manifest["ho_so"][0]["ma_ho_so"])
+    assert "name_duplicate" in codes(doubled)

@@ -140,6 +140,7 @@ def validate_batch(source: BatchSource, *, vendor: str, batch_id: str, lookups: 
                    workers: int = 2, progress: Callable[[int], object] = lambda n: None) -> Verdict:
     """Check every file of a batch against the contract and return the verdict for each of them.
 
+    ``progress(n)`` is called as files other than the manifest are decided (n in total = their number).
     Never raises for bad input: every problem becomes a rejected item with a Vietnamese reason. Raises only
     when the source itself cannot be read (S3 or disk errors), so that the caller can retry.
     """
@@ -183,10 +184,11 @@ def validate_batch(source: BatchSource, *, vendor: str, batch_id: str, lookups: 
             item.reject(problem.code, f"{label}: {problem.message}")
         if name in listed:
             item.reject("name_duplicate", f"{label}: tệp này đã được khai báo cho một trang khác")
-            item.name = f"{name}#{ho_so['ma_ho_so']}/{trang['so_trang']}"
+            item.name = f"{item.name}#{ho_so['ma_ho_so']}/{trang['so_trang']}"
             item.size_bytes = None
         listed.add(name)
         if item.status == "rejected":
+            progress(1 if item.present else 0)
             continue
         if not item.present:
             item.reject("file_missing", f"{label}: có trong manifest.json nhưng không có trong lô")
@@ -195,6 +197,8 @@ def validate_batch(source: BatchSource, *, vendor: str, batch_id: str, lookups: 
             item.reject(problem.code, f"{label}: {problem.message}")
         if item.status == "accepted":
             to_read.append((source, item, trang))
+        else:
+            progress(1)
 
     for _ in in_parallel(_inspect, to_read, workers):
         progress(1)
@@ -229,6 +233,7 @@ def validate_batch(source: BatchSource, *, vendor: str, batch_id: str, lookups: 
         for problem in checks.name_problems(name):
             item.reject(problem.code, problem.message)
         items.append(item)
+        progress(1)
 
     accepted_pages = sum(item.status == "accepted" for item in page_items)
     any_rejected = any(item.status == "rejected" for item in items)

@@ -40,7 +40,8 @@ def validate_folder(folder: Path, *, vendor: str | None = None, batch_id: str | 
     """Check a batch folder with the server's rules (duplicates against the catalogue excepted)."""
     stated_vendor, stated_batch = batch_identity(folder)
     source = LocalBatch(folder)
-    with tqdm(total=len(source.files()), unit="tệp", disable=not progress, desc="Kiểm tra") as bar:
+    with tqdm(total=len(set(source.files()) - {MANIFEST}), unit="tệp", disable=not progress,
+              desc="Kiểm tra") as bar:
         return validate_batch(source, vendor=vendor or stated_vendor or "", batch_id=batch_id or stated_batch,
                               workers=workers, progress=bar.update)
 

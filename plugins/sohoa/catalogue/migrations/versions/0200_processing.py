@@ -4,8 +4,9 @@ Revision ID: 0200_processing
 Revises: 0100_milestones
 Create Date: 2026-11-24
 
-``trang_search`` holds each page's NFC text and its diacritics-folded, lower-case form (folded in Python by
-``sohoa.vntext.fold``, which keeps offsets); a generated tsvector over the folded text carries the GIN index.
+``trang_text`` holds each page's NFC text and its diacritics-folded, lower-case form (folded in Python by
+``sohoa.vntext.fold``, which keeps offsets, so snippets are cut from the original). ``trang_search`` holds only
+the tsvector of the folded text, with the GIN index: narrow rows keep a common word's matches cheap to rank.
 ``search_vocabulary`` lists every indexed word with a trigram index, for typo correction.
 """
 from alembic import op
@@ -26,19 +27,24 @@ CREATE INDEX trang_ocr_status ON trang (ocr_status, ho_so_id);
 ALTER TABLE van_ban
     ADD COLUMN proposed     jsonb NOT NULL DEFAULT '{}',
     ADD COLUMN finalised_by text,
-    ADD COLUMN finalised_at timestamptz,
-    ADD CONSTRAINT van_ban_final_has_reviewer CHECK (status = 'proposed' OR finalised_by IS NOT NULL);
+    ADD COLUMN finalised_at timestamptz;
+-- văn bản already final (metadata given by the vendor's manifest) were finalised before reviews existed
+UPDATE van_ban SET finalised_by = 'sohoa (before migration 0200)', finalised_at = now() WHERE status = 'final';
+ALTER TABLE van_ban ADD CONSTRAINT van_ban_final_has_reviewer CHECK (status = 'proposed' OR finalised_by IS NOT NULL);
 
 ALTER TABLE ho_so
     ADD COLUMN pdf_keys jsonb NOT NULL DEFAULT '{}';
 
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 
-CREATE TABLE trang_search (
+CREATE TABLE trang_text (
     trang_id  bigint PRIMARY KEY REFERENCES trang (id) ON DELETE CASCADE,
     text      text NOT NULL,
-    folded    text NOT NULL,
-    tsv       tsvector GENERATED ALWAYS AS (to_tsvector('simple', folded)) STORED
+    folded    text NOT NULL
+);
+CREATE TABLE trang_search (
+    trang_id  bigint PRIMARY KEY REFERENCES trang (id) ON DELETE CASCADE,
+    tsv       tsvector NOT NULL
 );
 CREATE INDEX trang_search_tsv ON trang_search USING gin (tsv);
 
@@ -65,7 +71,7 @@ CREATE INDEX review_item_open ON review_item (created_at) WHERE status = 'open';
 """
 
 DOWNGRADE = r"""
-DROP TABLE review_item, search_vocabulary, trang_search;
+DROP TABLE review_item, search_vocabulary, trang_search, trang_text;
 ALTER TABLE ho_so DROP COLUMN pdf_keys;
 ALTER TABLE van_ban DROP CONSTRAINT van_ban_final_has_reviewer, DROP COLUMN proposed, DROP COLUMN finalised_by,
     DROP COLUMN finalised_at;
