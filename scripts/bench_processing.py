@@ -31,6 +31,7 @@ from ocr_engine.engines import get_engine
 from ocr_engine.synth import corpus, render_page
 from sohoa.extraction.nd30 import extract
 from sohoa.extraction.specimens import ocr_noise, specimen
+from sohoa.search import index_words
 from sohoa.vntext import fold
 
 FIELDS = ("so_ky_hieu", "ngay_ban_hanh", "ten_loai", "co_quan_ban_hanh", "nguoi_ky", "trich_yeu")
@@ -147,16 +148,17 @@ def _load_corpus(conn, pages: int, words_per_page: int, seed: int) -> None:
                 low = " ".join(folded[i] for i in picks).replace("\\", "")
                 sha = hashlib.sha256(n.to_bytes(8, "big")).hexdigest()
                 trang.write(f"{n + 1}\t{first_ho_so + n // 100}\t{n % 100 + 1}\t{sha}\t1\t300\tcolor\tbench/{n}.jpg\tdone\n")
-                search.write(f"{n + 1}\t{text}\t{low}\n")
+                search.write(f"{n + 1}\t{text}\t{low}\t{index_words(low)}\n")
             with conn, conn.cursor() as cur:
                 trang.seek(0)
                 search.seek(0)
                 cur.copy_expert("COPY trang (id, ho_so_id, so_trang, sha256, size_bytes, dpi, color_mode, master_key, "
                                 "ocr_status) FROM STDIN", trang)
-                cur.copy_expert("COPY trang_text (trang_id, text, folded) FROM STDIN", search)
-                cur.execute("""INSERT INTO trang_search (trang_id, tsv)
-                               SELECT trang_id, to_tsvector('simple', folded) FROM trang_text
-                               WHERE trang_id > %s AND trang_id <= %s""", (start, start + batch))
+                cur.execute("CREATE TEMP TABLE IF NOT EXISTS bench_load (trang_id bigint, text text, folded text, "
+                            "words text) ON COMMIT DELETE ROWS")
+                cur.copy_expert("COPY bench_load FROM STDIN", search)
+                cur.execute("INSERT INTO trang_text SELECT trang_id, text, folded FROM bench_load")
+                cur.execute("INSERT INTO trang_search SELECT trang_id, to_tsvector('simple', words) FROM bench_load")
             bar.update(min(pages, start + batch) - start)
     with conn, conn.cursor() as cur:
         cur.execute("SELECT setval('trang_id_seq', %s)", (pages + 1,))
@@ -200,13 +202,22 @@ def bench_search(pages: int, queries: int, reuse: bool) -> dict:
     latencies, hits = [], 0
     levels = ("cong_khai",)
     for n in tqdm(range(queries), desc="queries", file=sys.stderr):
-        words = rng.sample(vocab[:400], rng.randint(1, 3))
+        if n % 10 < 7:  # most queries: 1-3 consecutive words of some page, as people search for what exists
+            with conn.cursor() as cur:
+                cur.execute("SELECT text FROM trang_text WHERE trang_id = %s", (rng.randint(1, pages),))
+                page_words = [w.strip(".,;:()") for w in cur.fetchone()[0].split()]
+            size = rng.randint(1, 3)
+            at = rng.randrange(0, len(page_words) - size)
+            words = [w for w in page_words[at:at + size] if w] or page_words[:1]
+        else:  # random words, usually found on no page together
+            words = rng.sample(vocab[:400], rng.randint(1, 3))
         if n % 3 == 1:
             words = [fold(w) for w in words]
-        if n % 5 == 2:  # a typo: drop one letter of the last word
+        if n % 5 == 2 and len(words[-1]) > 3:  # a typo: drop one letter of the last word
             w = words[-1]
             cut = rng.randrange(1, len(w))
             words[-1] = w[:cut] + w[cut + 1:]
+        conn.rollback()
         started = time.perf_counter()
         result = search(conn, " ".join(words), levels=levels, limit=20)
         latencies.append((time.perf_counter() - started) * 1000)

@@ -69,6 +69,15 @@ def query_terms(query: str) -> list[str]:
     return terms[:MAX_TERMS]
 
 
+def index_words(folded: str) -> str:
+    """The folded text as the words a query is split into, space-separated: what the tsvector is built from.
+
+    PostgreSQL's parser would keep ``154/kh-ubnd`` as one path-like token; splitting the same way on both
+    sides makes "154/KH-UBND" findable as 154, kh and ubnd.
+    """
+    return " ".join(_WORD.findall(folded))
+
+
 def index_page(conn: Connection, trang_id: int, text: str) -> None:
     """(Re)index one page's text and add its words to the vocabulary; part of the caller's transaction."""
     text = nfc(text)
@@ -80,7 +89,7 @@ def index_page(conn: Connection, trang_id: int, text: str) -> None:
             (trang_id, text, folded))
         cur.execute(
             """INSERT INTO trang_search (trang_id, tsv) VALUES (%s, to_tsvector('simple', %s))
-               ON CONFLICT (trang_id) DO UPDATE SET tsv = EXCLUDED.tsv""", (trang_id, folded))
+               ON CONFLICT (trang_id) DO UPDATE SET tsv = EXCLUDED.tsv""", (trang_id, index_words(folded)))
         words = sorted({w for w in _WORD.findall(folded) if 2 <= len(w) <= 40})
         if words:
             cur.execute("INSERT INTO search_vocabulary (word) SELECT unnest(%s::text[]) ON CONFLICT DO NOTHING",

@@ -11,7 +11,7 @@ from sohoa.search import index_page
 TEXTS = {
     "cong_khai": "Kế hoạch tăng cường công tác số hóa tài liệu lưu trữ của Sở Ngoại vụ năm 2025.",
     "co_dieu_kien": "Báo cáo kết quả số hóa tài liệu lưu trữ có điều kiện, thuộc diện hạn chế sử dụng.",
-    "mat": "Tài liệu mật về số hóa tài liệu lưu trữ đoàn ra, đoàn vào.",
+    "mat": "Tài liệu mật về số hóa tài liệu lưu trữ đoàn ra, đoàn vào theo Công văn 154/KH-UBND.",
 }
 
 

@@ -22,6 +22,12 @@ def test_finds_the_page_with_or_without_diacritics_in_any_case(corpus, query):
     assert result.hits[0].page_number == 3
 
 
+def test_a_number_and_symbol_is_found_by_its_parts(corpus):
+    result = _search(corpus, "154/KH-UBND", levels=("cong_khai", "co_dieu_kien", "mat"))
+    assert [h.muc_do_tiep_can for h in result.hits] == ["mat"]
+    assert "«154»/«KH»-«UBND»" in result.hits[0].snippet
+
+
 def test_a_typo_is_corrected_to_the_nearest_known_word(corpus):
     result = _search(corpus, "so hoa tai leu")
     assert result.corrections == {"leu": "lieu"}
