@@ -12,13 +12,6 @@ HEAVY_MODULES = {"cv2", "numpy", "boto3", "psycopg2", "pyarrow", "PIL", "torch",
 LIGHT_ALLOWED = {"sohoa.dagkit"}  # settings and default arguments only
 
 
-@pytest.fixture(scope="module")
-def dag_bag(stack):
-    """All DAGs, parsed the way the dag-processor parses them (examples are off via AIRFLOW__CORE__LOAD_EXAMPLES)."""
-    from airflow.dag_processing.dagbag import DagBag
-    return DagBag(dag_folder=str(DAGS_DIR))
-
-
 def test_there_are_dag_files():
     assert DAG_FILES, f"no DAG files in {DAGS_DIR}"
 

@@ -20,6 +20,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -179,3 +180,18 @@ def test_dashboard_says_plainly_when_the_catalogue_cannot_be_read(stack, monkeyp
     answer = TestClient(app).get("/")
     assert answer.status_code == 503
     assert "Không lấy được số liệu" in answer.text and "connection refused" in answer.text
+
+
+def test_plugin_registry_mounts_factories_and_ready_apps_side_by_side(stack):
+    from sohoa.web import UI_APPS, UiApp
+
+    entries = [app.fastapi_app() for app in UI_APPS]
+    assert entries[0]["url_prefix"] == "/sohoa/tien-do" and isinstance(entries[0]["app"], FastAPI)
+    assert UI_APPS[0].external_view() == {"name": "Tiến độ số hóa", "href": "/sohoa/tien-do/", "destination": "nav",
+                                          "url_route": "tien-do-so-hoa"}
+    beside = UiApp(name="x", url_prefix="/sohoa/x", target="sohoa.web.dashboard:create_app").fastapi_app()
+    ready = UiApp(name="y", url_prefix="/sohoa/y", target=f"{__name__}:READY_APP").fastapi_app()
+    assert isinstance(beside["app"], FastAPI) and ready["app"] is READY_APP
+
+
+READY_APP = FastAPI(title="an app defined ready-made, like sohoa.api:app")

@@ -19,7 +19,8 @@ from sohoa import localstack, storage
 from sohoa.catalogue import db, migrate
 from sohoa.catalogue.db import BatchBusy, batch_lock
 from sohoa.catalogue.events import events_of
-from sohoa.intake.process import BatchNotFound, complete_batches, run_intake
+from sohoa.intake import process
+from sohoa.intake.process import BatchNotFound, ClaimConflict, complete_batches, run_intake
 from sohoa.intake.samples import encode, make_batch, noise_page, page_entry, read_manifest, write_manifest
 from sohoa.localstack.postgres import Postgres
 from sohoa.localstack.seaweed import SeaweedS3
@@ -181,6 +182,37 @@ def test_duplicate_batch_is_rejected_and_nothing_new_reaches_masters(conn, s3, p
         assert len(versions(s3, f"{manifest['ho_so'][0]['ma_ho_so']}/{trang['so_trang']:04d}.jpg")) == 1
     _, text = report(s3, copy_id)
     assert f"lô trùng với lô {VENDOR}/{batch_id}" in text
+
+
+def test_two_deliveries_racing_for_the_same_ho_so_cannot_both_be_accepted(conn, s3, prepare, tmp_path,
+                                                                          monkeypatch):
+    folder, first = prepare(1, 2)
+    second = f"t{uuid.uuid4().hex[:12]}"
+    shutil.copytree(folder, tmp_path / second)
+    manifest = read_manifest(tmp_path / second)
+    manifest["batch_id"] = second
+    write_manifest(tmp_path / second, manifest)
+    upload_batch(tmp_path / second, vendor=VENDOR, progress=False, complete=False)
+    real_validate = process.validate_batch
+
+    def first_wins_meanwhile(source, **kwargs):
+        verdict = real_validate(source, **kwargs)
+        if kwargs["batch_id"] == second and verdict.verdict == "accepted":
+            other = db.connect()
+            try:
+                run_intake(s3, other, VENDOR, first)
+            finally:
+                other.close()
+        return verdict
+
+    monkeypatch.setattr(process, "validate_batch", first_wins_meanwhile)
+    with pytest.raises(ClaimConflict):
+        run_intake(s3, conn, VENDOR, second)
+    outcome = run_intake(s3, conn, VENDOR, second)
+    assert (outcome.verdict, outcome.rejected) == ("rejected", 2)  # both pages; only the manifest was fine
+    assert_fully_stored(conn, s3, first, 2)
+    _, text = report(s3, second)
+    assert f"lô trùng với lô {VENDOR}/{first}" in text
 
 
 def test_a_page_already_in_the_archive_is_rejected_as_a_duplicate(conn, s3, prepare):

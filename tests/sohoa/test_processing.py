@@ -9,21 +9,16 @@ import pytest
 from ocr_engine.engines import OcrEngine, register
 from ocr_engine.errors import EngineError
 from ocr_engine.pdf import validate_pdfa
-from ocr_engine.synth import render_page
 from sohoa import storage
 from sohoa.catalogue.db import connect, transaction
 from sohoa.catalogue.events import events_of
-from sohoa.intake.process import run_intake
-from sohoa.intake.samples import make_batch
 from sohoa.processing import keys
-from sohoa.processing.assemble import assemble_ho_so, ready_ho_so
+from sohoa.processing.assemble import AssemblyError, assemble_ho_so, ready_ho_so
 from sohoa.processing.ocr import MAX_ATTEMPTS, OcrIncomplete, ocr_chunk
-from sohoa.processing.plan import batch_pk_of, pending_chunks
+from sohoa.processing.plan import pending_chunks
 from sohoa.processing.review import ReviewError, list_items, resolve
-from sohoa.vendor.upload import upload_batch
 
 pytestmark = pytest.mark.stack
-VENDOR = "vendor-demo"
 
 
 @register
@@ -38,40 +33,10 @@ class AlwaysCrashEngine(OcrEngine):
         return [EngineError(f"{p.page_id}: recogniser crashed (exit 139)") for p in pages]
 
 
-def _rendered_pages(seeds: dict):
-    """A page factory: page n of a hồ sơ is the synthetic document rendered from seeds[n]."""
-    truths = {}
-
-    def page(ma_ho_so: str, so_trang: int):
-        image, truth, fields = render_page(seeds[so_trang], dpi=200)
-        truths[so_trang] = (truth, fields)
-        return image.convert("RGB")
-    return page, truths
-
-
-def _intake(tmp_path, stack, n_pages: int) -> tuple[str, int, dict]:
-    """A fresh batch of ``n_pages`` rendered pages through upload and intake; seeds are unique per run, since
-    intake rightly rejects a page whose SHA-256 is already catalogued."""
-    batch_id = f"proc-{uuid.uuid4().hex[:8]}"
-    base = uuid.uuid4().int % 10**9
-    factory, truths = _rendered_pages({n: base + n for n in range(1, n_pages + 1)})
-    manifest = make_batch(tmp_path / batch_id, VENDOR, batch_id, n_ho_so=1, pages_per_ho_so=n_pages,
-                          page_image=factory, dpi=200, with_van_ban=False)
-    upload_batch(tmp_path / batch_id, vendor=VENDOR, s3=storage.client(identity=VENDOR), progress=False)
-    conn = connect()
-    try:
-        run_intake(storage.client(), conn, VENDOR, batch_id)
-        with transaction(conn) as cur:
-            batch_pk = batch_pk_of(cur, VENDOR, batch_id)
-    finally:
-        conn.close()
-    return manifest["ho_so"][0]["ma_ho_so"], batch_pk, truths
-
-
 @pytest.fixture(scope="module")
-def processed(tmp_path_factory, stack):
+def processed(tmp_path_factory, accepted_batch):
     """One hồ sơ of two rendered pages, taken through intake, OCR (tesseract) and assembly."""
-    ma_ho_so, batch_pk, truths = _intake(tmp_path_factory.mktemp("proc"), stack, 2)
+    ma_ho_so, batch_pk, truths = accepted_batch(tmp_path_factory.mktemp("proc"), 2)
     conn = connect()
     s3 = storage.client()
     with transaction(conn) as cur:
@@ -174,8 +139,8 @@ def test_running_ocr_and_assembly_again_changes_nothing(processed):
         assert cur.fetchone()[0] == 1
 
 
-def test_a_page_that_keeps_failing_is_retried_then_parked_never_dropped(tmp_path, stack):
-    ma_ho_so, batch_pk, _ = _intake(tmp_path, stack, 1)
+def test_a_page_that_keeps_failing_is_retried_then_parked_never_dropped(tmp_path, accepted_batch):
+    ma_ho_so, batch_pk, _ = accepted_batch(tmp_path, 1)
     conn, s3 = connect(), storage.client()
     try:
         with transaction(conn) as cur:
@@ -197,3 +162,62 @@ def test_a_page_that_keeps_failing_is_retried_then_parked_never_dropped(tmp_path
         assert pdf["1"]["pages"] == [1, 1]
     finally:
         conn.close()
+
+
+@register
+class UnprintableTextEngine(OcrEngine):
+    """Recognises a word the PDF font cannot draw, so the text layer cannot round-trip."""
+    name = "fake-unprintable"
+
+    def version(self) -> str:
+        return "fake-unprintable 1.0"
+
+    def recognize(self, pages):
+        from ocr_engine.model import Box, Line, PageText, Word
+        return [PageText(p.page_id, [Line((Word("😀🀄", Box(10, 10, 400, 80), 0.99),))], self.name,
+                         self.version(), 0.01) for p in pages]
+
+
+def test_a_pdf_that_fails_validation_is_refused_and_nothing_is_recorded(tmp_path, accepted_batch):
+    ma_ho_so, batch_pk, _ = accepted_batch(tmp_path, 1)
+    conn, s3 = connect(), storage.client()
+    try:
+        with transaction(conn) as cur:
+            [chunk] = pending_chunks(cur, batch_pk=batch_pk)
+        ocr_chunk(conn, s3, chunk, engine="fake-unprintable")
+        with pytest.raises(AssemblyError, match=rf"{ma_ho_so}\.01\.pdf failed validation"):
+            assemble_ho_so(conn, s3, ma_ho_so)
+        with transaction(conn) as cur:
+            cur.execute("SELECT pdf_keys, pdf_key FROM ho_so WHERE ma_ho_so = %s", (ma_ho_so,))
+            assert cur.fetchone() == ({}, None)
+            assert ready_ho_so(cur, batch_pk=batch_pk) == [ma_ho_so]  # still waiting, not lost
+    finally:
+        conn.close()
+
+
+def test_a_ho_so_of_five_thousand_pages_is_cut_into_mappable_chunks(stack):
+    conn = connect()
+    tag = uuid.uuid4().hex[:8]
+    try:
+        with transaction(conn) as cur:
+            cur.execute("INSERT INTO agency (ma, ten) VALUES (%s, 'Cơ quan thử') RETURNING id", (f"A{tag}",))
+            agency = cur.fetchone()[0]
+            cur.execute("INSERT INTO phong (agency_id, ma_phong, ten_phong) VALUES (%s, %s, 'Phông') RETURNING id",
+                        (agency, f"P{tag}"))
+            phong = cur.fetchone()[0]
+            cur.execute("INSERT INTO batch (vendor, batch_id) VALUES ('vendor-demo', %s) RETURNING id", (tag,))
+            batch = cur.fetchone()[0]
+            cur.execute("""INSERT INTO ho_so (agency_id, phong_id, batch_id, ma_ho_so, tieu_de, thoi_han_bao_quan,
+                                              muc_do_tiep_can, muc_do_tin_cay)
+                           VALUES (%s, %s, %s, %s, 'Hồ sơ dày', 'vinh_vien', 'cong_khai', 'so_hoa') RETURNING id""",
+                        (agency, phong, batch, f"P{tag}.01.2025.big"))
+            ho_so = cur.fetchone()[0]
+            cur.execute("""INSERT INTO trang (ho_so_id, so_trang, sha256, size_bytes, dpi, color_mode, master_key)
+                           SELECT %s, n, encode(sha256((%s || n)::bytea), 'hex'), 1, 300, 'color', %s || n
+                           FROM generate_series(1, 5000) AS n""", (ho_so, tag, f"big/{tag}/"))
+            chunks = pending_chunks(cur, batch_pk=batch, chunk_size=8)
+            cur.execute("ROLLBACK")
+    finally:
+        conn.close()
+    assert len(chunks) == 625 and all(len(c) == 8 for c in chunks)
+    assert len({page for chunk in chunks for page in chunk}) == 5000

@@ -34,6 +34,12 @@ def transaction(conn) -> Iterator[psycopg2.extensions.cursor]:
         yield cur
 
 
+def serialise_verdicts(cur) -> None:
+    """Hold, until the transaction ends, the one lock under which batches store their verdicts: a verdict
+    re-checks its claims (hồ sơ, pages) and stores them atomically with respect to every other batch."""
+    cur.execute("SELECT pg_advisory_xact_lock(hashtext('sohoa.intake.verdicts'))")
+
+
 @contextlib.contextmanager
 def batch_lock(conn, vendor: str, batch_id: str) -> Iterator[None]:
     """Hold a session-level advisory lock on one batch for the block; raise :class:`BatchBusy` if taken.

@@ -133,18 +133,32 @@ def page_by_sha256(cur, sha256: str) -> dict | None:
     return dict(zip(names, row)) if row else None
 
 
-def page_owners(cur, sha256s: list[str], *, other_than_batch: int) -> dict[str, str]:
-    """For each SHA-256 already catalogued from another batch: ``"<mã hồ sơ> trang <n>"``."""
+def page_owners(cur, sha256s: list[str], *, other_than_batch: int | None) -> dict[str, str]:
+    """For each SHA-256 another batch holds: ``"<mã hồ sơ> trang <n>"``. Held means catalogued, or accepted
+    by a batch still being stored (its claim, so two deliveries racing for the same page cannot both win)."""
     cur.execute(
         """SELECT t.sha256, h.ma_ho_so || ' trang ' || t.so_trang FROM trang t JOIN ho_so h ON h.id = t.ho_so_id
-           WHERE t.sha256 = ANY(%s) AND h.batch_id IS DISTINCT FROM %s""", (sha256s, other_than_batch))
+           WHERE t.sha256 = ANY(%(sha)s) AND h.batch_id IS DISTINCT FROM %(batch)s
+           UNION ALL
+           SELECT i.sha256, i.ma_ho_so || ' trang ' || i.so_trang || ', lô ' || b.vendor || '/' || b.batch_id
+           FROM batch b JOIN batch_item i ON i.batch_id = b.id
+           WHERE b.status = 'validated' AND b.id IS DISTINCT FROM %(batch)s AND i.kind = 'page'
+             AND i.status = 'accepted' AND i.sha256 = ANY(%(sha)s)""",
+        {"sha": sha256s, "batch": other_than_batch})
     return dict(cur.fetchall())
 
 
-def ho_so_owners(cur, ma_ho_so: list[str], *, other_than_batch: int) -> dict[str, str]:
-    """For each mã hồ sơ already catalogued from another batch: ``"<vendor>/<batch_id>"`` (or "?")."""
+def ho_so_owners(cur, ma_ho_so: list[str], *, other_than_batch: int | None) -> dict[str, str]:
+    """For each mã hồ sơ another batch holds (catalogued, or accepted by a batch still being stored):
+    ``"<vendor>/<batch_id>"`` (or "?" when it came without a batch)."""
     cur.execute(
         """SELECT h.ma_ho_so, coalesce(b.vendor || '/' || b.batch_id, '?') FROM ho_so h
            LEFT JOIN batch b ON b.id = h.batch_id
-           WHERE h.ma_ho_so = ANY(%s) AND h.batch_id IS DISTINCT FROM %s""", (ma_ho_so, other_than_batch))
+           WHERE h.ma_ho_so = ANY(%(ma)s) AND h.batch_id IS DISTINCT FROM %(batch)s
+           UNION ALL
+           SELECT DISTINCT i.ma_ho_so, b.vendor || '/' || b.batch_id
+           FROM batch b JOIN batch_item i ON i.batch_id = b.id
+           WHERE b.status = 'validated' AND b.id IS DISTINCT FROM %(batch)s AND i.kind = 'page'
+             AND i.status = 'accepted' AND i.ma_ho_so = ANY(%(ma)s)""",
+        {"ma": ma_ho_so, "batch": other_than_batch})
     return dict(cur.fetchall())

@@ -23,7 +23,7 @@ import psycopg2
 from .. import storage
 from ..catalogue import batches, records
 from ..catalogue.batches import Batch, Item
-from ..catalogue.db import batch_lock, transaction
+from ..catalogue.db import batch_lock, serialise_verdicts, transaction
 from ..catalogue.events import Event, record_events
 from ..errors import SohoaError
 from . import checks
@@ -46,8 +46,15 @@ class BatchNotFound(IntakeError):
     """There is nothing under ``inbox/<vendor>/<batch_id>/``."""
 
 
+class ClaimConflict(IntakeError):
+    """Another batch claimed some of this batch's hồ sơ or pages while it was being validated; running again
+    re-validates and rejects them with the reason."""
+
+
 @dataclass(frozen=True)
 class Outcome:
+    """What became of a batch; counts are items (every file, the manifest included); ``written`` counts
+    objects copied by this run (0 when everything was already in place)."""
     vendor: str
     batch_id: str
     verdict: str
@@ -142,11 +149,22 @@ def _validate(s3, conn, batch: Batch, agent: str, workers: int) -> None:
     verdict = validate_batch(S3Batch(s3, batch.vendor, batch.batch_id), vendor=batch.vendor, batch_id=batch.batch_id,
                              lookups=CatalogueLookups(conn, batch.pk), workers=workers)
     with transaction(conn) as cur:
+        serialise_verdicts(cur)
+        _require_unclaimed(cur, batch, verdict.items)
         agency_id = (records.register_agency(cur, verdict.manifest["co_quan"]["ma"], verdict.manifest["co_quan"]["ten"])
                      if verdict.manifest else None)
         batches.store_verdict(cur, batch, verdict=verdict.verdict, items=verdict.items, manifest=verdict.manifest,
                               manifest_sha256=verdict.manifest_sha256, fingerprint=verdict.fingerprint,
                               duplicate_of=verdict.duplicate_of, agency_id=agency_id, agent=agent)
+
+
+def _require_unclaimed(cur, batch: Batch, items: list[Item]) -> None:
+    accepted = [item for item in items if item.kind == "page" and item.status == "accepted"]
+    pages = records.page_owners(cur, [item.sha256 for item in accepted], other_than_batch=batch.pk)
+    ho_so = records.ho_so_owners(cur, sorted({item.ma_ho_so for item in accepted}), other_than_batch=batch.pk)
+    if pages or ho_so:
+        raise ClaimConflict(f"batch {batch.label}: while it was validated another batch claimed hồ sơ "
+                            f"{sorted(ho_so)[:5]} / {len(pages)} page(s); run again to re-validate")
 
 
 def _destination(batch: Batch, item: Item) -> tuple[str, str, dict]:

@@ -13,19 +13,23 @@ from typing import Any
 
 @dataclass(frozen=True)
 class UiApp:
-    """A FastAPI app built by ``factory`` ("module:function"), mounted at ``url_prefix``."""
+    """A FastAPI app mounted at ``url_prefix``: ``target`` is "module:attribute", the attribute either a FastAPI
+    app (e.g. ``"sohoa.api:app"``) or a function returning one (``"sohoa.web.dashboard:create_app"``)."""
 
     name: str
     url_prefix: str
-    factory: str
+    target: str
     menu_label: str | None = None
     url_route: str | None = None
     icon: str | None = None
 
     def fastapi_app(self) -> dict[str, Any]:
         """The plugin's ``fastapi_apps`` entry."""
-        module, function = self.factory.split(":")
-        return {"app": getattr(importlib.import_module(module), function)(), "url_prefix": self.url_prefix,
+        from fastapi import FastAPI
+
+        module, attribute = self.target.split(":")
+        found = getattr(importlib.import_module(module), attribute)
+        return {"app": found if isinstance(found, FastAPI) else found(), "url_prefix": self.url_prefix,
                 "name": self.name}
 
     def external_view(self) -> dict[str, Any]:
@@ -38,6 +42,6 @@ class UiApp:
 
 
 UI_APPS: tuple[UiApp, ...] = (
-    UiApp(name="sohoa-tien-do", url_prefix="/sohoa/tien-do", factory="sohoa.web.dashboard:create_app",
+    UiApp(name="sohoa-tien-do", url_prefix="/sohoa/tien-do", target="sohoa.web.dashboard:create_app",
           menu_label="Tiến độ số hóa", url_route="tien-do-so-hoa"),
 )

@@ -1,0 +1,30 @@
+"""sohoa_process run with dag.test(): the whole DAG, mapped OCR chunks and assembly, on the real stack."""
+from __future__ import annotations
+
+import pytest
+
+from sohoa.catalogue.db import connect, transaction
+
+pytestmark = pytest.mark.stack
+
+
+def test_the_process_dag_takes_a_batch_from_masters_to_pdf(tmp_path, accepted_batch, dag_bag):
+    ma_ho_so, _, _ = accepted_batch(tmp_path, 2)
+    with transaction(connect()) as cur:
+        cur.execute("SELECT b.vendor, b.batch_id FROM batch b JOIN ho_so h ON h.batch_id = b.id WHERE h.ma_ho_so = %s",
+                    (ma_ho_so,))
+        vendor, batch_id = cur.fetchone()
+    run = dag_bag.get_dag("sohoa_process").test(run_conf={"vendor": vendor, "batch_id": batch_id})
+    assert run.state == "success"
+    with transaction(connect()) as cur:
+        cur.execute("""SELECT array_agg(t.ocr_status ORDER BY t.so_trang), h.pdf_key FROM trang t
+                       JOIN ho_so h ON h.id = t.ho_so_id WHERE h.ma_ho_so = %s GROUP BY h.pdf_key""", (ma_ho_so,))
+        statuses, pdf_key = cur.fetchone()
+    assert statuses == ["done", "done"]
+    assert pdf_key == f"{ma_ho_so}/{ma_ho_so}.01.pdf"
+
+
+def test_a_run_for_an_unknown_batch_fails_with_a_clear_error(dag_bag, caplog):
+    run = dag_bag.get_dag("sohoa_process").test(run_conf={"vendor": "vendor-demo", "batch_id": "no-such-batch"})
+    assert run.state == "failed"
+    assert "batch vendor-demo/no-such-batch is not in the catalogue" in caplog.text
