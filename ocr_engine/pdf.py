@@ -138,13 +138,14 @@ class PdfAWriter:
 
     def _text_layer(self, text: PageText, to_source: np.ndarray, height_px: int, dpi: float) -> bytes:
         k = 72.0 / dpi
+        to_source_scale = math.sqrt(abs(np.linalg.det(to_source[:, :2])))  # recognition px → scan px
         font = self.font
         em = (font.ascent - font.descent) / font.units_per_em
         ops = [b"BT 3 Tr"]
         for line in text.lines:
             lb = line.box
             size_px = max(lb.height, 1) / em
-            size = size_px * k
+            size = size_px * to_source_scale * k
             baseline = lb.y1 + font.descent / font.units_per_em * size_px
             ops.append(f"/F1 {size:.2f} Tf".encode())
             for i, word in enumerate(line.words):
@@ -268,7 +269,7 @@ def validate_pdfa(path: str | Path, *, expected_text: str | None = None) -> list
     """Problems found in *path* as a PDF/A-2b two-layer document; an empty list means none.
 
     Checks: syntax (qpdf via pikepdf), no encryption, XMP with pdfaid part 2 / conformance B,
-    document info in sync with XMP, an sRGB output intent with a readable ICC profile, every
+    document info (title, producer, creator, author, creation date) in sync with XMP, an sRGB output intent with a readable ICC profile, every
     font embedded with a ToUnicode map, no LZW or JavaScript, images not interpolated, a
     trailer ID. With *expected_text*, ``pdftotext`` must give back the same characters in the same
     order (NFC; whitespace ignored). veraPDF-level conformance is not claimed.
@@ -302,6 +303,10 @@ def validate_pdfa(path: str | Path, *, expected_text: str | None = None) -> list
                 xmp_value = ", ".join(xmp_value) if isinstance(xmp_value, list) else xmp_value
                 if str(info[key]) != str(xmp_value):
                     problems.append(f"info {key} {str(info[key])!r} differs from XMP {prop} {xmp_value!r}")
+        created = str(info.get("/CreationDate", ""))
+        xmp_created = str(meta.get("xmp:CreateDate", ""))
+        if created and xmp_created and _pdf_date(dt.datetime.fromisoformat(xmp_created)) != created:
+            problems.append(f"info /CreationDate {created} differs from XMP xmp:CreateDate {xmp_created}")
         intents = pdf.Root.get("/OutputIntents") or []
         pdfa_intents = [i for i in intents if i.get("/S") == "/GTS_PDFA1"]
         if not pdfa_intents:

@@ -5,6 +5,7 @@
 1. catalogue registration: pages/s for one bulk registration (rows + events)   target ≥ 1,000 pages/s
 2. validation of 300-dpi A4 JPEG pages on 2 cores (read, SHA-256, full decode, dpi)   target ≥ 50 pages/s
 3. validation of a 10,000-page batch: peak memory vs a 1,000-page batch            target: flat
+4. (for information) server intake of an uploaded batch: S3 validate + verified, locked copies + registration
 Needs the local stack for (1) (``sohoa stack up``); (2) and (3) run on local folders.
 """
 from __future__ import annotations
@@ -23,11 +24,14 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from sohoa import storage
 from sohoa.catalogue import db, migrate, records
 from sohoa.catalogue.events import Event, record_events
 from sohoa.intake.samples import make_batch
 from sohoa.intake.source import LocalBatch
+from sohoa.intake.process import run_intake
 from sohoa.intake.validate import validate_batch
+from sohoa.vendor.upload import upload_batch
 
 A4_300DPI = (2480, 3508)
 
@@ -121,11 +125,32 @@ def child_memory(pages: int) -> None:
     print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, elapsed)
 
 
+def bench_server_intake(pages: int) -> tuple[float, float]:
+    """(upload pages/s, intake pages/s) of a batch of small pages through S3 and the catalogue."""
+    batch_id = f"bench-{uuid.uuid4().hex[:10]}"
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / batch_id
+        make_batch(folder, "vendor-demo", batch_id, max(1, pages // 100), min(pages, 100), with_van_ban=False)
+        start = time.perf_counter()
+        upload_batch(folder, vendor="vendor-demo", progress=False, complete=False)
+        uploaded = time.perf_counter() - start
+    conn = db.connect()
+    try:
+        start = time.perf_counter()
+        outcome = run_intake(storage.client(), conn, "vendor-demo", batch_id)
+        elapsed = time.perf_counter() - start
+    finally:
+        conn.close()
+    assert outcome.verdict == "accepted"
+    return pages / uploaded, pages / elapsed
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=200, help="A4 pages for the validation benchmark")
     parser.add_argument("--register", type=int, default=10_000, help="pages for the registration benchmark")
     parser.add_argument("--flat", type=int, default=10_000, help="pages of the large batch (memory)")
+    parser.add_argument("--server", type=int, default=500, help="pages for the server intake figure")
     parser.add_argument("--child-memory", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_memory:
@@ -148,6 +173,9 @@ def main() -> None:
     print(f"3. validate a {args.flat:,}-page batch: peak RSS {large:.0f} MiB vs {small:.0f} MiB for 1,000 pages "
           f"({seconds:.1f} s, {args.flat / seconds:,.0f} small pages/s)   target: flat   "
           f"{'OK' if large < small * 1.5 else 'GREW'}")
+    upload_rate, intake_rate = bench_server_intake(args.server)
+    print(f"4. server intake of {args.server} small pages: vendor upload {upload_rate:.0f} pages/s, intake "
+          f"{intake_rate:.0f} pages/s (no target; S3 round trips dominate)")
 
 
 if __name__ == "__main__":

@@ -181,8 +181,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pdf-variants", default="clean300,deg300",
                         help="variants for the PDF/A throughput comparison ('' to skip; default: clean300,deg300)")
     parser.add_argument("--rss-pages", type=int, default=0, metavar="N",
-                        help="also record one worker's RSS over N pages (clean300 repeated)")
-    parser.add_argument("--json", type=Path, default=Path("bench_ocr.json"), help="where to write the figures")
+                        help="also record one worker's RSS over N pages (--rss-variant repeated)")
+    parser.add_argument("--rss-variant", default="clean300", help="pages for --rss-pages (default: clean300)")
+    parser.add_argument("--json", type=Path, default=None,
+                        help="where to write the figures (default: bench_ocr.json in the work dir)")
     parser.add_argument("--work", type=Path, default=None, help="keep outputs here (default: a temporary dir)")
     args = parser.parse_args(argv)
 
@@ -212,10 +214,11 @@ def main(argv: list[str] | None = None) -> int:
         figures["pdf_job"] = bench_pdf_jobs(dev, pdf_variants, args.jobs, work)
     if args.rss_pages:
         print(f"… RSS over {args.rss_pages} pages", file=sys.stderr)
-        figures["rss_over_pages"] = bench_rss(dev, "clean300", args.rss_pages, args.jobs)
+        figures["rss_over_pages"] = bench_rss(dev, args.rss_variant, args.rss_pages, args.jobs)
     print_table(figures)
-    args.json.write_text(json.dumps(figures, ensure_ascii=False, indent=1), encoding="utf-8")
-    print(f"\nfigures written to {args.json}")
+    out = args.json or work / "bench_ocr.json"
+    out.write_text(json.dumps(figures, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(f"\nfigures written to {out}")
     return 0
 
 

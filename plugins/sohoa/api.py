@@ -2,7 +2,7 @@
 
 Two roles: a *reader* sees public records only (``cong_khai``); an *archivist* sees every access level and
 may resolve review items. Records marked ``mat`` or ``co_dieu_kien`` never reach a caller without that right —
-the filter is in the SQL, not in this layer. Served inside Airflow (plugin app under ``/sohoa-api``) or alone:
+the filter is in the SQL, not in this layer. Served inside Airflow (plugin app under ``/sohoa/api``) or alone:
 ``uvicorn sohoa.api:app``.
 """
 from __future__ import annotations

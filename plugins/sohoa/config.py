@@ -78,6 +78,10 @@ class Settings(BaseSettings):
     airflow_jwt_secret: str = ""
     airflow_fernet_key: str = ""
 
+    # Alerts: the local stack's sink receives what production sends to the office's mail server and webhook.
+    alert_smtp_port: int = 58025
+    alert_http_port: int = 58026
+
     # HTTP API (search, review): bearer tokens of its two roles.
     api_reader_token: str = ""
     api_archivist_token: str = ""

@@ -93,3 +93,38 @@ def test_output_intent_profile_is_a_working_srgb_profile():
     profile = ImageCms.ImageCmsProfile(io.BytesIO(srgb_profile()))
     assert "sRGB" in ImageCms.getProfileDescription(profile)
     assert srgb_profile()[36:40] == b"acsp"
+
+
+def test_page_scanned_sideways_keeps_its_text_layer_readable(tmp_path, pages, tesseract):
+    src = tmp_path / "sideways.png"
+    Image.open(pages["clean"][0]).rotate(90, expand=True).save(src, dpi=(200, 200))
+    [o] = run([src], engines.get_engine("tesseract"))
+    assert o.report.orientation_deg == 90  # PIL turned it counter-clockwise
+    out = tmp_path / "sideways.pdf"
+    with pdf.PdfAWriter(out, title="sideways") as writer:
+        writer.add_page(o.loaded, o.text, o.to_source, o.report.orientation_deg)
+    with pikepdf.open(out) as doc:
+        assert doc.pages[0].Rotate == 90
+    assert pdf.validate_pdfa(out, expected_text=o.text.text) == []
+
+
+def test_validation_reports_info_and_xmp_out_of_sync(document, tmp_path):
+    path, _ = document
+    changed = tmp_path / "changed.pdf"
+    with pikepdf.open(path) as doc:
+        doc.docinfo["/Title"] = "Tên khác"
+        doc.save(changed)
+    assert any("differs from XMP dc:title" in p for p in pdf.validate_pdfa(changed))
+
+
+def test_text_layer_glyphs_are_as_tall_as_the_scanned_line(tmp_path, pages, tesseract):
+    import subprocess
+    src = pages["clean300"][0]
+    [o] = run([src], engines.get_engine("tesseract"))  # recognised at 200 dpi, scan is 300 dpi
+    out = tmp_path / "fine.pdf"
+    with pdf.PdfAWriter(out, title="fine") as writer:
+        writer.add_page(o.loaded, o.text, o.to_source, 0)
+    html = subprocess.run(["pdftotext", "-bbox", str(out), "-"], capture_output=True, text=True, check=True).stdout
+    y_min, y_max = (float(html.split(f'{k}="')[2].split('"')[0]) for k in ("yMin", "yMax"))
+    line = o.text.lines[0].box.mapped(o.to_source, 2480, 3508)
+    assert y_max - y_min == pytest.approx(line.height * 72 / 300, rel=0.15)

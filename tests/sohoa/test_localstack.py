@@ -21,7 +21,7 @@ from sohoa.localstack.procs import Service, ensure_port_free, port_is_free
 
 def test_every_service_reports_healthy(stack):
     rows = localstack.status()
-    assert [r.name for r in rows] == ["Postgres", "SeaweedS3", "Airflow"]
+    assert [r.name for r in rows] == ["Postgres", "SeaweedS3", "AlertSink", "Airflow"]
     assert all(r.healthy for r in rows), rows
 
 
@@ -102,6 +102,29 @@ def test_airflow_health_lists_every_component_healthy(stack):
     health = Airflow(stack).health()
     for part in ("metadatabase", "scheduler", "triggerer", "dag_processor"):
         assert health[part]["status"] == "healthy", health
+
+
+def test_the_alert_sink_keeps_mail_and_webhook_calls_as_files(stack):
+    import json
+    import smtplib
+    import urllib.request
+    from email.message import EmailMessage
+
+    folder = stack.state_dir / "alerts"
+    before = set(folder.iterdir())
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = "sohoa@localhost", "ops@localhost", "Cảnh báo tiến độ"
+    message.set_content("Giai đoạn 1 sắp đến hạn.")
+    with smtplib.SMTP("127.0.0.1", stack.alert_smtp_port, timeout=5) as smtp:
+        smtp.send_message(message)
+    request = urllib.request.Request(f"http://127.0.0.1:{stack.alert_http_port}/alerts", method="POST",
+                                     data=json.dumps({"key": "phase1"}).encode(),
+                                     headers={"Content-Type": "application/json"})
+    assert urllib.request.urlopen(request, timeout=5).status == 204
+    new = sorted(set(folder.iterdir()) - before)
+    assert sorted(p.suffix for p in new) == [".eml", ".json"]
+    assert "Cảnh báo tiến độ" in "".join(p.read_text(errors="replace") for p in new) or any(
+        "=?utf-8?" in p.read_text() for p in new if p.suffix == ".eml")
 
 
 def test_a_port_taken_by_another_program_gives_a_clear_error(tmp_path, stack):

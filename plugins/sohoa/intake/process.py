@@ -83,17 +83,18 @@ class CatalogueLookups:
 
 
 def run_intake(s3, conn, vendor: str, batch_id: str, *, agent: str = AGENT, copy: Copier = storage.copy_verified,
-               workers: int = 2) -> Outcome:
+               workers: int = 2, copy_workers: int = 8) -> Outcome:
     """Take one batch from the inbox to its verdict; safe to run again at any point (see module doc).
 
     ``s3`` is the pipeline's client, ``conn`` a catalogue connection, ``copy`` the verified-copy function
-    (replaceable to inject faults). Raises :class:`~sohoa.catalogue.db.BatchBusy` when another worker holds
+    (replaceable to inject faults); ``workers`` threads check images (CPU), ``copy_workers`` threads copy
+    (S3 round trips). Raises :class:`~sohoa.catalogue.db.BatchBusy` when another worker holds
     the batch, :class:`BatchNotFound` when the prefix is empty, and S3/database errors as they come.
     """
     label = f"{vendor}/{batch_id}"
     with batch_lock(conn, vendor, batch_id):
         try:
-            return _run(s3, conn, vendor, batch_id, agent, copy, workers)
+            return _run(s3, conn, vendor, batch_id, agent, copy, workers, copy_workers)
         except Exception as exc:
             _record_failure(conn, label, agent, exc)
             raise
@@ -110,7 +111,8 @@ def _record_failure(conn, label: str, agent: str, exc: Exception) -> None:
         log.warning("could not record the failure of %s in the catalogue: %s", label, db_error)
 
 
-def _run(s3, conn, vendor: str, batch_id: str, agent: str, copy: Copier, workers: int) -> Outcome:
+def _run(s3, conn, vendor: str, batch_id: str, agent: str, copy: Copier, workers: int,
+         copy_workers: int) -> Outcome:
     with transaction(conn) as cur:
         known = batches.get_batch(cur, vendor, batch_id) is not None
     prefix = storage.batch_prefix(vendor, batch_id)
@@ -126,7 +128,7 @@ def _run(s3, conn, vendor: str, batch_id: str, agent: str, copy: Copier, workers
         items = batches.items_of(cur, batch.pk)
     written = 0
     if batch.status == "validated":
-        written = _place_and_register(s3, conn, batch, items, agent, copy, workers)
+        written = _place_and_register(s3, conn, batch, items, agent, copy, copy_workers)
     _write_report(s3, batch, items)
     with transaction(conn) as cur:
         if rerun:

@@ -1,14 +1,18 @@
-"""The embedded local stack: PostgreSQL, SeaweedFS S3 and Airflow on 127.0.0.1, state in one directory.
+"""The embedded local stack: PostgreSQL, SeaweedFS S3, an alert sink and Airflow on 127.0.0.1, state in one
+directory.
 
 ``up`` is idempotent (a running service is left alone, a crashed one restarted); ``down`` stops every
 process group and keeps all data; ``status`` reports each service's health.
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 from dataclasses import dataclass
 
 from ..config import Settings, ensure_secrets, settings
 from .airflow import Airflow
+from .alertsink import AlertSink
 from .postgres import Postgres
 from .seaweed import SeaweedS3
 
@@ -22,7 +26,7 @@ class ServiceStatus:
 
 
 def _components(cfg: Settings) -> list:
-    return [Postgres(cfg), SeaweedS3(cfg), Airflow(cfg)]
+    return [Postgres(cfg), SeaweedS3(cfg), AlertSink(cfg), Airflow(cfg)]
 
 
 def prepare() -> Settings:
@@ -32,24 +36,39 @@ def prepare() -> Settings:
     return settings()
 
 
+@contextlib.contextmanager
+def _exclusive(cfg: Settings):
+    """One ``up`` or ``down`` at a time per state directory (a second waits for the first to finish)."""
+    lock_path = cfg.state_dir / "run" / "stack.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def up(*, with_airflow: bool = True, echo=print) -> Settings:
     """Start every service that is not running, in dependency order; return the settings used."""
     cfg = prepare()
-    for component in _components(cfg):
-        if isinstance(component, Airflow) and not with_airflow:
-            continue
-        echo(f"starting {type(component).__name__}…")
-        component.start()
-        echo(f"  ✓ {component.describe()}")
+    with _exclusive(cfg):
+        for component in _components(cfg):
+            if isinstance(component, Airflow) and not with_airflow:
+                continue
+            echo(f"starting {type(component).__name__}…")
+            component.start()
+            echo(f"  ✓ {component.describe()}")
     return cfg
 
 
 def down(echo=print) -> None:
     """Stop every service (Airflow first); data stays in the state directory."""
     cfg = prepare()
-    for component in reversed(_components(cfg)):
-        stopped = component.stop()
-        echo(f"{type(component).__name__}: {'stopped' if stopped else 'was not running'}")
+    with _exclusive(cfg):
+        for component in reversed(_components(cfg)):
+            stopped = component.stop()
+            echo(f"{type(component).__name__}: {'stopped' if stopped else 'was not running'}")
 
 
 def status() -> list[ServiceStatus]:

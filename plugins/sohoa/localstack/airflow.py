@@ -35,6 +35,9 @@ def environment(cfg: Settings) -> dict[str, str]:
                          "config_kwargs": {"s3": {"addressing_style": "path"}}}}
     pg_conn = {"conn_type": "postgres", "host": cfg.pg_host, "port": cfg.pg_port, "schema": cfg.pg_database,
                "login": cfg.pg_user, "password": cfg.pg_password}
+    smtp_conn = {"conn_type": "smtp", "host": "127.0.0.1", "port": cfg.alert_smtp_port,
+                 "extra": {"disable_tls": True, "disable_ssl": True, "from_email": "sohoa@localhost", "timeout": 10}}
+    webhook_conn = {"conn_type": "http", "host": "127.0.0.1", "port": cfg.alert_http_port, "schema": "http"}
     venv_bin = str(Path(sys.executable).parent)
     return {
         "AIRFLOW_HOME": str(airflow_home),
@@ -59,6 +62,8 @@ def environment(cfg: Settings) -> dict[str, str]:
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(cfg.state_dir / "logs" / "airflow"),
         "AIRFLOW_CONN_SOHOA_S3": json.dumps(s3_conn),
         "AIRFLOW_CONN_SOHOA_POSTGRES": json.dumps(pg_conn),
+        "AIRFLOW_CONN_SOHOA_SMTP": json.dumps(smtp_conn),
+        "AIRFLOW_CONN_SOHOA_ALERT_WEBHOOK": json.dumps(webhook_conn),
         "SOHOA_STATE_DIR": str(cfg.state_dir),
         "PATH": venv_bin + os.pathsep + os.environ.get("PATH", ""),
         "NO_PROXY": "*",

@@ -44,4 +44,5 @@ class UiApp:
 UI_APPS: tuple[UiApp, ...] = (
     UiApp(name="sohoa-tien-do", url_prefix="/sohoa/tien-do", target="sohoa.web.dashboard:create_app",
           menu_label="Tiến độ số hóa", url_route="tien-do-so-hoa"),
+    UiApp(name="sohoa-api", url_prefix="/sohoa/api", target="sohoa.api:app"),
 )

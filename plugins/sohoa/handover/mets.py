@@ -1,0 +1,99 @@
+"""``METS.xml``: the package's root METS document, following the E-ARK CSIP 2.1 profile.
+
+Every file of the package except METS.xml itself is listed with its size, creation time and SHA-256: the EAD
+in a ``dmdSec``, the PREMIS in the ``amdSec``, and the documentation, schemas and representation files in file
+groups ``Documentation``, ``Schemas`` and ``Representations/rep1``. The structural map is the CSIP one
+(``PHYSICAL``/``CSIP``: Metadata, Documentation, Schemas, Representations).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lxml import etree
+
+from .schemas import NS
+from .xmltree import q, sub
+
+PROFILE = "https://earkcsip.dilcis.eu/profile/E-ARK-CSIP.xml"
+CONTENT_CATEGORY = "Textual works – Digital"
+CONTENT_INFORMATION_TYPE = "TT 05/2025/TT-BNV"
+SOFTWARE = "sohoa"
+SOFTWARE_VERSION = "1.0 (sohoa.handover)"
+GROUPS = (("Documentation", "documentation/"), ("Schemas", "schemas/"),
+          ("Representations/rep1", "representations/rep1/"))
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A file of the package as METS lists it."""
+    href: str        # path inside the package, e.g. "representations/rep1/data/X.01.pdf"
+    sha256: str
+    size: int
+    created: str     # ISO-8601, +07:00
+    mimetype: str
+
+
+def build(*, package_id: str, package_type: str, agency: str, created: str, ead: Entry, premis: Entry,
+          files: list[Entry]) -> etree._Element:
+    """The METS document; ``files`` are every documentation, schema and representation file."""
+    mets = etree.Element(q("mets:mets"), nsmap={None: NS["mets"], "csip": NS["csip"], "xlink": NS["xlink"],
+                                               "xsi": NS["xsi"]})
+    for name, value in (("OBJID", package_id), ("LABEL", f"Gói {package_type} {package_id}"),
+                        ("TYPE", CONTENT_CATEGORY), ("PROFILE", PROFILE)):
+        mets.set(name, value)
+    mets.set(q("csip:CONTENTINFORMATIONTYPE"), "OTHER")
+    mets.set(q("csip:OTHERCONTENTINFORMATIONTYPE"), CONTENT_INFORMATION_TYPE)
+    mets.set(q("xsi:schemaLocation"), f"{NS['mets']} schemas/mets.xsd {NS['xlink']} schemas/xlink.xsd "
+                                      f"{NS['csip']} schemas/DILCISExtensionMETS.xsd")
+
+    header = sub(mets, "mets:metsHdr", CREATEDATE=created, LASTMODDATE=created, RECORDSTATUS="NEW")
+    header.set(q("csip:OAISPACKAGETYPE"), package_type)
+    creator = sub(header, "mets:agent", ROLE="CREATOR", TYPE="OTHER", OTHERTYPE="SOFTWARE")
+    sub(creator, "mets:name", SOFTWARE)
+    sub(creator, "mets:note", SOFTWARE_VERSION).set(q("csip:NOTETYPE"), "SOFTWARE VERSION")
+    sub(sub(header, "mets:agent", ROLE="ARCHIVIST", TYPE="ORGANIZATION"), "mets:name", agency)
+
+    dmd = sub(mets, "mets:dmdSec", ID="dmd-ead", CREATED=created, STATUS="CURRENT")
+    _md_ref(dmd, ead, "EAD")
+    amd = sub(mets, "mets:amdSec", ID="amd")
+    _md_ref(sub(amd, "mets:digiprovMD", ID="digiprov-premis", STATUS="CURRENT"), premis, "PREMIS")
+
+    file_sec = sub(mets, "mets:fileSec", ID="filesec")
+    group_ids = {}
+    for number, (use, prefix) in enumerate(GROUPS, start=1):
+        members = [f for f in files if f.href.startswith(prefix)]
+        group = sub(file_sec, "mets:fileGrp", ID=f"grp-{number}", USE=use)
+        group.set(q("csip:CONTENTINFORMATIONTYPE"), "OTHER")
+        group.set(q("csip:OTHERCONTENTINFORMATIONTYPE"), CONTENT_INFORMATION_TYPE)
+        group_ids[use] = group.get("ID")
+        for index, entry in enumerate(members, start=1):
+            item = sub(group, "mets:file", ID=f"file-{number}-{index}", MIMETYPE=entry.mimetype, SIZE=entry.size,
+                       CREATED=entry.created, CHECKSUM=entry.sha256, CHECKSUMTYPE="SHA-256")
+            sub(item, "mets:FLocat", LOCTYPE="URL", xlink__type="simple", xlink__href=entry.href)
+
+    struct = sub(mets, "mets:structMap", ID="structmap-csip", TYPE="PHYSICAL", LABEL="CSIP")
+    root = sub(struct, "mets:div", ID="div-root", LABEL=package_id)
+    sub(root, "mets:div", ID="div-metadata", LABEL="Metadata", DMDID="dmd-ead", ADMID="digiprov-premis")
+    for use, label in (("Documentation", "Documentation"), ("Schemas", "Schemas"),
+                       ("Representations/rep1", "Representations")):
+        sub(sub(root, "mets:div", ID=f"div-{label.lower()}", LABEL=label), "mets:fptr", FILEID=group_ids[use])
+    return mets
+
+
+def _md_ref(parent: etree._Element, entry: Entry, mdtype: str) -> None:
+    sub(parent, "mets:mdRef", LOCTYPE="URL", xlink__type="simple", xlink__href=entry.href, MDTYPE=mdtype,
+        MIMETYPE=entry.mimetype, SIZE=entry.size, CREATED=entry.created, CHECKSUM=entry.sha256,
+        CHECKSUMTYPE="SHA-256")
+
+
+def referenced_files(doc: etree._ElementTree) -> dict[str, tuple[str, int, str]]:
+    """href -> (checksum, size, checksum type) of every file and metadata reference in a METS document."""
+    ns = {"m": NS["mets"]}
+    href = f"{{{NS['xlink']}}}href"
+    found = {}
+    for ref in doc.iterfind(".//m:mdRef", ns):
+        found[ref.get(href)] = (ref.get("CHECKSUM"), int(ref.get("SIZE", -1)), ref.get("CHECKSUMTYPE"))
+    for item in doc.iterfind(".//m:file", ns):
+        for loc in item.iterfind("m:FLocat", ns):
+            found[loc.get(href)] = (item.get("CHECKSUM"), int(item.get("SIZE", -1)), item.get("CHECKSUMTYPE"))
+    return found
