@@ -4,14 +4,15 @@ Runs whenever intake stores pages in masters (asset ``s3://masters/``), or by ha
 ``batch_id`` in the run's conf limit it to one batch, otherwise every page still waiting is taken. OCR is
 mapped over chunks of pages (GPU engines in the ``gpu`` queue and pool, CPU engines in the ``ocr`` pool).
 Every task is idempotent: a retry redoes only what is missing; a page that keeps failing is parked for
-review, never dropped.
+review, never dropped. A run still unfinished 6 hours after it was queued is late: a DeadlineAlert records it
+and alerts the platform team.
 """
 from __future__ import annotations
 
 import pendulum
 from airflow.sdk import Asset, dag, get_current_context, task
 
-from sohoa.dagkit import MASTERS_URI, default_args, ocr_routing
+from sohoa.dagkit import MASTERS_URI, deadline, default_args, ocr_routing
 
 S3_CONN = "sohoa_s3"
 
@@ -37,6 +38,7 @@ def _batch_pk(cur) -> int | None:
     catchup=False,
     max_active_runs=1,
     default_args=default_args(),
+    deadline=deadline(),
     tags=["sohoa", "processing", "ocr"],
     doc_md=__doc__,
 )

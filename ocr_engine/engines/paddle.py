@@ -9,6 +9,7 @@ PaddleOCR issues #16339, #15189) unless ``force=True``.
 from __future__ import annotations
 
 import importlib.metadata
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -114,6 +115,7 @@ class PaddleEngine(OcrEngine):
                 raise EngineUnavailable(f"paddle model directory {d} does not exist")
         check_dictionary(read_dictionary(rec), source=str(rec), force=force)
         self.batch_size = max(1, batch_size)
+        self._lock = threading.Lock()  # one predictor, shared by the pipeline's worker threads
         self._version = (f"paddleocr {importlib.metadata.version('paddleocr')} "
                          f"(det {_model_name(det) or det.name}, rec {_model_name(rec) or rec.name}, {device})")
         self._ocr = paddleocr.PaddleOCR(
@@ -141,7 +143,8 @@ class PaddleEngine(OcrEngine):
             batch = pages[start:start + self.batch_size]
             began = time.perf_counter()
             try:
-                results = list(self._ocr.predict([np.dstack([p.pixels] * 3) for p in batch]))
+                with self._lock:
+                    results = list(self._ocr.predict([np.dstack([p.pixels] * 3) for p in batch]))
             except (RuntimeError, ValueError, MemoryError) as exc:
                 out.extend(EngineError(f"{p.page_id}: paddle failed on its batch: {exc!r}") for p in batch)
                 continue

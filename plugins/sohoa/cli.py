@@ -17,6 +17,7 @@ SUBCOMMANDS = {
     "demo": "sohoa.demo",
     "search": "sohoa.processing.cli",
     "review": "sohoa.processing.cli",
+    "handover": "sohoa.handover.cli",
 }
 
 

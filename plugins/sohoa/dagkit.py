@@ -1,12 +1,16 @@
-"""What DAG files share: default arguments, the asset that links intake to processing, OCR routing.
+"""What DAG files share: default arguments, the asset that links intake to processing, OCR routing, and the
+pipeline deadline (an Airflow DeadlineAlert that records and reports a late run).
 
-Imported at DAG-parse time, so it imports nothing heavy (only the settings).
+Imported at DAG-parse time, so it imports nothing heavy (the settings and the stdlib-only deadline helper).
 """
 from __future__ import annotations
 
 import datetime as dt
 
 from .config import settings
+from .milestones.deadline import pipeline_deadline
+
+PIPELINE_DEADLINE = dt.timedelta(hours=6)  # a batch not intaken or processed within this is late
 
 OWNER = "sohoa-platform"
 MASTERS_URI = "s3://masters/"  # intake emits an event on this asset when it stores pages; processing follows
@@ -16,6 +20,11 @@ def default_args(**overrides) -> dict:
     """Owner, retries ≥ 2 with back-off: every sohoa task is idempotent, so retrying is always safe."""
     return {"owner": OWNER, "retries": 2, "retry_delay": dt.timedelta(seconds=15),
             "retry_exponential_backoff": True, "max_retry_delay": dt.timedelta(minutes=10), **overrides}
+
+
+def deadline():
+    """The DeadlineAlert every pipeline DAG carries (see :mod:`sohoa.milestones.deadline`)."""
+    return pipeline_deadline(PIPELINE_DEADLINE)
 
 
 def ocr_routing() -> dict:

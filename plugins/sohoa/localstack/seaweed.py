@@ -70,9 +70,11 @@ class SeaweedS3:
         self.data_dir = data_dir or cfg.state_dir / "s3"
         self.config_file = self.data_dir.parent / f"{name}.s3.json"
         base = cfg.s3_base_port
-        ports = {"master.port": base, "volume.port": base + 1, "filer.port": base + 2, "admin.port": base + 3,
+        # SeaweedFS's plugin worker dials the admin's gRPC at admin HTTP port + 10000 whatever -admin.port.grpc
+        # says, so the admin HTTP port sits 10000 below base + 3 and its gRPC exactly there.
+        ports = {"master.port": base, "volume.port": base + 1, "filer.port": base + 2, "admin.port": base + 3 - 10000,
                  "webdav.port": base + 4, "master.port.grpc": base + 10, "volume.port.grpc": base + 11,
-                 "filer.port.grpc": base + 12, "admin.port.grpc": base + 13, "s3.port.grpc": base + 14,
+                 "filer.port.grpc": base + 12, "admin.port.grpc": base + 3, "s3.port.grpc": base + 14,
                  "s3.port": cfg.s3_port, "s3.port.iceberg": 0}
         self.service = Service(
             name=name,

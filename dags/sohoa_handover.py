@@ -1,0 +1,97 @@
+"""sohoa_handover — hand a selection of hồ sơ over (nộp lưu) as E-ARK CSIP / TT 05/2025 packages.
+
+Triggered by hand with params: ``phong`` (mã phông), ``year`` (year the hồ sơ ends), ``milestone`` (a milestone
+id of config/milestones.toml), ``ma_ho_so`` (a list), ``package_type`` (SIP/AIP), ``level`` (ho_so/van_ban),
+``rebuild``. Every package is validated (official METS/EAD/PREMIS XSDs, CSIP rules, checksums) before it is
+stored in the ``exports`` bucket; each hồ sơ handed over gets a ``transfer`` event and ``handed_over_at``. The
+transfer list (danh mục hồ sơ nộp lưu, .xlsx) lists what was handed over and what was refused — a run with
+refused hồ sơ ends failed, naming them and why, after storing everything that was valid.
+"""
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import Param, dag, task
+
+from sohoa.dagkit import default_args
+
+S3_CONN = "sohoa_s3"
+CHUNK = 20  # hồ sơ per mapped task
+
+
+@dag(
+    dag_id="sohoa_handover",
+    schedule=None,
+    start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Ho_Chi_Minh"),
+    catchup=False,
+    max_active_runs=1,
+    default_args=default_args(),
+    tags=["sohoa", "handover", "preservation"],
+    doc_md=__doc__,
+    params={
+        "phong": Param(None, type=["null", "string"], description="mã phông"),
+        "year": Param(None, type=["null", "integer"], description="year the hồ sơ ends"),
+        "milestone": Param(None, type=["null", "string"], description="milestone id"),
+        "ma_ho_so": Param([], type="array", description="explicit list of mã hồ sơ"),
+        "package_type": Param("AIP", enum=["SIP", "AIP"]),
+        "level": Param("ho_so", enum=["ho_so", "van_ban"]),
+        "rebuild": Param(False, type="boolean"),
+    },
+)
+def sohoa_handover():
+    @task(multiple_outputs=True)
+    def start(params=None) -> dict:
+        """Select the hồ sơ and open the handover; chunks of hồ sơ for the mapped builds."""
+        from sohoa.catalogue.db import connect
+        from sohoa.handover.transfer import Selection, start as open_handover
+
+        selection = Selection(phong=params["phong"], year=params["year"], milestone=params["milestone"],
+                              ma_ho_so=tuple(params["ma_ho_so"] or ()))
+        conn = connect()
+        try:
+            handover_id, chosen = open_handover(conn, selection, package_type=params["package_type"],
+                                                level=params["level"], agent="sohoa_handover")
+        finally:
+            conn.close()
+        return {"handover_id": handover_id,
+                "chunks": [chosen[i:i + CHUNK] for i in range(0, len(chosen), CHUNK)]}
+
+    @task
+    def build(chunk: list[str], handover_id: int, params=None) -> list[dict]:
+        """Build, validate and store the packages of a chunk of hồ sơ (refusals are recorded, not raised)."""
+        from sohoa import storage
+        from sohoa.catalogue.db import connect
+        from sohoa.handover.transfer import hand_over_ho_so
+
+        conn = connect()
+        try:
+            s3 = storage.client(conn_id=S3_CONN)
+            return [hand_over_ho_so(conn, s3, handover_id, ma, rebuild=params["rebuild"]) for ma in chunk]
+        finally:
+            conn.close()
+
+    @task(trigger_rule="all_done")
+    def finish(handover_id: int, results: list[list[dict]]) -> dict:
+        """Write the transfer list; fail (without retrying) when any hồ sơ was refused."""
+        from airflow.exceptions import AirflowFailException
+
+        from sohoa import storage
+        from sohoa.catalogue.db import connect
+        from sohoa.handover.transfer import finish as close_handover
+
+        conn = connect()
+        try:
+            summary = close_handover(conn, storage.client(conn_id=S3_CONN), handover_id)
+        finally:
+            conn.close()
+        if summary["refused"]:
+            lines = "; ".join(f"{ma}: {', '.join(reasons)}" for ma, reasons in summary["refused"].items())
+            raise AirflowFailException(f"handover {summary['name']}: {len(summary['refused'])} hồ sơ refused "
+                                       f"({lines}); transfer list {summary['transfer_list']}")
+        return summary
+
+    started = start()
+    built = build.partial(handover_id=started["handover_id"]).expand(chunk=started["chunks"])
+    finish(started["handover_id"], built)
+
+
+sohoa_handover()

@@ -1,0 +1,36 @@
+"""sohoa_handover run with dag.test() on the real stack: packages stored, refusals fail the run by name."""
+from __future__ import annotations
+
+import pytest
+
+from sohoa import storage
+from sohoa.catalogue.db import connect, transaction
+from sohoa.handover.samples import make_ho_so
+
+pytestmark = pytest.mark.stack
+
+
+def test_the_handover_dag_stores_valid_packages_and_fails_on_a_refused_ho_so(dag_bag, caplog):
+    conn, s3 = connect(), storage.client()
+    try:
+        good = make_ho_so(conn, s3, pages=2, van_ban=2)
+        with transaction(conn) as cur:
+            cur.execute("SELECT agency_id FROM phong WHERE ma_phong = %s", (good.ma_phong,))
+            agency_id = cur.fetchone()[0]
+        bad = make_ho_so(conn, s3, pages=1, van_ban=1, phong=(agency_id, good.ma_phong))
+        with transaction(conn) as cur:
+            cur.execute("UPDATE ho_so SET tieu_de = '' WHERE id = %s", (bad.ho_so_id,))
+        dag = dag_bag.get_dag("sohoa_handover")
+        run = dag.test(run_conf={"ma_ho_so": [good.ma_ho_so]})
+        assert run.state == "success"
+        with transaction(conn) as cur:
+            cur.execute("SELECT handed_over_at IS NOT NULL FROM ho_so WHERE id = %s", (good.ho_so_id,))
+            assert cur.fetchone() == (True,)
+            cur.execute("SELECT export_key FROM handover_package WHERE ho_so_id = %s", (good.ho_so_id,))
+            [(key,)] = cur.fetchall()
+        assert storage.stored_sha256(s3, "exports", key)
+        run = dag.test(run_conf={"phong": good.ma_phong, "package_type": "SIP", "level": "van_ban"})
+        assert run.state == "failed"
+        assert f"{bad.ma_ho_so}: hồ sơ: tiêu đề hồ sơ" in caplog.text
+    finally:
+        conn.close()
