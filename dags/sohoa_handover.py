@@ -6,6 +6,9 @@ id of config/milestones.toml), ``ma_ho_so`` (a list), ``package_type`` (SIP/AIP)
 stored in the ``exports`` bucket; each hồ sơ handed over gets a ``transfer`` event and ``handed_over_at``. The
 transfer list (danh mục hồ sơ nộp lưu, .xlsx) lists what was handed over and what was refused — a run with
 refused hồ sơ ends failed, naming them and why, after storing everything that was valid.
+
+Then (``catalogue_snapshot``, default on) a Parquet snapshot of the catalogue's metadata for the city's shared
+data goes to ``exports/catalogue/snapshot=…/`` (all agencies, or ``snapshot_agency``), with or without refusals.
 """
 from __future__ import annotations
 
@@ -35,12 +38,14 @@ CHUNK = 20  # hồ sơ per mapped task
         "package_type": Param("AIP", enum=["SIP", "AIP"]),
         "level": Param("ho_so", enum=["ho_so", "van_ban"]),
         "rebuild": Param(False, type="boolean"),
+        "catalogue_snapshot": Param(True, type="boolean", description="also write a Parquet catalogue snapshot"),
+        "snapshot_agency": Param(None, type=["null", "string"], description="snapshot of one agency only"),
     },
 )
 def sohoa_handover():
-    @task(multiple_outputs=True)
-    def start(params=None) -> dict:
-        """Select the hồ sơ and open the handover; chunks of hồ sơ for the mapped builds."""
+    @task
+    def start(params=None) -> list[dict]:
+        """Select the hồ sơ and open the handover; one job (handover id, chunk of hồ sơ) per mapped build."""
         from sohoa.catalogue.db import connect
         from sohoa.handover.transfer import Selection, start as open_handover
 
@@ -52,11 +57,10 @@ def sohoa_handover():
                                                 level=params["level"], agent="sohoa_handover")
         finally:
             conn.close()
-        return {"handover_id": handover_id,
-                "chunks": [chosen[i:i + CHUNK] for i in range(0, len(chosen), CHUNK)]}
+        return [{"handover_id": handover_id, "ho_so": chosen[i:i + CHUNK]} for i in range(0, len(chosen), CHUNK)]
 
     @task
-    def build(chunk: list[str], handover_id: int, params=None) -> list[dict]:
+    def build(job: dict, params=None) -> list[dict]:
         """Build, validate and store the packages of a chunk of hồ sơ (refusals are recorded, not raised)."""
         from sohoa import storage
         from sohoa.catalogue.db import connect
@@ -65,12 +69,12 @@ def sohoa_handover():
         conn = connect()
         try:
             s3 = storage.client(conn_id=S3_CONN)
-            return [hand_over_ho_so(conn, s3, handover_id, ma, rebuild=params["rebuild"]) for ma in chunk]
+            return [hand_over_ho_so(conn, s3, job["handover_id"], ma, rebuild=params["rebuild"]) for ma in job["ho_so"]]
         finally:
             conn.close()
 
     @task(trigger_rule="all_done")
-    def finish(handover_id: int, results: list[list[dict]]) -> dict:
+    def finish(jobs: list[dict], results: list[list[dict]]) -> dict:
         """Write the transfer list; fail (without retrying) when any hồ sơ was refused."""
         from airflow.exceptions import AirflowFailException
 
@@ -80,7 +84,7 @@ def sohoa_handover():
 
         conn = connect()
         try:
-            summary = close_handover(conn, storage.client(conn_id=S3_CONN), handover_id)
+            summary = close_handover(conn, storage.client(conn_id=S3_CONN), jobs[0]["handover_id"])
         finally:
             conn.close()
         if summary["refused"]:
@@ -89,9 +93,28 @@ def sohoa_handover():
                                        f"({lines}); transfer list {summary['transfer_list']}")
         return summary
 
-    started = start()
-    built = build.partial(handover_id=started["handover_id"]).expand(chunk=started["chunks"])
-    finish(started["handover_id"], built)
+    @task(trigger_rule="all_done")
+    def snapshot(params=None) -> dict:
+        """Parquet snapshot of phông, hồ sơ, văn bản and trang metadata, partitioned by agency and year."""
+        from airflow.exceptions import AirflowSkipException
+
+        from sohoa import storage
+        from sohoa.catalogue.db import connect
+        from sohoa.export.parquet import export_snapshot
+
+        if not params["catalogue_snapshot"]:
+            raise AirflowSkipException("catalogue_snapshot is off for this run")
+        conn = connect()
+        try:
+            manifest = export_snapshot(conn, storage.client(conn_id=S3_CONN), agency=params["snapshot_agency"])
+        finally:
+            conn.close()
+        return {k: manifest[k] for k in ("schema_version", "snapshot", "prefix", "rows")}
+
+    jobs = start()
+    built = build.expand(job=jobs)
+    finish(jobs, built)
+    built >> snapshot()  # beside finish, not after it: a failed finish must still fail the run
 
 
 sohoa_handover()

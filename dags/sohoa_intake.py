@@ -4,15 +4,31 @@ Waits, deferred in the triggerer, for batches whose ``_COMPLETE`` marker is in `
 (or takes the one batch named in the run's conf ``{"vendor": …, "batch_id": …}``); then, per batch, runs
 :func:`sohoa.intake.process.run_intake`: validate, copy accepted pages to masters (object-locked) and rejected
 bytes to quarantine, register everything in the catalogue, write ``_REPORT.json``/``_REPORT.txt`` back to the
-vendor. Every step is idempotent, so retries and re-runs are safe. The batch contract: docs/batch-contract.md.
+vendor. Each batch taken in updates the asset ``s3://masters/``, which schedules ``sohoa_process``. Every step
+is idempotent, so retries and re-runs are safe. The batch contract: docs/batch-contract.md.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import pendulum
+from airflow.sdk import Asset, BaseOperator, Param, dag, task
 
-from airflow.sdk import Param, dag, task
+from sohoa.dagkit import MASTERS_URI, default_args
 
-from sohoa.intake.orchestration import CompleteBatchSensor
+
+class WaitForCompleteBatches(BaseOperator):
+    """Returns the batches to take in; defers (no worker slot held) while there is none."""
+
+    def __init__(self, *, poll_interval: float = 30.0, **kwargs):
+        super().__init__(**kwargs)
+        self.poll_interval = poll_interval
+
+    def execute(self, context) -> list[dict]:
+        from sohoa.intake.orchestration import batches_to_process
+
+        return batches_to_process(self, context)
+
+    def execute_complete(self, context, event: dict) -> list[dict]:
+        return event["batches"]
 
 
 @task
@@ -22,7 +38,7 @@ def migrate_catalogue() -> None:
     orchestration.migrate_catalogue()
 
 
-@task(max_active_tis_per_dag=4)
+@task(max_active_tis_per_dag=4, outlets=[Asset(MASTERS_URI)])
 def intake_batch(batch: dict) -> dict:
     from sohoa.intake import orchestration
 
@@ -32,18 +48,17 @@ def intake_batch(batch: dict) -> dict:
 @dag(
     dag_id="sohoa_intake",
     schedule="@continuous",
-    start_date=datetime(2025, 1, 1),
+    start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Ho_Chi_Minh"),
     catchup=False,
     max_active_runs=1,
-    tags=["sohoa", "intake"],
-    default_args={"owner": "sohoa-intake", "retries": 3, "retry_delay": timedelta(seconds=20),
-                  "retry_exponential_backoff": True},
+    default_args=default_args(retries=3),
     params={"vendor": Param(None, type=["null", "string"], description="process only this vendor's batch"),
             "batch_id": Param(None, type=["null", "string"], description="the batch to process")},
+    tags=["sohoa", "intake"],
     doc_md=__doc__,
 )
 def sohoa_intake():
-    batches = CompleteBatchSensor(task_id="wait_for_complete_batches", poll_interval=30)
+    batches = WaitForCompleteBatches(task_id="wait_for_complete_batches", poll_interval=30)
     migrate_catalogue() >> batches
     intake_batch.expand(batch=batches.output)
 

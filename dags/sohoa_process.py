@@ -18,8 +18,10 @@ S3_CONN = "sohoa_s3"
 
 
 def _batch_pk(cur) -> int | None:
-    """The catalogue id of the batch named in the run's conf (None: all batches)."""
-    from sohoa.errors import SohoaError
+    """The catalogue id of the batch named in the run's conf (None: all batches). An unknown batch fails the
+    task at once: retrying cannot make it appear."""
+    from airflow.sdk.exceptions import AirflowFailException
+
     from sohoa.processing.plan import batch_pk_of
 
     conf = get_current_context()["dag_run"].conf or {}
@@ -27,7 +29,7 @@ def _batch_pk(cur) -> int | None:
         return None
     pk = batch_pk_of(cur, conf.get("vendor", ""), conf["batch_id"])
     if pk is None:
-        raise SohoaError(f"batch {conf.get('vendor')}/{conf['batch_id']} is not in the catalogue")
+        raise AirflowFailException(f"batch {conf.get('vendor')}/{conf['batch_id']} is not in the catalogue")
     return pk
 
 
@@ -74,8 +76,9 @@ def sohoa_process():
             conn.close()
 
     @task(trigger_rule="all_done")
-    def assemble(reports: list[dict]) -> dict:
-        """One PDF/A per văn bản of every hồ sơ that is complete; proposed metadata for review."""
+    def assemble() -> list[str]:
+        """One PDF/A per văn bản of every hồ sơ that is complete, even when some chunks failed; proposed
+        metadata for review."""
         from sohoa import storage
         from sohoa.catalogue.db import connect, transaction
         from sohoa.processing.assemble import assemble_ho_so, ready_ho_so
@@ -85,13 +88,22 @@ def sohoa_process():
             with transaction(conn) as cur:
                 ready = ready_ho_so(cur, batch_pk=_batch_pk(cur))
             s3 = storage.client(conn_id=S3_CONN)
-            built = {ma: assemble_ho_so(conn, s3, ma) for ma in ready}
+            for ma_ho_so in ready:
+                assemble_ho_so(conn, s3, ma_ho_so)
         finally:
             conn.close()
-        totals = {k: sum(r.get(k, 0) for r in reports if r) for k in ("done", "failed", "parked", "skipped")}
-        return {"pages": totals, "ho_so_assembled": sorted(built)}
+        return ready
 
-    assemble(ocr.expand(chunk=plan_chunks()))
+    @task
+    def summarise(reports: list[dict], assembled: list[str]) -> dict:
+        """The run's figures; this task (and so the run) fails when any OCR chunk failed for good."""
+        totals = {k: sum(r.get(k, 0) for r in reports if r) for k in ("done", "failed", "parked", "skipped")}
+        return {"pages": totals, "ho_so_assembled": sorted(assembled)}
+
+    reports = ocr.expand(chunk=plan_chunks())
+    assembled = assemble()
+    reports >> assembled
+    summarise(reports, assembled)
 
 
 sohoa_process()

@@ -25,9 +25,15 @@ from sohoa.vendor.upload import upload_batch
 
 @pytest.fixture(scope="session")
 def stack():
-    """The settings of a running local stack (Postgres, S3, Airflow)."""
+    """The settings of a running local stack (Postgres, S3, alert sink, Airflow).
+
+    This process's Airflow settings point at the test metadata database (migrated here), so ``dag.test()`` runs
+    never meet the live scheduler; tests that want the real scheduler drive it through its REST API.
+    """
     cfg = localstack.up(echo=lambda *_: None)
-    os.environ.update(airflow_stack.environment(cfg))
+    env = airflow_stack.environment(cfg, database=cfg.airflow_test_database)
+    airflow_stack.Airflow(cfg).migrate({**os.environ, **env})
+    os.environ.update(env)
     return cfg
 
 

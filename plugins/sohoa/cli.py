@@ -18,6 +18,11 @@ SUBCOMMANDS = {
     "search": "sohoa.processing.cli",
     "review": "sohoa.processing.cli",
     "handover": "sohoa.handover.cli",
+    "fixity": "sohoa.fixity.cli",
+    "backup": "sohoa.backup.cli",
+    "restore": "sohoa.backup.cli",
+    "export": "sohoa.export.cli",
+    "hpnet": "sohoa.hpnet.cli",
 }
 
 

@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     airflow_db_user: str = "airflow"
     airflow_db_password: str = ""
     airflow_database: str = "airflow"
+    airflow_test_database: str = "airflow_tests"  # metadata for in-process dag.test() runs, apart from the scheduler's
 
     # S3 (SeaweedFS locally). The admin identity creates buckets; the pipeline identity runs the DAGs.
     s3_endpoint: str = "http://127.0.0.1:58333"

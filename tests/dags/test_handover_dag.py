@@ -10,7 +10,7 @@ from sohoa.handover.samples import make_ho_so
 pytestmark = pytest.mark.stack
 
 
-def test_the_handover_dag_stores_valid_packages_and_fails_on_a_refused_ho_so(dag_bag, caplog):
+def test_the_handover_dag_stores_valid_packages_and_fails_on_a_refused_ho_so(dag_bag, caplog, capsys):
     conn, s3 = connect(), storage.client()
     try:
         good = make_ho_so(conn, s3, pages=2, van_ban=2)
@@ -21,7 +21,7 @@ def test_the_handover_dag_stores_valid_packages_and_fails_on_a_refused_ho_so(dag
         with transaction(conn) as cur:
             cur.execute("UPDATE ho_so SET tieu_de = '' WHERE id = %s", (bad.ho_so_id,))
         dag = dag_bag.get_dag("sohoa_handover")
-        run = dag.test(run_conf={"ma_ho_so": [good.ma_ho_so]})
+        run = dag.test(run_conf={"ma_ho_so": [good.ma_ho_so], "catalogue_snapshot": False})
         assert run.state == "success"
         with transaction(conn) as cur:
             cur.execute("SELECT handed_over_at IS NOT NULL FROM ho_so WHERE id = %s", (good.ho_so_id,))
@@ -29,8 +29,14 @@ def test_the_handover_dag_stores_valid_packages_and_fails_on_a_refused_ho_so(dag
             cur.execute("SELECT export_key FROM handover_package WHERE ho_so_id = %s", (good.ho_so_id,))
             [(key,)] = cur.fetchall()
         assert storage.stored_sha256(s3, "exports", key)
-        run = dag.test(run_conf={"phong": good.ma_phong, "package_type": "SIP", "level": "van_ban"})
+        # every param is given: dag.test() keeps the previous run's conf in the DAG's params (Airflow 3.3.2)
+        run = dag.test(run_conf={"phong": good.ma_phong, "ma_ho_so": [], "package_type": "SIP", "level": "van_ban",
+                                 "catalogue_snapshot": True, "snapshot_agency": good.agency_ma})
         assert run.state == "failed"
-        assert f"{bad.ma_ho_so}: hồ sơ: tiêu đề hồ sơ" in caplog.text
+        states = {ti.task_id: ti.state for ti in run.get_task_instances()}
+        assert states["finish"] == "failed" and states["snapshot"] == "success"
+        snapshots = s3.list_objects_v2(Bucket="exports", Prefix="catalogue/snapshot=").get("KeyCount", 0)
+        assert snapshots
+        assert f"{bad.ma_ho_so}: hồ sơ: tiêu đề hồ sơ" in caplog.text + "".join(capsys.readouterr())
     finally:
         conn.close()

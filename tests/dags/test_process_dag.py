@@ -6,19 +6,23 @@ drop the deadline first; the deadline itself is exercised under the real schedul
 """
 from __future__ import annotations
 
-import copy
+from pathlib import Path
 
 import pytest
 
 from sohoa.catalogue.db import connect, transaction
 
+DAGS_DIR = Path(__file__).resolve().parents[2] / "dags"
+
 pytestmark = pytest.mark.stack
 
 
 @pytest.fixture()
-def process_dag(dag_bag):
-    """A copy of sohoa_process without its DeadlineAlert (the parsed DAG stays untouched)."""
-    dag = copy.deepcopy(dag_bag.get_dag("sohoa_process"))
+def process_dag(stack):
+    """sohoa_process freshly parsed, without its DeadlineAlert (the shared DagBag stays untouched)."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    dag = DagBag(dag_folder=str(DAGS_DIR / "sohoa_process.py")).get_dag("sohoa_process")
     dag.deadline = None
     return dag
 
@@ -43,7 +47,10 @@ def test_the_process_dag_takes_a_batch_from_masters_to_pdf(tmp_path, accepted_ba
     assert pdf_key == f"{ma_ho_so}/{ma_ho_so}.01.pdf"
 
 
-def test_a_run_for_an_unknown_batch_fails_with_a_clear_error(process_dag, caplog):
+def test_a_run_for_an_unknown_batch_fails_at_once_with_a_clear_error(process_dag, capfd):
     run = process_dag.test(run_conf={"vendor": "vendor-demo", "batch_id": "no-such-batch"})
     assert run.state == "failed"
-    assert "batch vendor-demo/no-such-batch is not in the catalogue" in caplog.text
+    out, err = capfd.readouterr()
+    assert "batch vendor-demo/no-such-batch is not in the catalogue" in out + err
+    plan = next(ti for ti in run.get_task_instances() if ti.task_id == "plan_chunks")
+    assert plan.state == "failed" and plan.try_number == 1

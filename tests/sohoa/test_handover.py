@@ -94,7 +94,8 @@ def test_a_processed_ho_so_is_handed_over_as_a_valid_aip(processed, db, tmp_path
     with transaction(conn) as cur:
         cur.execute("SELECT handed_over_at FROM ho_so WHERE ma_ho_so = %s", (processed,))
         assert cur.fetchone()[0] is not None
-        cur.execute("SELECT agent FROM event WHERE object_type = 'ho_so' AND object_id = %s AND event_type = 'transfer'",
+        cur.execute("SELECT agent FROM event WHERE object_type = 'ho_so' AND object_id = %s "
+                    "AND event_type = 'transfer'",
                     (processed,))
         assert cur.fetchall() == [("archivist-lan",)]
     book = openpyxl.load_workbook(io.BytesIO(s3.get_object(
@@ -219,3 +220,28 @@ def test_the_cli_hands_over_and_validates(db, tmp_path, capsys):
     assert "hợp lệ" in capsys.readouterr().out
     assert sohoa_main(["handover", "build", "--phong", "KHONG-CO-PHONG-NAY"]) == 2
     assert "Không có hồ sơ nào" in capsys.readouterr().err
+
+
+def test_selection_by_milestone_takes_its_agency_and_scope(db):
+    from sohoa.handover import HandoverError
+
+    conn, _ = db
+    with transaction(conn) as cur:
+        chosen = select_ho_so(cur, Selection(milestone="sngv-hp-gd2"))
+        cur.execute("""SELECT h.ma_ho_so FROM ho_so h JOIN agency a ON a.id = h.agency_id
+                       WHERE a.ma = 'SNGV-HP' AND h.pdf_keys <> '{}'::jsonb
+                         AND h.thoi_han_bao_quan IN ('vinh_vien', '70', '50') ORDER BY h.ma_ho_so""")
+        assert chosen == [row[0] for row in cur.fetchall()]
+        with pytest.raises(HandoverError, match="Không có mốc"):
+            select_ho_so(cur, Selection(milestone="khong-co"))
+
+
+def test_per_document_packages_are_refused_together_naming_every_van_ban(db):
+    conn, s3 = db
+    sample = make_ho_so(conn, s3, pages=3, van_ban=3)
+    with transaction(conn) as cur:
+        cur.execute("UPDATE van_ban SET trich_yeu = NULL WHERE ho_so_id = %s AND stt IN (1, 3)", (sample.ho_so_id,))
+    summary = hand_over(conn, s3, Selection(ma_ho_so=(sample.ma_ho_so,)), level="van_ban")
+    assert summary["refused"][sample.ma_ho_so] == [f"văn bản {n:02d} ({sample.ma_ho_so}.{n:02d}): trích yếu nội dung"
+                                                   for n in (1, 3)]
+    assert _package_key(conn, sample.ma_ho_so) == []

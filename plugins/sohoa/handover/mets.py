@@ -1,9 +1,12 @@
-"""``METS.xml``: the package's root METS document, following the E-ARK CSIP 2.1 profile.
+"""``METS.xml`` documents following the E-ARK CSIP 2.1 profile: the package's root METS and the METS of its
+representation (``representations/rep1/METS.xml``).
 
-Every file of the package except METS.xml itself is listed with its size, creation time and SHA-256: the EAD
-in a ``dmdSec``, the PREMIS in the ``amdSec``, and the documentation, schemas and representation files in file
-groups ``Documentation``, ``Schemas`` and ``Representations/rep1``. The structural map is the CSIP one
-(``PHYSICAL``/``CSIP``: Metadata, Documentation, Schemas, Representations).
+The root METS lists every file of the package except itself with its size, creation time and SHA-256: the EAD
+in a ``dmdSec``, the PREMIS in the ``amdSec``, and the documentation, schemas and representation files (the
+representation's METS and its data) in file groups ``Documentation``, ``Schemas`` and ``Representations/rep1``.
+Its structural map is the CSIP one (``PHYSICAL``/``CSIP``: Metadata, Documentation, Schemas, Representations,
+the last holding a ``Representations/rep1`` division that points (``mptr``) at the representation's METS). The
+representation's METS lists its ``data/`` files (file group ``Data``), paths relative to its folder.
 """
 from __future__ import annotations
 
@@ -19,8 +22,9 @@ CONTENT_CATEGORY = "Textual works – Digital"
 CONTENT_INFORMATION_TYPE = "TT 05/2025/TT-BNV"
 SOFTWARE = "sohoa"
 SOFTWARE_VERSION = "1.0 (sohoa.handover)"
+REPRESENTATION = "representations/rep1"
 GROUPS = (("Documentation", "documentation/"), ("Schemas", "schemas/"),
-          ("Representations/rep1", "representations/rep1/"))
+          ("Representations/rep1", f"{REPRESENTATION}/"))
 
 
 @dataclass(frozen=True)
@@ -33,50 +37,73 @@ class Entry:
     mimetype: str
 
 
-def build(*, package_id: str, package_type: str, agency: str, created: str, ead: Entry, premis: Entry,
-          files: list[Entry]) -> etree._Element:
-    """The METS document; ``files`` are every documentation, schema and representation file."""
+def _mets(objid: str, label: str, package_type: str, agency: str, created: str, schemas: str) -> etree._Element:
+    """A METS root element with the CSIP attributes and header (creator software, archivist agency)."""
     mets = etree.Element(q("mets:mets"), nsmap={None: NS["mets"], "csip": NS["csip"], "xlink": NS["xlink"],
                                                "xsi": NS["xsi"]})
-    for name, value in (("OBJID", package_id), ("LABEL", f"Gói {package_type} {package_id}"),
-                        ("TYPE", CONTENT_CATEGORY), ("PROFILE", PROFILE)):
+    for name, value in (("OBJID", objid), ("LABEL", label), ("TYPE", CONTENT_CATEGORY), ("PROFILE", PROFILE)):
         mets.set(name, value)
     mets.set(q("csip:CONTENTINFORMATIONTYPE"), "OTHER")
     mets.set(q("csip:OTHERCONTENTINFORMATIONTYPE"), CONTENT_INFORMATION_TYPE)
-    mets.set(q("xsi:schemaLocation"), f"{NS['mets']} schemas/mets.xsd {NS['xlink']} schemas/xlink.xsd "
-                                      f"{NS['csip']} schemas/DILCISExtensionMETS.xsd")
-
+    mets.set(q("xsi:schemaLocation"), f"{NS['mets']} {schemas}mets.xsd {NS['xlink']} {schemas}xlink.xsd "
+                                      f"{NS['csip']} {schemas}DILCISExtensionMETS.xsd")
     header = sub(mets, "mets:metsHdr", CREATEDATE=created, LASTMODDATE=created, RECORDSTATUS="NEW")
     header.set(q("csip:OAISPACKAGETYPE"), package_type)
     creator = sub(header, "mets:agent", ROLE="CREATOR", TYPE="OTHER", OTHERTYPE="SOFTWARE")
     sub(creator, "mets:name", SOFTWARE)
     sub(creator, "mets:note", SOFTWARE_VERSION).set(q("csip:NOTETYPE"), "SOFTWARE VERSION")
     sub(sub(header, "mets:agent", ROLE="ARCHIVIST", TYPE="ORGANIZATION"), "mets:name", agency)
+    return mets
 
+
+def _group(file_sec: etree._Element, group_id: str, use: str, members: list[Entry], strip: str = "") -> None:
+    group = sub(file_sec, "mets:fileGrp", ID=group_id, USE=use)
+    group.set(q("csip:CONTENTINFORMATIONTYPE"), "OTHER")
+    group.set(q("csip:OTHERCONTENTINFORMATIONTYPE"), CONTENT_INFORMATION_TYPE)
+    for index, entry in enumerate(members, start=1):
+        item = sub(group, "mets:file", ID=f"{group_id}-file-{index}", MIMETYPE=entry.mimetype, SIZE=entry.size,
+                   CREATED=entry.created, CHECKSUM=entry.sha256, CHECKSUMTYPE="SHA-256")
+        sub(item, "mets:FLocat", LOCTYPE="URL", xlink__type="simple", xlink__href=entry.href.removeprefix(strip))
+
+
+def build_representation(*, package_id: str, package_type: str, agency: str, created: str,
+                         data: list[Entry]) -> etree._Element:
+    """The representation's METS; ``data`` are its files (hrefs from the package root)."""
+    mets = _mets(f"{package_id}/rep1", f"Gói {package_type} {package_id} — biểu diễn rep1", package_type, agency,
+                 created, "../../schemas/")
+    _group(sub(mets, "mets:fileSec", ID="filesec-rep1"), "grp-data", "Data", data, strip=f"{REPRESENTATION}/")
+    struct = sub(mets, "mets:structMap", ID="structmap-rep1", TYPE="PHYSICAL", LABEL="CSIP")
+    root = sub(struct, "mets:div", ID="div-rep1", LABEL="rep1")
+    sub(sub(root, "mets:div", ID="div-data", LABEL="Data"), "mets:fptr", FILEID="grp-data")
+    return mets
+
+
+def build(*, package_id: str, package_type: str, agency: str, created: str, ead: Entry, premis: Entry,
+          files: list[Entry]) -> etree._Element:
+    """The root METS; ``files`` are every documentation, schema and representation file (the representation's
+    METS.xml among them)."""
+    mets = _mets(package_id, f"Gói {package_type} {package_id}", package_type, agency, created, "schemas/")
     dmd = sub(mets, "mets:dmdSec", ID="dmd-ead", CREATED=created, STATUS="CURRENT")
     _md_ref(dmd, ead, "EAD")
     amd = sub(mets, "mets:amdSec", ID="amd")
     _md_ref(sub(amd, "mets:digiprovMD", ID="digiprov-premis", STATUS="CURRENT"), premis, "PREMIS")
 
     file_sec = sub(mets, "mets:fileSec", ID="filesec")
-    group_ids = {}
-    for number, (use, prefix) in enumerate(GROUPS, start=1):
-        members = [f for f in files if f.href.startswith(prefix)]
-        group = sub(file_sec, "mets:fileGrp", ID=f"grp-{number}", USE=use)
-        group.set(q("csip:CONTENTINFORMATIONTYPE"), "OTHER")
-        group.set(q("csip:OTHERCONTENTINFORMATIONTYPE"), CONTENT_INFORMATION_TYPE)
-        group_ids[use] = group.get("ID")
-        for index, entry in enumerate(members, start=1):
-            item = sub(group, "mets:file", ID=f"file-{number}-{index}", MIMETYPE=entry.mimetype, SIZE=entry.size,
-                       CREATED=entry.created, CHECKSUM=entry.sha256, CHECKSUMTYPE="SHA-256")
-            sub(item, "mets:FLocat", LOCTYPE="URL", xlink__type="simple", xlink__href=entry.href)
+    group_ids = {use: f"grp-{number}" for number, (use, _) in enumerate(GROUPS, start=1)}
+    for use, prefix in GROUPS:
+        _group(file_sec, group_ids[use], use, [f for f in files if f.href.startswith(prefix)])
 
     struct = sub(mets, "mets:structMap", ID="structmap-csip", TYPE="PHYSICAL", LABEL="CSIP")
     root = sub(struct, "mets:div", ID="div-root", LABEL=package_id)
     sub(root, "mets:div", ID="div-metadata", LABEL="Metadata", DMDID="dmd-ead", ADMID="digiprov-premis")
+    divs = {}
     for use, label in (("Documentation", "Documentation"), ("Schemas", "Schemas"),
                        ("Representations/rep1", "Representations")):
-        sub(sub(root, "mets:div", ID=f"div-{label.lower()}", LABEL=label), "mets:fptr", FILEID=group_ids[use])
+        divs[label] = sub(root, "mets:div", ID=f"div-{label.lower()}", LABEL=label)
+        sub(divs[label], "mets:fptr", FILEID=group_ids[use])
+    rep = sub(divs["Representations"], "mets:div", ID="div-rep1", LABEL="Representations/rep1")
+    sub(rep, "mets:mptr", LOCTYPE="URL", xlink__type="simple", xlink__href=f"{REPRESENTATION}/METS.xml",
+        xlink__title=group_ids["Representations/rep1"])
     return mets
 
 

@@ -5,11 +5,13 @@ Tree (root folder = package id = METS ``OBJID``)::
     <id>/METS.xml
     <id>/metadata/descriptive/EAD.xml
     <id>/metadata/preservation/PREMIS.xml
+    <id>/representations/rep1/METS.xml          (the representation's own METS, listing its data)
     <id>/representations/rep1/data/<mã hồ sơ>.<STT>.pdf
     <id>/schemas/{mets,xlink,DILCISExtensionMETS,ead,premis}.xsd
     <id>/documentation/danh_muc_van_ban.csv
 
-PDFs are streamed from ``derivatives`` and must hash to the catalogue's SHA-256, else the package is refused.
+PDFs are streamed from where ``ho_so.pdf_keys`` says (``derivatives``, or ``masters`` for born-digital
+originals) and must hash to the catalogue's SHA-256, else the package is refused.
 A package is zipped only after :func:`sohoa.handover.validate.problems` finds nothing wrong with its tree.
 """
 from __future__ import annotations
@@ -73,7 +75,10 @@ def build_package(s3, unit: Unit, package_type: str, out_dir: Path, *, download_
     created = iso()
     try:
         content = _fetch_pdfs(s3, unit, root, download_jobs)
-        entries = [mets.Entry(f.href, f.sha256, f.size, created, MIMETYPES[".pdf"]) for f in content]
+        data = [mets.Entry(f.href, f.sha256, f.size, created, MIMETYPES[".pdf"]) for f in content]
+        entries = data + [_xml(root, f"{mets.REPRESENTATION}/METS.xml", mets.build_representation(
+            package_id=pid, package_type=package_type, agency=unit.ho_so["agency_ten"], created=created, data=data),
+            created)]
         entries += [_put(root, f"schemas/{name}", source.read_bytes(), created) for name, source in SCHEMAS.items()]
         entries.append(_put(root, "documentation/danh_muc_van_ban.csv", _document_list(unit, content), created))
         ead_entry = _xml(root, "metadata/descriptive/EAD.xml",
@@ -97,14 +102,15 @@ def _fetch_pdfs(s3, unit: Unit, root: Path, jobs: int) -> list[premis.PackageFil
     def fetch(row: dict) -> premis.PackageFile:
         href = f"{DATA}/{row['pdf_key'].rsplit('/', 1)[-1]}"
         try:
-            path = download_verified(s3, "derivatives", row["pdf_key"], root / href, row["pdf_sha256"])
+            path = download_verified(s3, row["pdf_bucket"], row["pdf_key"], root / href, row["pdf_sha256"])
         except storage.ChecksumMismatch as exc:
             raise HandoverError(f"Hồ sơ {unit.ho_so['ma_ho_so']}: từ chối lập gói vì tệp {row['pdf_key']} đã bị "
                                 f"thay đổi (SHA-256 không khớp với cơ sở dữ liệu) — {exc}") from exc
         except s3.exceptions.NoSuchKey as exc:
             raise HandoverError(f"Hồ sơ {unit.ho_so['ma_ho_so']}: từ chối lập gói vì thiếu tệp "
-                                f"s3://derivatives/{row['pdf_key']}") from exc
-        return premis.PackageFile(href, row["pdf_sha256"], path.stat().st_size, row["stt"])
+                                f"s3://{row['pdf_bucket']}/{row['pdf_key']}") from exc
+        return premis.PackageFile(href, row["pdf_sha256"], path.stat().st_size, row["stt"],
+                                  "PDF/A-2b" if row["pdf_bucket"] == "derivatives" else "PDF")
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         return list(pool.map(fetch, unit.van_ban))

@@ -20,20 +20,18 @@ from .xmltree import q, sub
 AGENT = "sohoa.handover"
 ID_TYPES = {"ho_so": "mã hồ sơ", "van_ban": "mã lưu trữ", "trang": "sohoa master key", "file": "package path",
             "event": "sohoa event", "agent": "sohoa agent"}
-FORMATS = {"pdf": ("PDF/A-2b", "application/pdf"), "jpg": ("JPEG", "image/jpeg"), "jpeg": ("JPEG", "image/jpeg"),
-           "tif": ("TIFF", "image/tiff"), "tiff": ("TIFF", "image/tiff"), "png": ("PNG", "image/png"),
-           "xml": ("XML", "application/xml"), "docx": ("Office Open XML Document", "application/"
-                                                                                   "vnd.openxmlformats-officedocument"
-                                                                                   ".wordprocessingml.document")}
+FORMATS = {"pdf": "PDF/A-2b", "jpg": "JPEG", "jpeg": "JPEG", "tif": "TIFF", "tiff": "TIFF", "png": "PNG"}
 
 
 @dataclass(frozen=True)
 class PackageFile:
-    """A content file of the package: its path inside the package, digest, size, and the văn bản it holds."""
+    """A content file of the package: its path inside the package, digest, size, the văn bản it holds, and its
+    format (``PDF/A-2b`` for PDFs assembled here, ``PDF`` for born-digital originals)."""
     href: str
     sha256: str
     size: int
     stt: int
+    format_name: str = "PDF/A-2b"
 
 
 def build(unit: Unit, files: list[PackageFile], *, package_id: str, created: str) -> etree._Element:
@@ -52,7 +50,8 @@ def build(unit: Unit, files: list[PackageFile], *, package_id: str, created: str
         _relationship(part, "structural", "is part of", "ho_so", h["ma_ho_so"])
     spans = {v["stt"]: (v["trang_dau"], v["trang_cuoi"]) for v in unit.van_ban}
     for item in files:
-        obj = _object(premis, "file", "file", item.href, sha256=item.sha256, size=item.size, ext="pdf")
+        obj = _object(premis, "file", "file", item.href, sha256=item.sha256, size=item.size, ext="pdf",
+                      format_name=item.format_name)
         first, last = spans[item.stt]
         for page in unit.pages:
             if first <= page["so_trang"] <= last:
@@ -82,7 +81,7 @@ def build(unit: Unit, files: list[PackageFile], *, package_id: str, created: str
 
 
 def _object(premis, kind: str, id_type: str, value: str, *, sha256: str | None = None, size: int | None = None,
-            ext: str | None = None, location: str | None = None) -> etree._Element:
+            ext: str | None = None, location: str | None = None, format_name: str | None = None) -> etree._Element:
     obj = sub(premis, "premis:object", **{"xsi__type": kind})
     ident = sub(obj, "premis:objectIdentifier")
     sub(ident, "premis:objectIdentifierType", ID_TYPES[id_type])
@@ -94,7 +93,7 @@ def _object(premis, kind: str, id_type: str, value: str, *, sha256: str | None =
         sub(fixity, "premis:messageDigestAlgorithm", "SHA-256")
         sub(fixity, "premis:messageDigest", sha256)
         sub(traits, "premis:size", size)
-        name, _ = FORMATS.get(ext.lower(), (ext.upper(), None))
+        name = format_name or FORMATS.get(ext.lower(), ext.upper())
         sub(sub(sub(traits, "premis:format"), "premis:formatDesignation"), "premis:formatName", name)
         if location:
             storage = sub(obj, "premis:storage")

@@ -37,7 +37,7 @@ class Unit:
 
     level: str
     ho_so: dict            # ho_so columns plus ma_phong, ten_phong, agency_ma, agency_ten, muc_luc_so, hop_so
-    van_ban: list[dict]    # van_ban columns plus pdf_key, pdf_sha256 — only those in this unit
+    van_ban: list[dict]    # van_ban columns plus pdf_bucket, pdf_key, pdf_sha256 — only those in this unit
     pages: list[dict]      # so_trang, sha256, size_bytes, master_key, format of the pages in this unit
     events: list[dict]     # catalogue events of the hồ sơ, its văn bản and its pages, oldest first
 
@@ -66,11 +66,9 @@ EVENTS_SQL = """
     ORDER BY id"""
 
 
-def describe(cur, ma_ho_so: str, *, level: str = "ho_so", stt: int | None = None) -> Unit:
-    """Read one unit from the catalogue. Raises :class:`MissingMetadata` listing every missing field (of the hồ
-    sơ and of each văn bản) and :class:`HandoverError` when the hồ sơ or văn bản does not exist."""
-    if level not in LEVELS or (level == "van_ban") != (stt is not None):
-        raise HandoverError(f"level must be one of {LEVELS}; a văn bản level needs its STT (got {level}, {stt})")
+def describe(cur, ma_ho_so: str) -> Unit:
+    """Read one hồ sơ (the ``ho_so`` unit) from the catalogue. Raises :class:`MissingMetadata` listing every
+    missing field (of the hồ sơ and of each văn bản) and :class:`HandoverError` when it does not exist."""
     dict_cur = cur.connection.cursor(cursor_factory=psycopg2.extras.RealDictCursor)
     with dict_cur:
         dict_cur.execute(HO_SO_SQL, (ma_ho_so,))
@@ -86,12 +84,9 @@ def describe(cur, ma_ho_so: str, *, level: str = "ho_so", stt: int | None = None
     pdfs = ho_so["pdf_keys"] or {}
     for row in van_ban:
         pdf = pdfs.get(str(row["stt"]), {})
-        row["pdf_key"], row["pdf_sha256"] = pdf.get("key"), pdf.get("sha256")
-    if stt is not None:
-        van_ban = [row for row in van_ban if row["stt"] == stt]
-        if not van_ban:
-            raise HandoverError(f"Hồ sơ {ma_ho_so} không có văn bản STT {stt}")
-        pages = [p for p in pages if van_ban[0]["trang_dau"] <= p["so_trang"] <= van_ban[0]["trang_cuoi"]]
+        # born-digital originals (HP-Net) are kept in masters; PDFs made here live in derivatives
+        row["pdf_bucket"], row["pdf_key"], row["pdf_sha256"] = pdf.get("bucket", "derivatives"), pdf.get("key"), \
+            pdf.get("sha256")
     missing = missing_fields(ho_so, van_ban)
     if missing:
         raise MissingMetadata(ma_ho_so, missing)
@@ -99,7 +94,20 @@ def describe(cur, ma_ho_so: str, *, level: str = "ho_so", stt: int | None = None
                              "trang": [str(p["id"]) for p in pages] + [p["master_key"] for p in pages]})
     names = [d[0] for d in cur.description]
     events = [dict(zip(names, row)) for row in cur.fetchall()]
-    return Unit(level, ho_so, van_ban, pages, events)
+    return Unit("ho_so", ho_so, van_ban, pages, events)
+
+
+def per_van_ban(unit: Unit) -> list[Unit]:
+    """The ``van_ban`` units of a hồ sơ unit: each văn bản with its pages and the events of the hồ sơ, of itself
+    and of its pages."""
+    units = []
+    for row in unit.van_ban:
+        pages = [p for p in unit.pages if row["trang_dau"] <= p["so_trang"] <= row["trang_cuoi"]]
+        mine = {("van_ban", str(row["id"]))} | {("trang", str(p["id"])) for p in pages} | {
+            ("trang", p["master_key"]) for p in pages}
+        events = [e for e in unit.events if e["object_type"] == "ho_so" or (e["object_type"], e["object_id"]) in mine]
+        units.append(Unit("van_ban", unit.ho_so, [row], pages, events))
+    return units
 
 
 def missing_fields(ho_so: dict, van_ban: list[dict]) -> list[str]:

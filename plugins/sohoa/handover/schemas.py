@@ -50,11 +50,10 @@ def _parser() -> etree.XMLParser:
 def xsd(kind: str) -> etree.XMLSchema:
     """The compiled XSD of ``kind`` (``mets``, ``ead``, ``premis``); METS also knows the CSIP attributes."""
     if kind == "mets":
-        wrapper = f"""<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">
-            <xs:import namespace="{NS['mets']}" schemaLocation="{SCHEMA_FILES['mets'].as_uri()}"/>
-            <xs:import namespace="{NS['csip']}" schemaLocation="{(XSD_DIR / 'mets' / 'DILCISExtensionMETS.xsd').as_uri()}"/>
-            <xs:import namespace="{NS['sip']}" schemaLocation="{(XSD_DIR / 'mets' / 'DILCISExtensionSIPMETS.xsd').as_uri()}"/>
-        </xs:schema>"""
+        parts = {NS["mets"]: SCHEMA_FILES["mets"], NS["csip"]: XSD_DIR / "mets" / "DILCISExtensionMETS.xsd",
+                 NS["sip"]: XSD_DIR / "mets" / "DILCISExtensionSIPMETS.xsd"}
+        imports = "".join(f'<xs:import namespace="{ns}" schemaLocation="{path.as_uri()}"/>' for ns, path in parts.items())
+        wrapper = f'<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">{imports}</xs:schema>'
         return etree.XMLSchema(etree.fromstring(wrapper.encode(), _parser(), base_url=XSD_DIR.as_uri() + "/"))
     return etree.XMLSchema(etree.parse(str(SCHEMA_FILES[kind]), _parser()))
 

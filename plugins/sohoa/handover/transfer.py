@@ -25,7 +25,7 @@ from ..catalogue.db import transaction
 from ..catalogue.events import Event, record_event
 from . import HandoverError, MissingMetadata
 from .package import PACKAGE_TYPES, Package, build_package, package_id
-from .records import LEVELS, TZ, Unit, describe
+from .records import LEVELS, TZ, Unit, describe, per_van_ban
 from .transfer_list import write_transfer_list
 
 log = logging.getLogger(__name__)
@@ -128,14 +128,9 @@ def hand_over_ho_so(conn, s3, handover_id: int, ma_ho_so: str, *, rebuild: bool 
 
 
 def _units(cur, ma_ho_so: str, level: str) -> list[Unit]:
-    if level == "ho_so":
-        return [describe(cur, ma_ho_so)]
-    cur.execute("SELECT v.stt FROM van_ban v JOIN ho_so h ON h.id = v.ho_so_id WHERE h.ma_ho_so = %s ORDER BY v.stt",
-                (ma_ho_so,))
-    stts = [row[0] for row in cur.fetchall()]
-    if not stts:
-        describe(cur, ma_ho_so)  # raises MissingMetadata naming what is missing
-    return [describe(cur, ma_ho_so, level="van_ban", stt=stt) for stt in stts]
+    """The units of one hồ sơ; the whole hồ sơ is checked either way, so a refusal names every missing field."""
+    whole = describe(cur, ma_ho_so)
+    return [whole] if level == "ho_so" else per_van_ban(whole)
 
 
 def _store(conn, s3, handover_id: int, unit: Unit, package_type: str, tmp: Path, rebuild: bool) -> dict:

@@ -1,7 +1,6 @@
 """Airflow glue for intake: clients from Airflow connections, and a deferrable wait for complete batches.
 
-Imports stay light at module level (the DAG file imports this to declare its sensor); the intake code and its
-dependencies load inside the task.
+Loaded inside tasks and by the triggerer (never at DAG-parse time); the intake code loads inside functions.
 """
 from __future__ import annotations
 
@@ -9,7 +8,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from urllib.parse import quote
 
-from airflow.sdk import BaseHook, BaseOperator
+from airflow.sdk import BaseHook
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 S3_CONN = "sohoa_s3"
@@ -76,22 +75,14 @@ class CompleteBatchTrigger(BaseTrigger):
             await asyncio.sleep(self.poll_interval)
 
 
-class CompleteBatchSensor(BaseOperator):
-    """Returns ``[{"vendor", "batch_id"}, …]`` to process: the batch named in the run's conf, else every
-    complete batch in the inbox — waiting deferred, in the triggerer, while there is none."""
-
-    def __init__(self, *, poll_interval: float = 30.0, **kwargs):
-        super().__init__(**kwargs)
-        self.poll_interval = poll_interval
-
-    def execute(self, context) -> list[dict]:
-        conf = context["dag_run"].conf or {}
-        if conf.get("vendor") and conf.get("batch_id"):
-            return [{"vendor": conf["vendor"], "batch_id": conf["batch_id"]}]
-        found = complete_batches()
-        if found:
-            return found
-        self.defer(trigger=CompleteBatchTrigger(self.poll_interval), method_name="execute_complete")
-
-    def execute_complete(self, context, event: dict) -> list[dict]:
-        return event["batches"]
+def batches_to_process(operator, context) -> list[dict]:
+    """``[{"vendor", "batch_id"}, …]`` for ``operator`` (the DAG's waiting task): the batch named in the run's
+    conf, else every complete batch in the inbox; when there is none, the operator defers on
+    :class:`CompleteBatchTrigger` (waiting in the triggerer) and resumes in its ``execute_complete``."""
+    conf = context["dag_run"].conf or {}
+    if conf.get("vendor") and conf.get("batch_id"):
+        return [{"vendor": conf["vendor"], "batch_id": conf["batch_id"]}]
+    found = complete_batches()
+    if found:
+        return found
+    operator.defer(trigger=CompleteBatchTrigger(operator.poll_interval), method_name="execute_complete")

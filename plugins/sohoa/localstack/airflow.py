@@ -25,11 +25,15 @@ def home(cfg: Settings) -> Path:
     return cfg.state_dir / "airflow"
 
 
-def environment(cfg: Settings) -> dict[str, str]:
-    """The environment every Airflow process of the local stack runs with (and tests that use Airflow)."""
+def environment(cfg: Settings, *, database: str | None = None) -> dict[str, str]:
+    """The environment every Airflow process of the local stack runs with.
+
+    ``database`` names another metadata database: in-process ``dag.test()`` runs use their own
+    (``cfg.airflow_test_database``), since a live scheduler would pick their runs up and race them.
+    """
     airflow_home = home(cfg)
     db = (f"postgresql+psycopg2://{cfg.airflow_db_user}:{cfg.airflow_db_password}"
-          f"@{cfg.pg_host}:{cfg.pg_port}/{cfg.airflow_database}")
+          f"@{cfg.pg_host}:{cfg.pg_port}/{database or cfg.airflow_database}")
     s3_conn = {"conn_type": "aws", "login": cfg.s3_pipeline_key, "password": cfg.s3_pipeline_secret,
                "extra": {"endpoint_url": cfg.s3_endpoint, "region_name": cfg.s3_region,
                          "config_kwargs": {"s3": {"addressing_style": "path"}}}}
@@ -95,9 +99,9 @@ class Airflow:
         path.write_text(json.dumps({self.cfg.airflow_admin_user: self.cfg.airflow_admin_password}))
         path.chmod(0o600)
 
-    def migrate(self) -> None:
-        """Create or upgrade the metadata schema (idempotent)."""
-        result = subprocess.run([self.airflow, "db", "migrate"], env=self.env, capture_output=True, text=True)
+    def migrate(self, env: dict[str, str] | None = None) -> None:
+        """Create or upgrade the metadata schema (idempotent); ``env`` selects another metadata database."""
+        result = subprocess.run([self.airflow, "db", "migrate"], env=env or self.env, capture_output=True, text=True)
         if result.returncode != 0:
             raise StackError(f"airflow db migrate failed: {result.stderr.strip()[-1500:]}")
 

@@ -138,7 +138,8 @@ class Postgres:
     def provision(self) -> None:
         """Create (or re-password) the catalogue and Airflow roles and their databases; idempotent."""
         wanted = [(self.cfg.pg_user, self.cfg.pg_password, self.cfg.pg_database),
-                  (self.cfg.airflow_db_user, self.cfg.airflow_db_password, self.cfg.airflow_database)]
+                  (self.cfg.airflow_db_user, self.cfg.airflow_db_password, self.cfg.airflow_database),
+                  (self.cfg.airflow_db_user, self.cfg.airflow_db_password, self.cfg.airflow_test_database)]
         conn = self._superuser_connection()
         conn.autocommit = True
         try:

@@ -1,0 +1,90 @@
+"""sohoa_fixity — re-read stored objects, recompute SHA-256, compare with the catalogue, alert on any difference.
+
+Daily it checks a rotating sample (``sample`` objects, those checked longest ago first, so every object comes
+round); ``sample`` = 0 in the run's params checks everything, ``prefix`` limits it to keys under a prefix (one
+hồ sơ: ``<mã hồ sơ>/``). Every check is a PREMIS ``fixity check`` event. Any mismatch or missing object is sent
+as an alert (the e-mail/webhook channels of ``[alerts]``) and fails the ``alert_on_problems`` task with the
+list of objects, without retrying: a retry cannot repair bytes — ``sohoa restore`` from the backup copy can.
+
+Beside it, ``replicate`` copies every catalogued master and derivative that has no verified copy yet to the
+backup S3 (TT 05/2025: two copies on independent media); it fails the run if the backup store is unreachable.
+"""
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import Param, dag, task
+
+from sohoa.dagkit import default_args
+
+S3_CONN = "sohoa_s3"
+
+
+@dag(
+    dag_id="sohoa_fixity",
+    schedule="30 1 * * *",
+    start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Ho_Chi_Minh"),
+    catchup=False,
+    max_active_runs=1,
+    default_args=default_args(),
+    tags=["sohoa", "fixity", "preservation"],
+    doc_md=__doc__,
+    params={"sample": Param(5000, type="integer", minimum=0, description="objects per run; 0 = all"),
+            "prefix": Param(None, type=["null", "string"], description="only keys under this prefix"),
+            "jobs": Param(4, type="integer", minimum=1)},
+)
+def sohoa_fixity():
+    @task
+    def verify(params=None) -> dict:
+        """Check the sample; record the events; return the report (problems listed, not raised)."""
+        from sohoa import storage
+        from sohoa.catalogue.db import connect
+        from sohoa.fixity.check import run_fixity
+
+        conn = connect()
+        try:
+            report = run_fixity(conn, storage.client(conn_id=S3_CONN), limit=params["sample"] or None,
+                                prefix=params["prefix"], jobs=params["jobs"], agent="sohoa_fixity")
+        finally:
+            conn.close()
+        return report.as_dict()
+
+    @task
+    def alert_on_problems(report: dict, run_id=None) -> int:
+        """Alert and fail (no retry) when any object differs or is missing; else the number checked."""
+        import datetime as dt
+
+        from airflow.exceptions import AirflowFailException
+
+        from sohoa.fixity.alerts import FixityAlert, deliver, failure_message
+        from sohoa.fixity.check import FixityReport
+        from sohoa.milestones.definitions import load_plan
+        from sohoa.milestones.notifiers import channels_from_settings
+
+        result = FixityReport(report["checked"], report["bytes"], report["seconds"], report["problems"])
+        if not result.problems:
+            return result.checked
+        deliver(FixityAlert(run_id, result, dt.datetime.now(dt.timezone.utc)),
+                channels_from_settings(load_plan().alerts))
+        raise AirflowFailException(failure_message(result, run_id))
+
+    @task
+    def replicate(params=None) -> dict:
+        """Copy and verify, on the backup S3, every catalogued object not backed up yet (under ``prefix``)."""
+        from sohoa import storage
+        from sohoa.backup.replica import replica_client, replica_settings
+        from sohoa.backup.replicate import replicate as copy_missing
+        from sohoa.catalogue.db import connect
+
+        conn = connect()
+        try:
+            return copy_missing(conn, storage.client(conn_id=S3_CONN), replica_client(),
+                                endpoint=replica_settings().s3_endpoint, prefix=params["prefix"],
+                                jobs=params["jobs"], agent="sohoa_fixity").as_dict()
+        finally:
+            conn.close()
+
+    replicate()
+    alert_on_problems(verify())
+
+
+sohoa_fixity()

@@ -1,0 +1,9 @@
+"""Catalogue snapshots for the city's shared data: Parquet datasets of phông, hồ sơ, văn bản and trang metadata.
+
+See :mod:`sohoa.export.parquet` for the layout and :data:`sohoa.export.parquet.SCHEMA_VERSION` for the contract.
+"""
+from ..errors import SohoaError
+
+
+class ExportError(SohoaError):
+    """A snapshot could not be written; the message says which table and why."""
