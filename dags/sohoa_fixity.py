@@ -53,7 +53,7 @@ def sohoa_fixity():
         """Alert and fail (no retry) when any object differs or is missing; else the number checked."""
         import datetime as dt
 
-        from airflow.exceptions import AirflowFailException
+        from airflow.sdk.exceptions import AirflowFailException
 
         from sohoa.fixity.alerts import FixityAlert, deliver, failure_message
         from sohoa.fixity.check import FixityReport

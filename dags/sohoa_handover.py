@@ -45,8 +45,12 @@ CHUNK = 20  # hồ sơ per mapped task
 def sohoa_handover():
     @task
     def start(params=None) -> list[dict]:
-        """Select the hồ sơ and open the handover; one job (handover id, chunk of hồ sơ) per mapped build."""
+        """Select the hồ sơ and open the handover; one job (handover id, chunk of hồ sơ) per mapped build. A
+        selection that matches nothing (or wrong options) fails at once: retrying cannot change it."""
+        from airflow.sdk.exceptions import AirflowFailException
+
         from sohoa.catalogue.db import connect
+        from sohoa.handover import HandoverError
         from sohoa.handover.transfer import Selection, start as open_handover
 
         selection = Selection(phong=params["phong"], year=params["year"], milestone=params["milestone"],
@@ -55,6 +59,8 @@ def sohoa_handover():
         try:
             handover_id, chosen = open_handover(conn, selection, package_type=params["package_type"],
                                                 level=params["level"], agent="sohoa_handover")
+        except HandoverError as exc:
+            raise AirflowFailException(str(exc)) from exc
         finally:
             conn.close()
         return [{"handover_id": handover_id, "ho_so": chosen[i:i + CHUNK]} for i in range(0, len(chosen), CHUNK)]
@@ -76,7 +82,7 @@ def sohoa_handover():
     @task(trigger_rule="all_done")
     def finish(jobs: list[dict], results: list[list[dict]]) -> dict:
         """Write the transfer list; fail (without retrying) when any hồ sơ was refused."""
-        from airflow.exceptions import AirflowFailException
+        from airflow.sdk.exceptions import AirflowFailException
 
         from sohoa import storage
         from sohoa.catalogue.db import connect
@@ -96,7 +102,7 @@ def sohoa_handover():
     @task(trigger_rule="all_done")
     def snapshot(params=None) -> dict:
         """Parquet snapshot of phông, hồ sơ, văn bản and trang metadata, partitioned by agency and year."""
-        from airflow.exceptions import AirflowSkipException
+        from airflow.sdk.exceptions import AirflowSkipException
 
         from sohoa import storage
         from sohoa.catalogue.db import connect

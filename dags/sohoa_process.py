@@ -76,34 +76,33 @@ def sohoa_process():
             conn.close()
 
     @task(trigger_rule="all_done")
-    def assemble() -> list[str]:
+    def assemble() -> dict:
         """One PDF/A per văn bản of every hồ sơ that is complete, even when some chunks failed; proposed
-        metadata for review."""
+        metadata for review. A hồ sơ whose PDF fails is parked for review; the others go on."""
         from sohoa import storage
         from sohoa.catalogue.db import connect, transaction
-        from sohoa.processing.assemble import assemble_ho_so, ready_ho_so
+        from sohoa.processing.assemble import assemble_ready, ready_ho_so
 
         conn = connect()
         try:
             with transaction(conn) as cur:
                 ready = ready_ho_so(cur, batch_pk=_batch_pk(cur))
-            s3 = storage.client(conn_id=S3_CONN)
-            for ma_ho_so in ready:
-                assemble_ho_so(conn, s3, ma_ho_so)
+            assembled, parked = assemble_ready(conn, storage.client(conn_id=S3_CONN), ready)
         finally:
             conn.close()
-        return ready
+        return {"assembled": assembled, "parked": parked}
 
     @task
-    def summarise(reports: list[dict], assembled: list[str]) -> dict:
+    def summarise(reports: list[dict], assembly: dict) -> dict:
         """The run's figures; this task (and so the run) fails when any OCR chunk failed for good."""
         totals = {k: sum(r.get(k, 0) for r in reports if r) for k in ("done", "failed", "parked", "skipped")}
-        return {"pages": totals, "ho_so_assembled": sorted(assembled)}
+        return {"pages": totals, "ho_so_assembled": sorted(assembly["assembled"]),
+                "ho_so_parked": assembly["parked"]}
 
     reports = ocr.expand(chunk=plan_chunks())
-    assembled = assemble()
-    reports >> assembled
-    summarise(reports, assembled)
+    assembly = assemble()
+    reports >> assembly
+    summarise(reports, assembly)
 
 
 sohoa_process()

@@ -40,3 +40,11 @@ def test_the_handover_dag_stores_valid_packages_and_fails_on_a_refused_ho_so(dag
         assert f"{bad.ma_ho_so}: hồ sơ: tiêu đề hồ sơ" in caplog.text + "".join(capsys.readouterr())
     finally:
         conn.close()
+
+
+def test_a_handover_of_nothing_fails_at_the_start_saying_so(dag_bag, caplog, capsys):
+    run = dag_bag.get_dag("sohoa_handover").test(run_conf={
+        "phong": "KHONG-CO-PHONG-NAY", "ma_ho_so": [], "package_type": "AIP", "level": "ho_so",
+        "catalogue_snapshot": False})
+    assert run.state == "failed"
+    assert "Không có hồ sơ nào (đã có PDF) khớp với lựa chọn" in caplog.text + "".join(capsys.readouterr())

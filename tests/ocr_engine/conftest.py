@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import shutil
 import sys
-import unicodedata
 from pathlib import Path
 
 import pytest
@@ -14,9 +13,8 @@ if str(ROOT) not in sys.path:
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import fake_engines  # noqa: E402,F401  (registers the misbehaving test engines)
+from ocr_helpers import SHORT  # noqa: E402
 from ocr_engine.synth import render_page  # noqa: E402
-
-SHORT = {"paragraphs": 1}  # a header, a title, one paragraph, a signer: about 12 lines
 
 
 @pytest.fixture(scope="session")
@@ -44,12 +42,3 @@ def pages(tmp_path_factory) -> dict[str, tuple[Path, str]]:
         img.save(path)
         made[name] = (path, gt)
     return made
-
-
-def cer(expected: str, got: str) -> float:
-    """Character error rate over NFC text with lines joined by single newlines."""
-    from rapidfuzz.distance import Levenshtein
-
-    norm = lambda s: "\n".join(l.strip() for l in unicodedata.normalize("NFC", s).splitlines() if l.strip())
-    a, b = norm(expected), norm(got)
-    return Levenshtein.distance(a, b) / max(1, len(a))

@@ -13,7 +13,7 @@ def test_benchmark_skips_cleanly_without_a_page_set(tmp_path):
 def test_benchmark_measures_a_small_page_set(tmp_path, tesseract):
     import json
 
-    from conftest import SHORT
+    from ocr_helpers import SHORT
     from ocr_engine.synth import render_page
 
     dev = tmp_path / "dev"

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import SHORT
+from ocr_helpers import SHORT
 from ocr_engine.cli import main
 from ocr_engine.synth import render_page
 

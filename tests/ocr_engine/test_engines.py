@@ -4,7 +4,7 @@ import importlib.util
 import numpy as np
 import pytest
 
-from conftest import cer
+from ocr_helpers import cer
 from ocr_engine import engines
 from ocr_engine.engines.paddle import check_dictionary, missing_vietnamese, read_dictionary
 from ocr_engine.errors import EngineError, EngineTimeout, EngineUnavailable, ModelError

@@ -80,7 +80,9 @@ def test_a_processed_ho_so_is_handed_over_as_a_valid_aip(processed, db, tmp_path
     with zipfile.ZipFile(path) as archive:
         names = set(archive.namelist())
         assert {f"{root}/METS.xml", f"{root}/metadata/descriptive/EAD.xml", f"{root}/metadata/preservation/PREMIS.xml",
-                f"{root}/representations/rep1/data/{processed}.01.pdf", f"{root}/schemas/premis.xsd"} <= names
+                f"{root}/representations/rep1/data/{processed}.01.pdf", f"{root}/representations/rep1/METS.xml",
+                f"{root}/schemas/premis.xsd"} <= names
+        rep = etree.fromstring(archive.read(f"{root}/representations/rep1/METS.xml"))
         premis = etree.fromstring(archive.read(f"{root}/metadata/preservation/PREMIS.xml"))
         ead = etree.fromstring(archive.read(f"{root}/metadata/descriptive/EAD.xml"))
         mets = etree.fromstring(archive.read(f"{root}/METS.xml"))
@@ -91,6 +93,8 @@ def test_a_processed_ho_so_is_handed_over_as_a_valid_aip(processed, db, tmp_path
     assert times and all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+07:00", t) for t in times)
     assert mets.get("OBJID") == root and mets.find("{%s}metsHdr" % NS["mets"]).get("CREATEDATE").endswith("+07:00")
     assert "V/v hợp tác quốc tế" in etree.tostring(ead, encoding="unicode")
+    assert [loc.get("{%s}href" % NS["xlink"]) for loc in rep.iter("{%s}FLocat" % NS["mets"])] == [
+        f"data/{processed}.01.pdf"]
     with transaction(conn) as cur:
         cur.execute("SELECT handed_over_at FROM ho_so WHERE ma_ho_so = %s", (processed,))
         assert cur.fetchone()[0] is not None
@@ -193,6 +197,7 @@ def test_validation_finds_tampered_files_broken_rules_and_dangling_premis_links(
     assert f"{sample.ma_ho_so}.01.pdf: SHA-256" in found
     assert "documentation/extra.txt is in the package but not listed in METS.xml" in found
     assert "CSIP11" in found
+    assert f"representations/rep1/METS.xml: data/{sample.ma_ho_so}.01.pdf: SHA-256" in found
     assert "names agent 'sohoa.handover', which is not described" in found
     shutil.rmtree(root / "schemas")
     assert any("schemas/ is missing" in p for p in problems(root))

@@ -324,7 +324,7 @@ def test_s3_restarting_mid_batch_then_a_rerun_finishes_the_job(conn, s3, prepare
             server.stop()
         return storage.copy_verified(*args, **kwargs)
 
-    with localstack._exclusive(stack):  # no other session's `up` races us while the server is down
+    with localstack.exclusive(stack):  # no other session's `up` races us while the server is down
         try:
             with pytest.raises(Exception):  # whatever botocore says when its server goes away
                 run_intake(s3, conn, VENDOR, batch_id, copy=copy_then_lose_s3, copy_workers=1)
@@ -362,7 +362,7 @@ def test_postgres_restarting_mid_batch_then_a_rerun_finishes_the_job(s3, prepare
 
     first = db.connect()
     try:
-        with localstack._exclusive(stack):  # no other session's `up` races us while the server is down
+        with localstack.exclusive(stack):  # no other session's `up` races us while the server is down
             try:
                 with pytest.raises(Exception):  # whatever the driver says when its server goes away
                     run_intake(s3, first, VENDOR, batch_id, copy=copy_then_lose_postgres, copy_workers=1)

@@ -13,7 +13,7 @@ from sohoa import storage
 from sohoa.catalogue.db import connect, transaction
 from sohoa.catalogue.events import events_of
 from sohoa.processing import keys
-from sohoa.processing.assemble import AssemblyError, assemble_ho_so, ready_ho_so
+from sohoa.processing.assemble import AssemblyError, assemble_ho_so, assemble_ready, ready_ho_so
 from sohoa.processing.ocr import MAX_ATTEMPTS, OcrIncomplete, ocr_chunk
 from sohoa.processing.plan import pending_chunks
 from sohoa.processing.review import ReviewError, list_items, resolve
@@ -191,11 +191,20 @@ def test_a_pdf_that_fails_validation_is_refused_and_nothing_is_recorded(tmp_path
             cur.execute("SELECT pdf_keys, pdf_key FROM ho_so WHERE ma_ho_so = %s", (ma_ho_so,))
             assert cur.fetchone() == ({}, None)
             assert ready_ho_so(cur, batch_pk=batch_pk) == [ma_ho_so]  # still waiting, not lost
+        assembled, parked = assemble_ready(conn, s3, [ma_ho_so])
+        assert assembled == [] and "failed validation" in parked[ma_ho_so]
+        with transaction(conn) as cur:
+            assert ready_ho_so(cur, batch_pk=batch_pk) == []  # parked: it no longer blocks every run
+            [item] = [i for i in list_items(cur, ma_ho_so=ma_ho_so) if i.reason == "pdf_failed"]
+            assert item.object_type == "ho_so"
+            resolve(cur, item.id, reviewer="archivist-lan", resolution="rescan")
+            assert ready_ho_so(cur, batch_pk=batch_pk) == [ma_ho_so]  # resolved: tried again
     finally:
         conn.close()
 
 
 def test_a_ho_so_of_five_thousand_pages_is_cut_into_mappable_chunks(stack):
+    """Chunks grow past chunk_size when there would be more than MAX_CHUNKS of them."""
     conn = connect()
     tag = uuid.uuid4().hex[:8]
     try:
@@ -216,8 +225,10 @@ def test_a_ho_so_of_five_thousand_pages_is_cut_into_mappable_chunks(stack):
                            SELECT %s, n, encode(sha256((%s || n)::bytea), 'hex'), 1, 300, 'color', %s || n
                            FROM generate_series(1, 5000) AS n""", (ho_so, tag, f"big/{tag}/"))
             chunks = pending_chunks(cur, batch_pk=batch, chunk_size=8)
+            few = pending_chunks(cur, batch_pk=batch, chunk_size=8, max_chunks=100)
             cur.execute("ROLLBACK")
     finally:
         conn.close()
-    assert len(chunks) == 625 and all(len(c) == 8 for c in chunks)
+    assert len(chunks) == 500 and all(len(c) == 10 for c in chunks)  # 625 of 8 would exceed MAX_CHUNKS (512)
     assert len({page for chunk in chunks for page in chunk}) == 5000
+    assert len(few) == 100 and all(len(c) == 50 for c in few)  # a backlog never outgrows task mapping

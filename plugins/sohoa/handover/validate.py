@@ -6,7 +6,7 @@ Structure rules implemented here (E-ARK CSIP 2.1, "CSIPSTR"): one root folder na
 ``representations/<rep>/data`` with at least one file (STR9–11); ``schemas`` (STR15) and ``documentation``
 (STR16); plus TT 05/2025's ``EAD.xml`` and ``PREMIS.xml`` names. Every file of the tree but METS.xml must be
 listed in METS with its size and SHA-256, and every listed file must exist and match. METS and PREMIS times
-must be ISO-8601 in +07:00.
+must be ISO-8601 in +07:00. A representation's own ``METS.xml`` is checked the same way against its folder.
 """
 from __future__ import annotations
 
@@ -45,6 +45,8 @@ def problems(root: Path) -> list[str]:
         found.append(f"CSIPSTR1: root folder {root.name!r} differs from METS OBJID {doc.getroot().get('OBJID')!r}")
     found += _time_problems(doc)
     found += _checksum_problems(root, referenced_files(doc))
+    for rep in reps:
+        found += _representation_problems(rep)
     for path, kind in ((EAD_PATH, "ead"), (PREMIS_PATH, "premis")):
         if not (root / path).is_file():
             found.append(f"{path} is missing")
@@ -55,6 +57,21 @@ def problems(root: Path) -> list[str]:
             if kind == "premis":
                 found += premis.linking_problems(sub_doc)
                 found += _premis_digest_problems(root, sub_doc)
+    return found
+
+
+def _representation_problems(rep: Path) -> list[str]:
+    """A representation's own METS (CSIPSTR12, a SHOULD): when present, XSD-valid and true to its data."""
+    path = rep / "METS.xml"
+    if not path.is_file():
+        return []
+    found: list[str] = []
+    doc = _parse(path, found)
+    if doc is None:
+        return found
+    where = f"{rep.parent.name}/{rep.name}/METS.xml"
+    found += [f"{where} XSD: {e}" for e in xsd_errors("mets", doc)]
+    found += [f"{where}: {p}" for p in _time_problems(doc) + _checksum_problems(rep, referenced_files(doc))]
     return found
 
 
@@ -109,7 +126,7 @@ def _checksum_problems(root: Path, listed: dict[str, tuple[str, int, str]]) -> l
 
 
 def _premis_digest_problems(root: Path, doc: etree._ElementTree) -> list[str]:
-    content = {p.relative_to(root).as_posix() for p in (root / "representations").rglob("*") if p.is_file()}
+    content = {p.relative_to(root).as_posix() for p in (root / "representations").glob("*/data/**/*") if p.is_file()}
     digests = premis.file_digests(doc)
     found = [f"{href} has no PREMIS object" for href in sorted(content - set(digests))]
     found += [f"{href}: PREMIS SHA-256 {digest} differs from the file's" for href, digest in sorted(digests.items())

@@ -37,7 +37,7 @@ def prepare() -> Settings:
 
 
 @contextlib.contextmanager
-def _exclusive(cfg: Settings):
+def exclusive(cfg: Settings):
     """One ``up`` or ``down`` at a time per state directory (a second waits for the first to finish)."""
     lock_path = cfg.state_dir / "run" / "stack.lock"
     lock_path.parent.mkdir(parents=True, exist_ok=True)
@@ -52,7 +52,7 @@ def _exclusive(cfg: Settings):
 def up(*, with_airflow: bool = True, echo=print) -> Settings:
     """Start every service that is not running, in dependency order; return the settings used."""
     cfg = prepare()
-    with _exclusive(cfg):
+    with exclusive(cfg):
         for component in _components(cfg):
             if isinstance(component, Airflow) and not with_airflow:
                 continue
@@ -65,7 +65,7 @@ def up(*, with_airflow: bool = True, echo=print) -> Settings:
 def down(echo=print) -> None:
     """Stop every service (Airflow first); data stays in the state directory."""
     cfg = prepare()
-    with _exclusive(cfg):
+    with exclusive(cfg):
         for component in reversed(_components(cfg)):
             stopped = component.stop()
             echo(f"{type(component).__name__}: {'stopped' if stopped else 'was not running'}")

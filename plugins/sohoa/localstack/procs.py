@@ -38,6 +38,7 @@ class Service:
     env: dict[str, str] | None = None
     user: str | None = None
     cwd: Path | None = None
+    stop_signal: int = signal.SIGTERM
 
     @property
     def pid_file(self) -> Path:
@@ -77,13 +78,13 @@ class Service:
         return proc.pid
 
     def stop(self, timeout: float = 20.0) -> bool:
-        """Stop the whole process group (TERM, then KILL after ``timeout``); True if it was running."""
+        """Stop the whole process group (``stop_signal``, then KILL after ``timeout``); True if it was running."""
         pid = self.pid()
         if pid is None:
             return False
         group = [pid] + [p.pid for p in _children(pid)]
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(pid, signal.SIGTERM)
+            os.killpg(pid, self.stop_signal)
         _, alive = psutil.wait_procs(_existing(group), timeout=timeout)
         for proc in alive:
             with contextlib.suppress(psutil.Error):

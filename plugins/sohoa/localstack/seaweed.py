@@ -99,8 +99,12 @@ class SeaweedS3:
         self.create_buckets()
 
     def healthy(self) -> bool:
+        """Listing buckets succeeds before reads do after a restart, so health is a write and a read back."""
         try:
-            self.admin().list_buckets()
+            s3 = self.admin()
+            if "exports" in {b["Name"] for b in s3.list_buckets().get("Buckets", [])}:
+                s3.put_object(Bucket="exports", Key=".health", Body=b"ok")
+                return s3.get_object(Bucket="exports", Key=".health")["Body"].read() == b"ok"
             return True
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError):
             return False

@@ -27,7 +27,7 @@ from ..errors import SohoaError
 from ..extraction.nd30 import extract
 from . import keys, words
 from .fetch import download_verified
-from .review import flag_van_ban
+from .review import flag_ho_so, flag_van_ban
 
 log = logging.getLogger(__name__)
 AGENT = "sohoa.processing.assemble"
@@ -49,11 +49,14 @@ class PageForPdf:
 
 
 def ready_ho_so(cur, *, batch_pk: int | None = None) -> list[str]:
-    """Mã of hồ sơ whose every page is done or parked and whose PDFs are not stored yet."""
+    """Mã of hồ sơ whose every page is done or parked and whose PDFs are not stored yet; a hồ sơ parked for
+    review after a failed assembly waits until its review item is resolved."""
     cur.execute(
         """SELECT h.ma_ho_so FROM ho_so h
            WHERE (%(batch)s::bigint IS NULL OR h.batch_id = %(batch)s)
              AND h.pdf_keys = '{}'::jsonb
+             AND NOT EXISTS (SELECT 1 FROM review_item r WHERE r.object_type = 'ho_so' AND r.object_id = h.id
+                             AND r.reason = 'pdf_failed' AND r.status = 'open')
              AND EXISTS (SELECT 1 FROM trang t WHERE t.ho_so_id = h.id)
              AND NOT EXISTS (SELECT 1 FROM trang t WHERE t.ho_so_id = h.id
                              AND t.ocr_status NOT IN ('done', 'parked'))
@@ -116,6 +119,25 @@ def assemble_ho_so(conn, s3, ma_ho_so: str, *, rebuild: bool = False) -> dict:
         record_event(cur, Event("creation", "ho_so", ma_ho_so, AGENT, "success",
                                 {"pdf": result, "format": "PDF/A-2b two-layer"}))
     return result
+
+
+def assemble_ready(conn, s3, ready: list[str]) -> tuple[list[str], dict[str, str]]:
+    """Assemble each hồ sơ of ``ready``; one that fails is parked for review (an event and a ``pdf_failed``
+    item) and the others go on. Returns (assembled, {mã hồ sơ: error})."""
+    assembled, parked = [], {}
+    for ma_ho_so in ready:
+        try:
+            assemble_ho_so(conn, s3, ma_ho_so)
+            assembled.append(ma_ho_so)
+        except AssemblyError as exc:
+            log.error("assembly of %s failed, parked for review: %s", ma_ho_so, exc)
+            parked[ma_ho_so] = str(exc)
+            with transaction(conn) as cur:
+                cur.execute("SELECT id FROM ho_so WHERE ma_ho_so = %s", (ma_ho_so,))
+                ho_so_id = cur.fetchone()[0]
+                record_event(cur, Event("creation", "ho_so", ma_ho_so, AGENT, "failure", {"error": str(exc)}))
+                flag_ho_so(cur, ho_so_id, "pdf_failed", {"error": str(exc)})
+    return assembled, parked
 
 
 def _write_pdf(s3, span: list[PageForPdf], path: Path, *, title: str, workdir: Path) -> None:

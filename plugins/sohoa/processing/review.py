@@ -1,4 +1,4 @@
-"""The review queue: flagged pages, parked OCR failures and proposed văn bản metadata for an archivist.
+"""The review queue: flagged pages, parked OCR failures, proposed văn bản metadata and hồ sơ whose PDF/A failed.
 
 Flagging is idempotent (one open item per object and reason). Resolving records who did it and an event;
 accepting or correcting a văn bản's metadata makes it final.
@@ -40,6 +40,11 @@ def flag_page(cur, trang_id: int, reason: str, detail: dict) -> None:
     _flag(cur, "trang", trang_id, reason, detail)
 
 
+def flag_ho_so(cur, ho_so_id: int, reason: str, detail: dict) -> None:
+    """Put a hồ sơ on the review queue (e.g. its PDF/A failed validation)."""
+    _flag(cur, "ho_so", ho_so_id, reason, detail)
+
+
 def flag_van_ban(cur, van_ban_id: int, detail: dict) -> None:
     """Put a văn bản's proposed metadata on the review queue."""
     _flag(cur, "van_ban", van_ban_id, "metadata", detail)
@@ -59,7 +64,7 @@ SELECT r.id, r.object_type, r.object_id, r.reason, r.detail, r.status, r.created
 FROM review_item r
 LEFT JOIN trang t ON r.object_type = 'trang' AND t.id = r.object_id
 LEFT JOIN van_ban v ON r.object_type = 'van_ban' AND v.id = r.object_id
-JOIN ho_so h ON h.id = coalesce(t.ho_so_id, v.ho_so_id)
+JOIN ho_so h ON h.id = coalesce(t.ho_so_id, v.ho_so_id, CASE WHEN r.object_type = 'ho_so' THEN r.object_id END)
 WHERE (%(status)s::text IS NULL OR r.status = %(status)s)
   AND (%(id)s::bigint IS NULL OR r.id = %(id)s)
   AND (%(ma_ho_so)s::text IS NULL OR h.ma_ho_so = %(ma_ho_so)s)

@@ -53,12 +53,14 @@ CREATE TABLE search_vocabulary (
 );
 CREATE INDEX search_vocabulary_trgm ON search_vocabulary USING gin (word gin_trgm_ops);
 
--- What an archivist must look at: flagged pages, parked OCR failures, proposed văn bản metadata.
+-- What an archivist must look at: flagged pages, parked OCR failures, proposed văn bản metadata, hồ sơ whose
+-- PDF/A could not be built.
 CREATE TABLE review_item (
     id           bigserial PRIMARY KEY,
-    object_type  text NOT NULL CHECK (object_type IN ('trang', 'van_ban')),
+    object_type  text NOT NULL CHECK (object_type IN ('trang', 'van_ban', 'ho_so')),
     object_id    bigint NOT NULL,
-    reason       text NOT NULL CHECK (reason IN ('qc_flag', 'low_confidence', 'ocr_parked', 'metadata')),
+    reason       text NOT NULL CHECK (reason IN ('qc_flag', 'low_confidence', 'ocr_parked', 'metadata',
+                                                 'pdf_failed')),
     detail       jsonb NOT NULL DEFAULT '{}',
     status       text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'accepted', 'corrected', 'rescan')),
     created_at   timestamptz NOT NULL DEFAULT now(),
