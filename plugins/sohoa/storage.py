@@ -61,9 +61,14 @@ def client(*, conn_id: str | None = None, identity: str = PIPELINE):
         key, secret = cfg.vendor_key(identity), cfg.vendor_secret(identity)
     else:
         raise StorageError(f"unknown S3 identity {identity!r}: expected pipeline, admin or one of {cfg.vendors}")
+    return s3_client(cfg, key, secret)
+
+
+def s3_client(cfg, access_key: str, secret_key: str):
+    """A boto3 S3 client for ``cfg``'s endpoint with these keys: path-style, bounded retries and timeouts."""
     return boto3.client(
         "s3", endpoint_url=cfg.s3_endpoint, region_name=cfg.s3_region,
-        aws_access_key_id=key, aws_secret_access_key=secret,
+        aws_access_key_id=access_key, aws_secret_access_key=secret_key,
         config=botocore.config.Config(s3={"addressing_style": "path"}, retries={"max_attempts": 3},
                                       connect_timeout=3, read_timeout=60),
     )

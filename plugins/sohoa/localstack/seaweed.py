@@ -12,11 +12,10 @@ import shutil
 import sys
 from pathlib import Path
 
-import boto3
-import botocore.config
 import botocore.exceptions
 
 from ..config import BUCKETS, Settings
+from ..storage import s3_client as client  # the one S3 client builder; `client(cfg, key, secret)` here
 from ..errors import StackError
 from .procs import Service, ensure_port_free, wait_until
 
@@ -50,16 +49,6 @@ def identities(cfg: Settings) -> dict:
             "actions": [f"{verb}:inbox/{vendor}/*" for verb in ("Read", "Write", "List")],
         })
     return {"identities": docs}
-
-
-def client(cfg: Settings, access_key: str, secret_key: str):
-    """A boto3 S3 client for the configured endpoint (path-style, SHA-256-capable)."""
-    return boto3.client(
-        "s3", endpoint_url=cfg.s3_endpoint, region_name=cfg.s3_region,
-        aws_access_key_id=access_key, aws_secret_access_key=secret_key,
-        config=botocore.config.Config(s3={"addressing_style": "path"}, retries={"max_attempts": 3},
-                                      connect_timeout=3, read_timeout=30),
-    )
 
 
 class SeaweedS3:
