@@ -81,13 +81,16 @@ def sohoa_handover():
 
     @task(trigger_rule="all_done")
     def finish(jobs: list[dict], results: list[list[dict]]) -> dict:
-        """Write the transfer list; fail (without retrying) when any hồ sơ was refused."""
-        from airflow.sdk.exceptions import AirflowFailException
+        """Write the transfer list; fail (without retrying) when any hồ sơ was refused. Skipped when ``start``
+        failed (there is no handover to finish)."""
+        from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
         from sohoa import storage
         from sohoa.catalogue.db import connect
         from sohoa.handover.transfer import finish as close_handover
 
+        if not jobs:
+            raise AirflowSkipException("no handover was opened (the start task failed)")
         conn = connect()
         try:
             summary = close_handover(conn, storage.client(conn_id=S3_CONN), jobs[0]["handover_id"])

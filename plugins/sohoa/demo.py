@@ -30,6 +30,7 @@ from .errors import SohoaError
 from .intake.samples import encode, make_batch, page_entry, read_manifest, write_manifest
 from .processing.review import list_items
 from .search import search
+from .vntext import fold
 from .vendor.upload import batch_status, upload_batch
 
 VENDOR = "vendor-demo"
@@ -40,20 +41,23 @@ class DemoError(SohoaError):
     """The demo could not finish; the message says which step and where to look."""
 
 
-def build_batch(folder: Path, batch_id: str, *, n_ho_so: int, pages: int, seed: int) -> dict[str, str]:
-    """Write the batch; return the ground truth of every page by its file name."""
+def build_batch(folder: Path, batch_id: str, *, n_ho_so: int, pages: int, seed: int) -> tuple[dict[str, str], str]:
+    """Write the batch; return the ground truth of every page by its file name, and a search query: the first
+    page's summary typed without diacritics, as a user in a hurry would."""
     truths: dict[str, str] = {}
+    summaries: list[str] = []
 
     def page(ma_ho_so: str, so_trang: int):
         number = int(ma_ho_so.rsplit("-", 1)[1])
-        image, truth, _ = render_page(seed + number * 100 + so_trang, dpi=300, degrade=number % 2 == 0)
+        image, truth, fields = render_page(seed + number * 100 + so_trang, dpi=300, degrade=number % 2 == 0)
         truths[f"{ma_ho_so}/{so_trang:04d}.jpg"] = truth
+        summaries.append(fields["trich_yeu"])
         return image.convert("RGB")
 
     make_batch(folder, VENDOR, batch_id, n_ho_so=n_ho_so, pages_per_ho_so=pages, page_image=page, dpi=300,
                with_van_ban=False)
     _rescan_one_page_at_low_dpi(folder)
-    return truths
+    return truths, " ".join(fold(summaries[0]).lower().split()[1:6])
 
 
 def _rescan_one_page_at_low_dpi(folder: Path) -> None:
@@ -84,7 +88,7 @@ def run_demo(*, n_ho_so: int, pages: int, timeout: float, echo=print) -> dict:
     batch_id = f"demo-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:4]}"
     folder = cfg.state_dir / "demo" / batch_id
     echo(f"① Tạo lô mẫu {batch_id}: {n_ho_so} hồ sơ × {pages} trang (300 dpi, 1 trang 150 dpi) → {folder}")
-    truths = build_batch(folder, batch_id, n_ho_so=n_ho_so, pages=pages, seed=uuid.uuid4().int % 10**8)
+    truths, query = build_batch(folder, batch_id, n_ho_so=n_ho_so, pages=pages, seed=uuid.uuid4().int % 10**8)
 
     echo(f"② Tải lên như nhà thầu {VENDOR} (khóa S3 riêng, SHA-256 từng tệp)")
     upload_batch(folder, vendor=VENDOR, s3=storage.client(identity=VENDOR), force=True, progress=True)
@@ -102,10 +106,10 @@ def run_demo(*, n_ho_so: int, pages: int, timeout: float, echo=print) -> dict:
     state = airflow.wait("sohoa_process", run_id, timeout=timeout)
     if state != "success":
         raise DemoError(f"sohoa_process run {run_id} ended {state}; see {cfg.airflow_url}/dags/sohoa_process")
-    return summarise(batch_id, truths, verdict, run_id)
+    return summarise(batch_id, truths, verdict, run_id, query)
 
 
-def summarise(batch_id: str, truths: dict[str, str], verdict: dict, run_id: str) -> dict:
+def summarise(batch_id: str, truths: dict[str, str], verdict: dict, run_id: str, query: str) -> dict:
     """Figures read back from the catalogue and S3."""
     cfg = settings()
     conn = connect()
@@ -118,7 +122,6 @@ def summarise(batch_id: str, truths: dict[str, str], verdict: dict, run_id: str)
             pages = cur.fetchall()
             ho_so = sorted({row[0] for row in pages})
             review = [i for ma in ho_so for i in list_items(cur, ma_ho_so=ma)]
-            query = "so hoa tai lieu luu tru"
             found = search(conn, query, levels=("cong_khai", "co_dieu_kien", "mat"), limit=3)
     finally:
         conn.close()
