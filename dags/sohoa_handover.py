@@ -81,16 +81,16 @@ def sohoa_handover():
 
     @task(trigger_rule="all_done")
     def finish(jobs: list[dict], results: list[list[dict]]) -> dict:
-        """Write the transfer list; fail (without retrying) when any hồ sơ was refused. Skipped when ``start``
-        failed (there is no handover to finish)."""
-        from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+        """Write the transfer list; fail (without retrying) when any hồ sơ was refused, any build task failed, or
+        ``start`` failed — this task is a leaf, so the run's state is the handover's."""
+        from airflow.sdk.exceptions import AirflowFailException
 
         from sohoa import storage
         from sohoa.catalogue.db import connect
         from sohoa.handover.transfer import finish as close_handover
 
         if not jobs:
-            raise AirflowSkipException("no handover was opened (the start task failed)")
+            raise AirflowFailException("no handover was opened: the start task failed (see its log)")
         conn = connect()
         try:
             summary = close_handover(conn, storage.client(conn_id=S3_CONN), jobs[0]["handover_id"])
@@ -100,6 +100,10 @@ def sohoa_handover():
             lines = "; ".join(f"{ma}: {', '.join(reasons)}" for ma, reasons in summary["refused"].items())
             raise AirflowFailException(f"handover {summary['name']}: {len(summary['refused'])} hồ sơ refused "
                                        f"({lines}); transfer list {summary['transfer_list']}")
+        failed_builds = len(jobs) - len([r for r in results or [] if r is not None])
+        if failed_builds:
+            raise AirflowFailException(f"handover {summary['name']}: {failed_builds} of {len(jobs)} build tasks failed "
+                                       f"(their hồ sơ are not on the transfer list {summary['transfer_list']})")
         return summary
 
     @task(trigger_rule="all_done")
