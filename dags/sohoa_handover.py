@@ -96,14 +96,16 @@ def sohoa_handover():
             summary = close_handover(conn, storage.client(conn_id=S3_CONN), jobs[0]["handover_id"])
         finally:
             conn.close()
+        problems = []
         if summary["refused"]:
             lines = "; ".join(f"{ma}: {', '.join(reasons)}" for ma, reasons in summary["refused"].items())
-            raise AirflowFailException(f"handover {summary['name']}: {len(summary['refused'])} hồ sơ refused "
-                                       f"({lines}); transfer list {summary['transfer_list']}")
+            problems.append(f"{len(summary['refused'])} hồ sơ refused ({lines})")
         failed_builds = len(jobs) - len([r for r in results or [] if r is not None])
         if failed_builds:
-            raise AirflowFailException(f"handover {summary['name']}: {failed_builds} of {len(jobs)} build tasks failed "
-                                       f"(their hồ sơ are not on the transfer list {summary['transfer_list']})")
+            problems.append(f"{failed_builds} of {len(jobs)} build tasks failed (their hồ sơ are missing from the list)")
+        if problems:
+            raise AirflowFailException(f"handover {summary['name']}: {'; '.join(problems)}; "
+                                       f"transfer list {summary['transfer_list']}")
         return summary
 
     @task(trigger_rule="all_done")

@@ -33,16 +33,19 @@ def _dag(stack, dag_id: str):
 
 @pytest.fixture()
 def clean_alert_state(catalogue):
-    """Remove the alert rows a test run adds (the config's real milestones live in the shared catalogue)."""
+    """Start from no alert state and put the shared catalogue's state back afterwards: the config's milestones
+    are real, and the live scheduler's own sohoa_milestones run may already have raised (and remembered) them."""
     from sohoa.catalogue import migrate
 
     migrate.upgrade()
     with catalogue, catalogue.cursor() as cur:
-        cur.execute("SELECT coalesce(max(id), 0) FROM milestone_alert")
-        (before,) = cur.fetchone()
+        cur.execute("CREATE TEMP TABLE saved_alerts ON COMMIT PRESERVE ROWS AS SELECT * FROM milestone_alert")
+        cur.execute("DELETE FROM milestone_alert")
     yield
     with catalogue, catalogue.cursor() as cur:
-        cur.execute("DELETE FROM milestone_alert WHERE id > %s", (before,))
+        cur.execute("DELETE FROM milestone_alert")
+        cur.execute("INSERT INTO milestone_alert SELECT * FROM saved_alerts")
+        cur.execute("DROP TABLE saved_alerts")
 
 
 def _states(run) -> dict[str, str]:

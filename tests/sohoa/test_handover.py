@@ -163,13 +163,18 @@ def test_a_ho_so_with_missing_metadata_is_refused_listing_the_fields(db):
     assert refused_rows[1][0] == sample.ma_ho_so and "ngôn ngữ" in refused_rows[1][1]
 
 
-def test_a_pdf_whose_bytes_changed_in_storage_refuses_the_package(db):
+@pytest.mark.parametrize("damage, message", [("changed", "SHA-256 không khớp"), ("lost", "thiếu tệp")])
+def test_a_pdf_changed_or_lost_in_storage_refuses_the_package(db, damage, message):
     conn, s3 = db
     sample = make_ho_so(conn, s3, pages=2, van_ban=1)
-    storage.put_bytes(s3, "derivatives", f"{sample.ma_ho_so}/{sample.ma_ho_so}.01.pdf", b"%PDF-1.7 tampered")
+    key = f"{sample.ma_ho_so}/{sample.ma_ho_so}.01.pdf"
+    if damage == "changed":
+        storage.put_bytes(s3, "derivatives", key, b"%PDF-1.7 tampered")
+    else:
+        s3.delete_object(Bucket="derivatives", Key=key)
     summary = hand_over(conn, s3, Selection(ma_ho_so=(sample.ma_ho_so,)))
     [reason] = summary["refused"][sample.ma_ho_so]
-    assert "SHA-256 không khớp" in reason and f"{sample.ma_ho_so}.01.pdf" in reason
+    assert message in reason and f"{sample.ma_ho_so}.01.pdf" in reason
     assert _package_key(conn, sample.ma_ho_so) == []
 
 

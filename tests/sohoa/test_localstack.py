@@ -151,3 +151,24 @@ def test_stop_kills_the_whole_process_group(tmp_path):
     assert svc.stop(timeout=5)
     assert not any(c.is_running() and c.status() != psutil.STATUS_ZOMBIE for c in children)
     assert svc.pid() is None
+
+
+def test_nothing_is_lost_across_a_restart_and_the_included_settings_apply(stack, s3_pipeline):
+    from sohoa.localstack.postgres import Postgres
+    from sohoa.localstack.seaweed import SeaweedS3
+
+    key = f"test/persist-{uuid.uuid4()}.txt"
+    s3_pipeline.put_object(Bucket="derivatives", Key=key, Body="còn nguyên".encode())
+    with psycopg2.connect(stack.catalogue_dsn()) as conn, conn.cursor() as cur:
+        cur.execute("CREATE TABLE IF NOT EXISTS stack_persistence_probe (v text)")
+        cur.execute("INSERT INTO stack_persistence_probe VALUES (%s) RETURNING ctid", (key,))
+    with localstack.exclusive(stack):
+        for component in (SeaweedS3(stack), Postgres(stack)):
+            assert component.stop()
+            component.start()
+    assert s3_pipeline.get_object(Bucket="derivatives", Key=key)["Body"].read().decode() == "còn nguyên"
+    with psycopg2.connect(stack.catalogue_dsn()) as conn, conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM stack_persistence_probe WHERE v = %s", (key,))
+        assert cur.fetchone() == (1,)
+        cur.execute("SHOW shared_buffers")
+        assert cur.fetchone() == ("512MB",)  # infra/local/postgresql.conf is in force

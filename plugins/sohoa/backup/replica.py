@@ -8,7 +8,8 @@ buckets, masters versioned and object-locked as on the primary.
 from __future__ import annotations
 
 from ..config import Settings, settings
-from ..localstack.seaweed import SeaweedS3, client
+from ..localstack.seaweed import SeaweedS3
+from ..storage import s3_client
 
 REPLICA_PORT_OFFSET = 100
 NAME = "seaweedfs-backup"
@@ -40,4 +41,4 @@ def ensure_running(cfg: Settings | None = None) -> Settings:
 def replica_client(cfg: Settings | None = None):
     """An S3 client of the backup endpoint with the pipeline's credentials."""
     backup = replica_settings(cfg)
-    return client(backup, backup.s3_pipeline_key, backup.s3_pipeline_secret)
+    return s3_client(backup, backup.s3_pipeline_key, backup.s3_pipeline_secret)

@@ -17,11 +17,12 @@ from pathlib import Path
 import psycopg2
 from psycopg2 import sql
 
-from ..config import Settings
+from ..config import REPO_ROOT, Settings
 from ..errors import StackError
 from .procs import Service, ensure_port_free, wait_until
 
 SERVER_USER = "postgres"
+SETTINGS_FILE = REPO_ROOT / "infra" / "local" / "postgresql.conf"  # the stack's tuning, included by the cluster
 
 
 def find_bin_dir() -> Path:
@@ -113,9 +114,19 @@ class Postgres:
             raise StackError(f"initdb failed ({result.returncode}): {result.stderr.strip()[-800:]}")
         work.rename(self.data_dir)
 
+    def include_settings(self) -> None:
+        """Make the cluster include infra/local/postgresql.conf (once; a later edit of that file applies on the
+        next start)."""
+        conf = self.data_dir / "postgresql.conf"
+        line = f"include_if_exists = '{SETTINGS_FILE}'\n"
+        if line not in conf.read_text():
+            with open(conf, "a") as fh:
+                fh.write("\n# sohoa local stack\n" + line)
+
     def start(self) -> None:
         ensure_port_free(self.service, self.cfg.pg_host, self.cfg.pg_port)
         self.init()
+        self.include_settings()
         self.socket_dir.mkdir(parents=True, exist_ok=True)
         _chown(self.socket_dir, self.user)
         if self.service.pid() is None:  # a crash leaves postmaster.pid behind; the server would refuse it
