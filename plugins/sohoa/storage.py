@@ -69,8 +69,10 @@ def s3_client(cfg, access_key: str, secret_key: str):
     return boto3.client(
         "s3", endpoint_url=cfg.s3_endpoint, region_name=cfg.s3_region,
         aws_access_key_id=access_key, aws_secret_access_key=secret_key,
+        # sohoa checks SHA-256 itself wherever bytes matter; botocore hashing every download again only costs time
         config=botocore.config.Config(s3={"addressing_style": "path"}, retries={"max_attempts": 3},
-                                      connect_timeout=3, read_timeout=60),
+                                      connect_timeout=3, read_timeout=60,
+                                      response_checksum_validation="when_required"),
     )
 
 

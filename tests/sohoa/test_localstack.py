@@ -21,7 +21,7 @@ from sohoa.localstack.procs import Service, ensure_port_free, port_is_free
 
 def test_every_service_reports_healthy(stack):
     rows = localstack.status()
-    assert [r.name for r in rows] == ["Postgres", "SeaweedS3", "AlertSink", "Airflow"]
+    assert [r.name for r in rows] == ["Postgres", "S3", "S3 seaweedfs-backup", "AlertSink", "Airflow"]
     assert all(r.healthy for r in rows), rows
 
 

@@ -1,5 +1,5 @@
-"""The embedded local stack: PostgreSQL, SeaweedFS S3, an alert sink and Airflow on 127.0.0.1, state in one
-directory.
+"""The embedded local stack: PostgreSQL, SeaweedFS S3 (primary and backup copy), an alert sink and Airflow on
+127.0.0.1, state in one directory.
 
 ``up`` is idempotent (a running service is left alone, a crashed one restarted); ``down`` stops every
 process group and keeps all data; ``status`` reports each service's health.
@@ -26,7 +26,16 @@ class ServiceStatus:
 
 
 def _components(cfg: Settings) -> list:
-    return [Postgres(cfg), SeaweedS3(cfg), AlertSink(cfg), Airflow(cfg)]
+    from ..backup.replica import replica_server  # the second, independent copy TT 05/2025 requires
+
+    return [Postgres(cfg), SeaweedS3(cfg), replica_server(cfg), AlertSink(cfg), Airflow(cfg)]
+
+
+def label(component) -> str:
+    """How a component is named in messages: its class, or its service's name when a class serves twice."""
+    if isinstance(component, SeaweedS3):
+        return "S3" if component.service.name == "seaweedfs" else f"S3 {component.service.name}"
+    return type(component).__name__
 
 
 def prepare() -> Settings:
@@ -56,7 +65,7 @@ def up(*, with_airflow: bool = True, echo=print) -> Settings:
         for component in _components(cfg):
             if isinstance(component, Airflow) and not with_airflow:
                 continue
-            echo(f"starting {type(component).__name__}…")
+            echo(f"starting {label(component)}…")
             component.start()
             echo(f"  ✓ {component.describe()}")
     return cfg
@@ -68,7 +77,7 @@ def down(echo=print) -> None:
     with exclusive(cfg):
         for component in reversed(_components(cfg)):
             stopped = component.stop()
-            echo(f"{type(component).__name__}: {'stopped' if stopped else 'was not running'}")
+            echo(f"{label(component)}: {'stopped' if stopped else 'was not running'}")
 
 
 def status() -> list[ServiceStatus]:
@@ -78,5 +87,5 @@ def status() -> list[ServiceStatus]:
         services = getattr(component, "services", None) or [component.service]
         running = all(s.pid() is not None for s in services)
         healthy = running and component.healthy()
-        result.append(ServiceStatus(type(component).__name__, running, healthy, component.describe()))
+        result.append(ServiceStatus(label(component), running, healthy, component.describe()))
     return result

@@ -27,7 +27,7 @@ def _status(args: argparse.Namespace) -> int:
     rows = status()
     for row in rows:
         state = "healthy" if row.healthy else ("running, NOT healthy" if row.running else "stopped")
-        print(f"{row.name:<10} {state:<22} {row.detail}")
+        print(f"{row.name:<20} {state:<22} {row.detail}")
     return 0 if all(r.healthy for r in rows) else 1
 
 
