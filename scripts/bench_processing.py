@@ -139,11 +139,14 @@ def _load_corpus(conn, pages: int, words_per_page: int, seed: int) -> None:
         first_ho_so = cur.fetchone()[0]
         cur.execute("DROP INDEX IF EXISTS trang_search_tsv")
     batch = 50_000
+    document_frequency = [0] * len(vocab)
     with tqdm(total=pages, desc="corpus", unit="page", file=sys.stderr) as bar:
         for start in range(0, pages, batch):
             trang, search = io.StringIO(), io.StringIO()
             for n in range(start, min(pages, start + batch)):
                 picks = rng.choices(range(len(vocab)), weights=weights, k=words_per_page)
+                for i in set(picks):
+                    document_frequency[i] += 1
                 text = " ".join(vocab[i] for i in picks).replace("\\", "")
                 low = " ".join(folded[i] for i in picks).replace("\\", "")
                 sha = hashlib.sha256(n.to_bytes(8, "big")).hexdigest()
@@ -162,8 +165,13 @@ def _load_corpus(conn, pages: int, words_per_page: int, seed: int) -> None:
             bar.update(min(pages, start + batch) - start)
     with conn, conn.cursor() as cur:
         cur.execute("SELECT setval('trang_id_seq', %s)", (pages + 1,))
-        cur.execute("INSERT INTO search_vocabulary (word) SELECT DISTINCT unnest(%s::text[]) ON CONFLICT DO NOTHING",
-                    ([w for w in set(folded) if 2 <= len(w) <= 40],))
+        frequency: dict[str, int] = {}
+        for i, count in enumerate(document_frequency):  # by folded index word, as index_page counts them
+            for word in set(index_words(folded[i]).split()):
+                frequency[word] = max(frequency.get(word, 0), count)
+        words = [w for w in frequency if 2 <= len(w) <= 40]
+        cur.execute("INSERT INTO search_vocabulary (word, pages) SELECT * FROM unnest(%s::text[], %s::bigint[]) "
+                    "ON CONFLICT (word) DO UPDATE SET pages = EXCLUDED.pages", (words, [frequency[w] for w in words]))
     print("building the GIN index…", file=sys.stderr)
     conn.autocommit = True
     with conn.cursor() as cur:

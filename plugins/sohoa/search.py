@@ -91,9 +91,9 @@ def index_page(conn: Connection, trang_id: int, text: str) -> None:
             """INSERT INTO trang_search (trang_id, tsv) VALUES (%s, to_tsvector('simple', %s))
                ON CONFLICT (trang_id) DO UPDATE SET tsv = EXCLUDED.tsv""", (trang_id, index_words(folded)))
         words = sorted({w for w in _WORD.findall(folded) if 2 <= len(w) <= 40})
-        if words:
-            cur.execute("INSERT INTO search_vocabulary (word) SELECT unnest(%s::text[]) ON CONFLICT DO NOTHING",
-                        (words,))
+        if words:  # a page indexed again counts again: pages is a document frequency for pruning, not an audit
+            cur.execute("""INSERT INTO search_vocabulary (word, pages) SELECT unnest(%s::text[]), 1
+                           ON CONFLICT (word) DO UPDATE SET pages = search_vocabulary.pages + 1""", (words,))
 
 
 def edit_distance(a: str, b: str) -> int:
@@ -138,6 +138,15 @@ def _correct(conn: Connection, terms: list[str]) -> dict[str, str]:
     return corrections
 
 
+def _selective_terms(cur, terms: list[str]) -> list[str]:
+    """The terms on at most COMMON_SHARE of the indexed pages (page count estimated from the table's stats)."""
+    cur.execute("""SELECT greatest(reltuples, 1) FROM pg_class WHERE oid = 'trang_search'::regclass""")
+    total = cur.fetchone()[0]
+    cur.execute("SELECT word, pages FROM search_vocabulary WHERE word = ANY(%s)", (terms,))
+    share = {word: pages / total for word, pages in cur.fetchall()}
+    return [t for t in terms if share.get(t, 0.0) <= COMMON_SHARE]
+
+
 def _matches(cur, tsquery: str) -> bool:
     cur.execute("SELECT 1 FROM trang_search WHERE tsv @@ to_tsquery('simple', %s) LIMIT 1", (tsquery,))
     return cur.fetchone() is not None
@@ -151,15 +160,19 @@ def _tsquery(terms: list[str]) -> str:
 # Matches are filtered first (access level, phông, year, …), at most RANK_CANDIDATES of them are ranked, and
 # the text is read only for the hits returned: a very common word costs a bounded amount of work.
 RANK_CANDIDATES = 2000
+# A word on more than this share of pages is no use for finding pages: it is left out of the index scan (and
+# checked on the candidates instead); when every word of a query is that common, pages are read in order.
+COMMON_SHARE = 0.3
 _SEARCH_SQL = """
 WITH q AS (SELECT to_tsquery('simple', %(tsquery)s) AS query),
+f AS (SELECT to_tsquery('simple', %(filter)s) AS query),
 candidates AS (
     SELECT s.trang_id, s.tsv, h.id AS ho_so_id, t.so_trang
-    FROM q, trang_search s
+    FROM q, f, trang_search s
     JOIN trang t ON t.id = s.trang_id
     JOIN ho_so h ON h.id = t.ho_so_id
     JOIN phong p ON p.id = h.phong_id
-    WHERE s.tsv @@ q.query
+    WHERE s.tsv @@ f.query AND ts_match_vq(s.tsv, q.query)
       AND h.muc_do_tiep_can = ANY(%(levels)s)
       AND (%(phong)s::text IS NULL OR p.ma_phong = %(phong)s)
       AND (%(year)s::int IS NULL OR %(year)s BETWEEN extract(year FROM h.thoi_gian_bat_dau)
@@ -196,14 +209,19 @@ def search(conn: Connection, query: str, *, levels: tuple[str, ...] = (PUBLIC,),
     terms = query_terms(query)
     corrections = _correct(conn, terms)
     effective = [corrections.get(t, t) for t in terms]
-    tsquery = _tsquery(effective)
     with conn.cursor() as cur:
+        selective = _selective_terms(cur, effective)
+        if not selective:  # every word is on most pages: the first pages read already match
+            cur.execute("SELECT set_config('enable_bitmapscan', 'off', true)")
         cur.execute(_SEARCH_SQL, {
-            "tsquery": tsquery, "levels": list(levels), "phong": filters.phong, "year": filters.year,
+            "tsquery": _tsquery(effective), "filter": _tsquery(selective or effective[:1]),
+            "levels": list(levels), "phong": filters.phong, "year": filters.year,
             "thbq": filters.thoi_han_bao_quan, "mdtc": filters.muc_do_tiep_can, "ten_loai": filters.ten_loai,
             "limit": max(1, min(limit, 200)), "cap": RANK_CANDIDATES,
         })
         rows = cur.fetchall()
+        if not selective:
+            cur.execute("SELECT set_config('enable_bitmapscan', 'on', true)")
     hits = [Hit(ma, title, page, float(rank), snippet(text, folded, effective), level)
             for ma, title, page, rank, text, folded, level in rows]
     return SearchResult(query=query, terms=effective, corrections=corrections, hits=hits)

@@ -96,3 +96,8 @@ def test_an_unknown_access_level_is_refused(corpus):
 def test_snippet_offsets_survive_folding():
     text = "Ủy ban nhân dân thành phố Hải Phòng về việc số hóa"
     assert snippet(text, fold(text).lower(), ["hai", "phong"]) == text.replace("Hải Phòng", "«Hải» «Phòng»")
+
+
+def test_a_word_on_no_page_still_excludes_every_page_whatever_the_common_words(corpus):
+    """Common words leave the index scan but every word is still required of a hit."""
+    assert _search(corpus, "so hoa tai lieu 987654321", levels=("cong_khai", "co_dieu_kien", "mat")).hits == []

@@ -7,7 +7,8 @@ Create Date: 2026-11-24
 ``trang_text`` holds each page's NFC text and its diacritics-folded, lower-case form (folded in Python by
 ``sohoa.vntext.fold``, which keeps offsets, so snippets are cut from the original). ``trang_search`` holds only
 the tsvector of the folded text, with the GIN index: narrow rows keep a common word's matches cheap to rank.
-``search_vocabulary`` lists every indexed word with a trigram index, for typo correction.
+``search_vocabulary`` lists every indexed word with the number of pages holding it and a trigram index: typo
+correction, and pruning of near-universal words from the index scan.
 """
 from alembic import op
 
@@ -49,7 +50,8 @@ CREATE TABLE trang_search (
 CREATE INDEX trang_search_tsv ON trang_search USING gin (tsv);
 
 CREATE TABLE search_vocabulary (
-    word text PRIMARY KEY
+    word  text PRIMARY KEY,
+    pages bigint NOT NULL DEFAULT 0 CHECK (pages >= 0)  -- pages containing the word (document frequency)
 );
 CREATE INDEX search_vocabulary_trgm ON search_vocabulary USING gin (word gin_trgm_ops);
 
