@@ -6,9 +6,12 @@
 2. Upload it with the vendor's own S3 credentials (``sohoa vendor upload``), checksums and all.
 3. Let the real scheduler run ``sohoa_intake`` (it notices the completed batch by itself) and then
    ``sohoa_process``; wait for both.
-4. Print what happened, read back from the real services: pages accepted and rejected with reasons, OCR
-   character error rate against the ground truth, where the PDF/A files are, a search without diacritics,
-   the review queue, and the Airflow UI address and login.
+4. Act as the archivist: accept the proposed metadata of each văn bản (the review queue), then hand the
+   hồ sơ over: an E-ARK/TT 05 package validated against the official schemas, stored in ``exports`` with the
+   transfer list.
+5. Print what happened, read back from the real services: pages accepted and rejected with reasons, OCR
+   character error rate against the ground truth, where the PDF/A files and packages are, a search without
+   diacritics, where phase 1 of the plan stands (the plan's own figures seeded), and the Airflow UI address.
 """
 from __future__ import annotations
 
@@ -27,8 +30,9 @@ from .catalogue import migrate
 from .catalogue.db import connect, transaction
 from .config import settings
 from .errors import SohoaError
+from .handover.transfer import Selection, hand_over
 from .intake.samples import encode, make_batch, page_entry, read_manifest, write_manifest
-from .processing.review import list_items
+from .processing.review import list_items, resolve
 from .search import search
 from .vntext import fold
 from .vendor.upload import batch_status, upload_batch
@@ -106,7 +110,49 @@ def run_demo(*, n_ho_so: int, pages: int, timeout: float, echo=print) -> dict:
     state = airflow.wait("sohoa_process", run_id, timeout=timeout)
     if state != "success":
         raise DemoError(f"sohoa_process run {run_id} ended {state}; see {cfg.airflow_url}/dags/sohoa_process")
-    return summarise(batch_id, truths, verdict, run_id, query)
+    echo("⑤ Lưu trữ viên duyệt siêu dữ liệu đề xuất, rồi lập gói nộp lưu (E-ARK/TT 05)…")
+    handover = review_and_hand_over(batch_id)
+    return {**summarise(batch_id, truths, verdict, run_id, query), "handover": handover,
+            "milestones": phase_status()}
+
+
+def review_and_hand_over(batch_id: str) -> dict:
+    """Accept every proposed văn bản metadata of the batch (as an archivist would after reading it), then build
+    the AIPs of its processed hồ sơ."""
+    conn = connect()
+    try:
+        with transaction(conn) as cur:
+            cur.execute("""SELECT h.ma_ho_so FROM ho_so h JOIN batch b ON b.id = h.batch_id
+                           WHERE b.vendor = %s AND b.batch_id = %s AND h.pdf_key IS NOT NULL""", (VENDOR, batch_id))
+            ho_so = [row[0] for row in cur.fetchall()]
+            reviewed = 0
+            for ma in ho_so:
+                for item in list_items(cur, ma_ho_so=ma):
+                    if item.reason == "metadata":
+                        resolve(cur, item.id, reviewer="demo-archivist", resolution="accepted")
+                        reviewed += 1
+        summary = hand_over(conn, storage.client(), Selection(ma_ho_so=tuple(ho_so)), agent="sohoa demo")
+    finally:
+        conn.close()
+    return {"reviewed": reviewed, **summary}
+
+
+def phase_status() -> list[dict]:
+    """Where each milestone of the plan stands today, with the plan's own figures seeded (idempotent)."""
+    import datetime as dt
+
+    from . import demo_seed
+    from .milestones.daily import evaluate_plan, summary
+    from .milestones.definitions import load_plan
+    from .milestones.query import open_catalogue
+
+    today = dt.date.today()
+    conn = open_catalogue()
+    try:
+        demo_seed.seed(conn, load_plan(), today)
+        return [summary(status) for status in evaluate_plan(conn, load_plan(), today)]
+    finally:
+        conn.close()
 
 
 def summarise(batch_id: str, truths: dict[str, str], verdict: dict, run_id: str, query: str) -> dict:
@@ -163,9 +209,17 @@ def print_summary(s: dict) -> None:
     print(f"Tìm \"{q['query']}\"{fixes}: {len(q['hits'])} kết quả")
     for hit in q["hits"]:
         print(f"  {hit['ma_ho_so']} trang {hit['trang']}: {hit['snippet'][:110]}")
-    print(f"Hàng chờ duyệt: {s['review_open']} mục (sohoa review list)")
+    print(f"Hàng chờ duyệt: {s['review_open']} mục còn mở (sohoa review list)")
+    h = s["handover"]
+    print(f"Nộp lưu: {h['reviewed']} văn bản đã duyệt; {h['packages']} gói AIP hợp lệ (METS/EAD/PREMIS) trong "
+          f"s3://exports/packages/…; danh mục hồ sơ nộp lưu: s3://{h['transfer_list']}"
+          + (f"; từ chối: {', '.join(h['refused'])}" if h["refused"] else ""))
+    for m in s["milestones"]:
+        print(f"Tiến độ {m['milestone']} (hạn {m['deadline']}): {m['done_ho_so']}/{m['planned_ho_so']} hồ sơ, "
+              f"dự báo {m['forecast']}; cảnh báo: {', '.join(m['conditions']) or 'không'}")
     af = s["airflow"]
-    print(f"Airflow: {af['url']}  đăng nhập {af['user']} / {af['password']}")
+    print(f"Airflow: {af['url']}  đăng nhập {af['user']} / {af['password']}  — trang \"Tiến độ số hóa\": "
+          f"{af['url']}/sohoa/tien-do/")
     print(f"  lần chạy xử lý: {af['process_run']}")
     print("Dừng hệ thống: scripts/stack.sh down")
 

@@ -232,3 +232,20 @@ def test_a_ho_so_of_five_thousand_pages_is_cut_into_mappable_chunks(stack):
     assert len(chunks) == 500 and all(len(c) == 10 for c in chunks)  # 625 of 8 would exceed MAX_CHUNKS (512)
     assert len({page for chunk in chunks for page in chunk}) == 5000
     assert len(few) == 100 and all(len(c) == 50 for c in few)  # a backlog never outgrows task mapping
+
+
+def test_a_page_whose_master_is_missing_is_parked_with_the_reason(tmp_path, accepted_batch):
+    ma_ho_so, batch_pk, _ = accepted_batch(tmp_path, 1)
+    conn, s3 = connect(), storage.client()
+    try:
+        with transaction(conn) as cur:
+            [chunk] = pending_chunks(cur, batch_pk=batch_pk)
+            cur.execute("UPDATE trang SET master_key = master_key || '.gone' WHERE id = %s", (chunk[0],))
+        for _ in range(MAX_ATTEMPTS - 1):
+            with pytest.raises(OcrIncomplete):
+                ocr_chunk(conn, s3, chunk, engine="tesseract")
+        assert ocr_chunk(conn, s3, chunk, engine="tesseract").parked == chunk
+        [page] = _pages(conn, ma_ho_so)
+        assert page["ocr_status"] == "parked" and "cannot be read (NoSuch" in page["ocr_error"]
+    finally:
+        conn.close()
