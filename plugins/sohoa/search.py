@@ -120,8 +120,8 @@ def _correct(conn: Connection, terms: list[str]) -> dict[str, str]:
         cur.execute("SELECT word FROM search_vocabulary WHERE word = ANY(%s)", (terms,))
         known = {row[0] for row in cur.fetchall()}
         for position, term in enumerate(terms):
-            if term in known or len(term) < 3:
-                continue
+            if term in known or len(term) < 3 or any(c.isdigit() for c in term):
+                continue  # numbers are exact: "108" must not become "1808"
             cur.execute("""SELECT word, similarity(word, %s) FROM search_vocabulary WHERE word %% %s
                            ORDER BY similarity(word, %s) DESC, word LIMIT 20""", (term, term, term))
             candidates = [w for d, _, w in sorted((edit_distance(term, w), -sim, w) for w, sim in cur.fetchall())
@@ -139,12 +139,16 @@ def _correct(conn: Connection, terms: list[str]) -> dict[str, str]:
 
 
 def _selective_terms(cur, terms: list[str]) -> list[str]:
-    """The terms on at most COMMON_SHARE of the indexed pages (page count estimated from the table's stats)."""
+    """The terms the index scan should use (see COMMON_SHARE); page count estimated from the table's stats."""
     cur.execute("""SELECT greatest(reltuples, 1) FROM pg_class WHERE oid = 'trang_search'::regclass""")
     total = cur.fetchone()[0]
     cur.execute("SELECT word, pages FROM search_vocabulary WHERE word = ANY(%s)", (terms,))
     share = {word: pages / total for word, pages in cur.fetchall()}
-    return [t for t in terms if share.get(t, 0.0) <= COMMON_SHARE]
+    chosen = []
+    for term in sorted(dict.fromkeys(terms), key=lambda t: share.get(t, 0.0)):
+        if share.get(term, 0.0) <= COMMON_SHARE or (len(chosen) < FILTER_WORDS and share[term] <= USEFUL_SHARE):
+            chosen.append(term)
+    return chosen
 
 
 def _matches(cur, tsquery: str) -> bool:
@@ -160,9 +164,12 @@ def _tsquery(terms: list[str]) -> str:
 # Matches are filtered first (access level, phông, year, …), at most RANK_CANDIDATES of them are ranked, and
 # the text is read only for the hits returned: a very common word costs a bounded amount of work.
 RANK_CANDIDATES = 2000
-# A word on more than this share of pages is no use for finding pages: it is left out of the index scan (and
-# checked on the candidates instead); when every word of a query is that common, pages are read in order.
+# The index scan uses the words that narrow the pages down: every word on at most COMMON_SHARE of the pages, and
+# the rarest further words on at most USEFUL_SHARE until there are FILTER_WORDS; the other words are checked on
+# the candidates. When no word is on less than USEFUL_SHARE of the pages, pages are read in order instead.
 COMMON_SHARE = 0.3
+USEFUL_SHARE = 0.6
+FILTER_WORDS = 3
 _SEARCH_SQL = """
 WITH q AS (SELECT to_tsquery('simple', %(tsquery)s) AS query),
 f AS (SELECT to_tsquery('simple', %(filter)s) AS query),

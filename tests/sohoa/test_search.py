@@ -101,3 +101,8 @@ def test_snippet_offsets_survive_folding():
 def test_a_word_on_no_page_still_excludes_every_page_whatever_the_common_words(corpus):
     """Common words leave the index scan but every word is still required of a hit."""
     assert _search(corpus, "so hoa tai lieu 987654321", levels=("cong_khai", "co_dieu_kien", "mat")).hits == []
+
+
+def test_numbers_are_never_typo_corrected(corpus):
+    result = _search(corpus, "15 KH UBND", levels=("cong_khai", "co_dieu_kien", "mat"))
+    assert "15" not in result.corrections and result.hits == []
