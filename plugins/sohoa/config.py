@@ -41,7 +41,11 @@ def _default_state_dir() -> Path:
 
 
 class Settings(BaseSettings):
-    """All settings of sohoa; each field is also the env var ``SOHOA_<FIELD>``."""
+    """All settings of sohoa; each field is also the env var ``SOHOA_<FIELD>``.
+
+    Default ports lie below 32768, outside Linux's ephemeral range (32768–60999): a port in that range can be
+    taken at any moment as the local end of some outgoing connection, and a restarting service then cannot bind.
+    """
 
     model_config = SettingsConfigDict(env_prefix="SOHOA_", extra="ignore")
 
@@ -50,7 +54,7 @@ class Settings(BaseSettings):
 
     # PostgreSQL: one server, two databases (Airflow metadata, sohoa catalogue).
     pg_host: str = "127.0.0.1"
-    pg_port: int = 55432
+    pg_port: int = 25432
     pg_superuser: str = "postgres"
     pg_superuser_password: str = ""
     pg_user: str = "sohoa"
@@ -62,26 +66,26 @@ class Settings(BaseSettings):
     airflow_test_database: str = "airflow_tests"  # metadata for in-process dag.test() runs, apart from the scheduler's
 
     # S3 (SeaweedFS locally). The admin identity creates buckets; the pipeline identity runs the DAGs.
-    s3_endpoint: str = "http://127.0.0.1:58333"
+    s3_endpoint: str = "http://127.0.0.1:28333"
     s3_region: str = "us-east-1"
     s3_admin_key: str = "sohoa-admin"
     s3_admin_secret: str = ""
     s3_pipeline_key: str = "sohoa-pipeline"
     s3_pipeline_secret: str = ""
     vendors: list[str] = Field(default_factory=lambda: ["vendor-demo", "vendor-b"])
-    s3_base_port: int = 58300
+    s3_base_port: int = 28300
 
     # Airflow.
     airflow_host: str = "127.0.0.1"
-    airflow_port: int = 58080
+    airflow_port: int = 28080
     airflow_admin_user: str = "admin"
     airflow_admin_password: str = ""
     airflow_jwt_secret: str = ""
     airflow_fernet_key: str = ""
 
     # Alerts: the local stack's sink receives what production sends to the office's mail server and webhook.
-    alert_smtp_port: int = 58025
-    alert_http_port: int = 58026
+    alert_smtp_port: int = 28025
+    alert_http_port: int = 28026
 
     # HTTP API (search, review): bearer tokens of its two roles.
     api_reader_token: str = ""
