@@ -106,9 +106,9 @@ def _fetch_pdfs(s3, unit: Unit, root: Path, jobs: int) -> list[premis.PackageFil
         except storage.ChecksumMismatch as exc:
             raise HandoverError(f"Hồ sơ {unit.ho_so['ma_ho_so']}: từ chối lập gói vì tệp {row['pdf_key']} đã bị "
                                 f"thay đổi (SHA-256 không khớp với cơ sở dữ liệu) — {exc}") from exc
-        except s3.exceptions.NoSuchKey as exc:
+        except storage.StorageError as exc:  # missing or unreadable (download_verified names the S3 error)
             raise HandoverError(f"Hồ sơ {unit.ho_so['ma_ho_so']}: từ chối lập gói vì thiếu tệp "
-                                f"s3://{row['pdf_bucket']}/{row['pdf_key']}") from exc
+                                f"s3://{row['pdf_bucket']}/{row['pdf_key']} — {exc}") from exc
         return premis.PackageFile(href, row["pdf_sha256"], path.stat().st_size, row["stt"],
                                   "PDF/A-2b" if row["pdf_bucket"] == "derivatives" else "PDF")
 
