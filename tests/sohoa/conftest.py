@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 
+from sohoa.catalogue import db, migrate
 from sohoa.catalogue.db import connect, transaction
 from sohoa.search import index_page
 
@@ -40,3 +41,18 @@ def corpus(stack):
             index_page(conn, cur.fetchone()[0], text)
     yield conn, f"P{tag}"
     conn.close()
+
+
+@pytest.fixture(scope="module")
+def migrated(stack):
+    """The stack, with the catalogue at the newest schema revision."""
+    migrate.upgrade()
+    return stack
+
+
+@pytest.fixture()
+def conn(migrated):
+    """A catalogue connection (not autocommit), closed after the test."""
+    connection = db.connect()
+    yield connection
+    connection.close()

@@ -14,17 +14,6 @@ from sohoa.catalogue import db, migrate, records
 from sohoa.catalogue.events import Event, events_of, record_event
 
 
-@pytest.fixture(scope="module")
-def migrated(stack):
-    migrate.upgrade()
-    return stack
-
-
-@pytest.fixture()
-def conn(migrated):
-    connection = db.connect()
-    yield connection
-    connection.close()
 
 
 def sha(text: str) -> str:

@@ -16,7 +16,7 @@ import botocore.exceptions
 import pytest
 
 from sohoa import localstack, storage
-from sohoa.catalogue import db, migrate
+from sohoa.catalogue import db
 from sohoa.catalogue.db import BatchBusy, batch_lock
 from sohoa.catalogue.events import events_of
 from sohoa.intake import process
@@ -29,17 +29,6 @@ from sohoa.vendor.upload import upload_batch
 VENDOR = "vendor-demo"
 
 
-@pytest.fixture(scope="module")
-def migrated(stack):
-    migrate.upgrade()
-    return stack
-
-
-@pytest.fixture()
-def conn(migrated):
-    connection = db.connect()
-    yield connection
-    connection.close()
 
 
 @pytest.fixture(scope="module")
