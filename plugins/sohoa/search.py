@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from psycopg2.extensions import connection as Connection
+from rapidfuzz.distance import Levenshtein
 
 from .errors import SohoaError
 from .glossary import MUC_DO_TIEP_CAN
@@ -96,17 +97,6 @@ def index_page(conn: Connection, trang_id: int, text: str) -> None:
                            ON CONFLICT (word) DO UPDATE SET pages = search_vocabulary.pages + 1""", (words,))
 
 
-def edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance (insertions, deletions, substitutions)."""
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, start=1):
-        current = [i]
-        for j, cb in enumerate(b, start=1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
-
-
 def _correct(conn: Connection, terms: list[str]) -> dict[str, str]:
     """Map each unknown term to a close vocabulary word that fits the rest of the query.
 
@@ -124,7 +114,7 @@ def _correct(conn: Connection, terms: list[str]) -> dict[str, str]:
                 continue  # numbers are exact: "108" must not become "1808"
             cur.execute("""SELECT word, similarity(word, %s) FROM search_vocabulary WHERE word %% %s
                            ORDER BY similarity(word, %s) DESC, word LIMIT 20""", (term, term, term))
-            candidates = [w for d, _, w in sorted((edit_distance(term, w), -sim, w) for w, sim in cur.fetchall())
+            candidates = [w for d, _, w in sorted((Levenshtein.distance(term, w), -sim, w) for w, sim in cur.fetchall())
                           if d <= 2]
             effective = [corrections.get(t, t) for t in terms]
             neighbours = [(i, effective[i]) for i in (position - 1, position + 1) if 0 <= i < len(terms)]
