@@ -119,9 +119,9 @@ def _store(conn, s3, page: PageRef, outcome: pipeline.PageOutcome, text: PageTex
     written["words.json"].write_bytes(words.dumps(text, outcome.to_source, rotate))
     stored = {}
     for kind, path in written.items():
-        key = keys.derivative(page.ma_ho_so, page.so_trang, kind)
-        stored[kind] = storage.put_bytes(s3, "derivatives", key, path.read_bytes(),
-                                         content_type=keys.CONTENT_TYPES[kind]).sha256
+        put = storage.put_bytes(s3, "derivatives", keys.derivative(page.ma_ho_so, page.so_trang, kind),
+                                path.read_bytes(), content_type=keys.CONTENT_TYPES[kind])
+        stored[kind] = {"key": put.key, "sha256": put.sha256}
     problems = [vars(p) for p in outcome.problems]
     confidence = text.mean_confidence
     with transaction(conn) as cur:
@@ -133,9 +133,7 @@ def _store(conn, s3, page: PageRef, outcome: pipeline.PageOutcome, text: PageTex
                                   FROM jsonb_array_elements(qc_flags || %s) AS f)
                WHERE id = %s""",
             (text.text, confidence, text.engine, text.engine_version, text.seconds,
-             keys.derivative(page.ma_ho_so, page.so_trang, "alto.xml"),
-             psycopg2.extras.Json({k: {"key": keys.derivative(page.ma_ho_so, page.so_trang, k), "sha256": v}
-                                   for k, v in stored.items()}),
+             stored["alto.xml"]["key"], psycopg2.extras.Json(stored),
              psycopg2.extras.Json(outcome.report.to_dict() if outcome.report else {}),
              psycopg2.extras.Json([p["code"] for p in problems]), page.trang_id))
         index_page(cur.connection, page.trang_id, text.text)
