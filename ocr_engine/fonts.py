@@ -15,6 +15,8 @@ from fontTools.ttLib import TTFont
 
 from .errors import PdfError
 
+UNUSED_TABLES = ("GSUB", "GPOS", "GDEF", "kern", "FFTM")  # an invisible text layer needs no shaping
+
 CANDIDATES = (
     Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),  # Debian fonts-dejavu-core
     Path("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"),  # fonts-liberation2
@@ -79,8 +81,10 @@ class TextFont:
         options.notdef_outline = True
         options.layout_features = []
         options.name_IDs = ["*"]
-        options.drop_tables += ["GSUB", "GPOS", "GDEF", "kern", "FFTM"]
         font = TTFont(str(self.path))
+        for tag in UNUSED_TABLES:  # deleted before subsetting: decompiling the layout tables costs most
+            if tag in font:
+                del font[tag]
         subsetter = subset.Subsetter(options)
         subsetter.populate(gids=sorted(set(self.used) | {0}))
         subsetter.subset(font)

@@ -114,6 +114,32 @@ def _to_uint8(img: Image.Image, notes: list[str]) -> np.ndarray:
     return np.asarray(img)
 
 
+def _dpi(img: Image.Image) -> float | None:
+    raw = img.info.get("dpi")
+    return float(round(raw[0])) if raw and raw[0] > 1.5 else None
+
+
+@dataclass(frozen=True)
+class PageHeader:
+    """What a page file says about itself, read without decoding its pixels."""
+    source: SourcePage
+    width: int
+    height: int
+    dpi: float | None
+    format: str
+    mode: str
+
+
+def read_header(page: SourcePage) -> PageHeader:
+    """Size, resolution, format and mode of one page, from the file's header only. Raises InputError."""
+    with _open(page.path) as img:
+        try:
+            img.seek(page.frame)
+        except (OSError, EOFError) as exc:
+            raise InputError(f"{page.path}: no frame {page.frame} ({exc})") from exc
+        return PageHeader(page, img.width, img.height, _dpi(img), img.format, img.mode)
+
+
 def load_page(page: SourcePage, *, assume_dpi: float | None = None) -> LoadedPage:
     """Decode one page. Raises InputError for truncated or corrupt data.
 
@@ -133,8 +159,7 @@ def load_page(page: SourcePage, *, assume_dpi: float | None = None) -> LoadedPag
             pixels = _to_uint8(img, notes)
         except (OSError, SyntaxError, ValueError, EOFError) as exc:
             raise InputError(f"{page.path}: truncated or corrupt image data ({exc})") from exc
-        raw_dpi = img.info.get("dpi")
-    dpi = float(round(raw_dpi[0])) if raw_dpi and raw_dpi[0] > 1.5 else None
+        dpi = _dpi(img)
     if dpi is None and assume_dpi:
         dpi = float(assume_dpi)
         notes.append(f"no resolution in file; {assume_dpi:g} dpi assumed")

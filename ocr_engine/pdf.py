@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import math
 import re
 import unicodedata
@@ -27,7 +28,7 @@ from ._exec import poppler
 from .errors import OcrEngineError, PdfError
 from .fonts import TextFont
 from .icc import srgb_profile
-from .images import LoadedPage
+from .images import LoadedPage, PageHeader, load_page
 from .model import PageText
 
 PRODUCER = f"ocr_engine {__version__}"
@@ -74,28 +75,36 @@ def _xmp(title: str, author: str | None, when: dt.datetime) -> bytes:
     return xml.encode("utf-8")
 
 
-def _image_object(page: LoadedPage) -> tuple[bytes, bytes]:
-    """(dictionary entries, stream data) for the page image; JPEG bytes pass through untouched."""
-    h, w = page.pixels.shape[:2]
-    if page.format == "JPEG" and page.mode in ("L", "RGB") and page.source.frame == 0:
-        data = page.source.path.read_bytes()
-        space = "/DeviceGray" if page.mode == "L" else "/DeviceRGB"
+def _passes_through(header: PageHeader) -> bool:
+    """A single-frame greyscale or RGB JPEG is embedded byte for byte, never decoded."""
+    return header.format == "JPEG" and header.mode in ("L", "RGB") and header.source.frame == 0
+
+
+def _image_object(page: LoadedPage | PageHeader) -> tuple[bytes, bytes]:
+    """(dictionary entries, stream data) for the page image: JPEG bytes untouched, else lossless Flate."""
+    header = page if isinstance(page, PageHeader) else PageHeader(
+        page.source, page.pixels.shape[1], page.pixels.shape[0], page.dpi, page.format, page.mode)
+    if _passes_through(header):
+        data = header.source.path.read_bytes()
+        space = "/DeviceGray" if header.mode == "L" else "/DeviceRGB"
         filt = "/DCTDecode"
     else:
-        data = zlib.compress(np.ascontiguousarray(page.pixels).tobytes(), 6)
-        space = "/DeviceGray" if page.pixels.ndim == 2 else "/DeviceRGB"
+        pixels = (page if isinstance(page, LoadedPage) else load_page(page.source)).pixels
+        data = zlib.compress(np.ascontiguousarray(pixels).tobytes(), 6)
+        space = "/DeviceGray" if pixels.ndim == 2 else "/DeviceRGB"
         filt = "/FlateDecode"
-    entries = (f"/Type /XObject /Subtype /Image /Width {w} /Height {h} /ColorSpace {space} "
-               f"/BitsPerComponent 8 /Filter {filt}").encode()
+    entries = (f"/Type /XObject /Subtype /Image /Width {header.width} /Height {header.height} "
+               f"/ColorSpace {space} /BitsPerComponent 8 /Filter {filt}").encode()
     return entries, data
 
 
 class PdfAWriter:
     """Write a two-layer PDF/A-2b page by page. Use as a context manager.
 
-    ``add_page`` takes the decoded source page, what was recognised (None for an image-only
-    page), the 2×3 matrix from recognition coordinates to source pixels, and the clockwise
-    rotation (multiple of 90) a viewer must apply to show the page upright.
+    ``add_page`` takes the source page (decoded, or only its header: a JPEG is then never
+    decoded), what was recognised (None for an image-only page), the 2×3 matrix from
+    recognition coordinates to source pixels, and the clockwise rotation (multiple of 90) a
+    viewer must apply to show the page upright.
     """
 
     def __init__(self, path: str | Path, *, title: str, author: str | None = None,
@@ -169,11 +178,11 @@ class PdfAWriter:
         ops.append(b"ET")
         return b"\n".join(ops)
 
-    def add_page(self, page: LoadedPage, text: PageText | None, to_source: np.ndarray,
+    def add_page(self, page: LoadedPage | PageHeader, text: PageText | None, to_source: np.ndarray,
                  rotate: int = 0) -> None:
         if page.dpi is None:
             raise PdfError(f"{page.source.page_id}: resolution unknown, cannot size the PDF page")
-        h, w = page.pixels.shape[:2]
+        h, w = page.pixels.shape[:2] if isinstance(page, LoadedPage) else (page.height, page.width)
         k = 72.0 / page.dpi
         width_pt, height_pt = w * k, h * k
         image_num, content_num, page_num = self._alloc(), self._alloc(), self._alloc()
@@ -265,6 +274,39 @@ def _letters(text: str) -> str:
     return "".join(unicodedata.normalize("NFC", text).split())
 
 
+def _syntax_problems(pdf) -> list[str]:
+    """qpdf's ``--check`` without decoding JPEG images (most of its time on a scanned document): every other
+    stream is decoded, every page's content stream parsed, and a JPEG's header must agree with its image
+    dictionary (size and components)."""
+    import pikepdf
+    from PIL import Image
+
+    problems = []
+    for obj in pdf.objects:
+        if not isinstance(obj, pikepdf.Stream):
+            continue
+        try:
+            if obj.get("/Filter") == pikepdf.Name.DCTDecode:
+                with Image.open(io.BytesIO(obj.read_raw_bytes())) as jpeg:
+                    size, bands = jpeg.size, len(jpeg.getbands())
+                want_bands = 1 if obj.get("/ColorSpace") == pikepdf.Name.DeviceGray else 3
+                if size != (int(obj.Width), int(obj.Height)) or bands != want_bands:
+                    problems.append(f"JPEG image {obj.objgen} is {size[0]}×{size[1]}×{bands}, its dictionary says "
+                                    f"{obj.Width}×{obj.Height}×{want_bands}")
+            else:
+                obj.read_bytes()
+        except (pikepdf.PdfError, OSError, SyntaxError, ValueError) as exc:
+            problems.append(f"stream {obj.objgen} cannot be decoded: {exc}")
+    for number, page in enumerate(pdf.pages, start=1):
+        try:
+            pikepdf.parse_content_stream(page)
+        except pikepdf.PdfError as exc:
+            problems.append(f"page {number}: {exc}")
+    if not len(pdf.pages):
+        problems.append("file does not contain any pages")
+    return problems + [f"WARNING: {w}" for w in pdf.get_warnings()]
+
+
 def validate_pdfa(path: str | Path, *, expected_text: str | None = None) -> list[str]:
     """Problems found in *path* as a PDF/A-2b two-layer document; an empty list means none.
 
@@ -274,8 +316,6 @@ def validate_pdfa(path: str | Path, *, expected_text: str | None = None) -> list
     trailer ID. With *expected_text*, ``pdftotext`` must give back the same characters in the same
     order (NFC; whitespace ignored). veraPDF-level conformance is not claimed.
     """
-    import io
-
     import pikepdf
     from PIL import ImageCms
 
@@ -285,7 +325,7 @@ def validate_pdfa(path: str | Path, *, expected_text: str | None = None) -> list
     except pikepdf.PdfError as exc:
         return [f"not a readable PDF: {exc}"]
     with pdf:
-        problems += [f"syntax: {p}" for p in pdf.check_pdf_syntax()]
+        problems += [f"syntax: {p}" for p in _syntax_problems(pdf)]
         if pdf.is_encrypted:
             problems.append("encrypted")
         if "/ID" not in pdf.trailer:

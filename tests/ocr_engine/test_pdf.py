@@ -8,6 +8,7 @@ from PIL import Image, ImageCms
 
 from ocr_engine import engines, pdf
 from ocr_engine.icc import srgb_profile
+from ocr_engine.images import read_header
 from ocr_engine.pipeline import run
 
 
@@ -34,6 +35,20 @@ def test_jpeg_scan_is_embedded_byte_for_byte(document, pages):
         image = next(iter(doc.pages[1].get_images().values()))
         assert image.Filter == "/DCTDecode"
         assert image.read_raw_bytes() == pages["degraded"][0].read_bytes()
+
+
+def test_a_page_given_by_its_header_gives_the_same_pdf_as_a_decoded_one(document, tmp_path):
+    """Assembly passes headers so JPEG masters are never decoded; PNG pages are decoded then, losslessly."""
+    _, outcomes = document
+    created = pdf.dt.datetime(2026, 11, 24, 9, 0, tzinfo=pdf.dt.timezone.utc)
+    built = {}
+    for how in ("decoded", "header"):
+        built[how] = tmp_path / f"{how}.pdf"
+        with pdf.PdfAWriter(built[how], title="Hồ sơ", created=created) as writer:
+            for o in outcomes:
+                page = o.loaded if how == "decoded" else read_header(o.loaded.source)
+                writer.add_page(page, o.text, o.to_source, o.report.orientation_deg)
+    assert built["header"].read_bytes() == built["decoded"].read_bytes()
 
 
 def test_png_scan_is_embedded_losslessly_at_full_resolution(document, pages):
@@ -128,3 +143,31 @@ def test_text_layer_glyphs_are_as_tall_as_the_scanned_line(tmp_path, pages, tess
     y_min, y_max = (float(html.split(f'{k}="')[2].split('"')[0]) for k in ("yMin", "yMax"))
     line = o.text.lines[0].box.mapped(o.to_source, 2480, 3508)
     assert y_max - y_min == pytest.approx(line.height * 72 / 300, rel=0.15)
+
+
+def _broken_copy(path, tmp_path, breakage) -> list[str]:
+    """Problems validate_pdfa finds in a copy of *path* changed by ``breakage(doc)``."""
+    changed = tmp_path / "broken.pdf"
+    with pikepdf.open(path) as doc:
+        breakage(doc)
+        doc.save(changed)
+    return pdf.validate_pdfa(changed)
+
+
+def test_validation_reports_a_stream_that_cannot_be_decoded(document, tmp_path):
+    path, _ = document
+
+    def corrupt_contents(doc):
+        doc.pages[0].Contents.write(b"not deflate data", filter=pikepdf.Name.FlateDecode)
+
+    assert any("cannot be decoded" in p for p in _broken_copy(path, tmp_path, corrupt_contents))
+
+
+def test_validation_reports_a_jpeg_whose_dictionary_lies_about_its_size(document, tmp_path):
+    path, _ = document
+
+    def wrong_width(doc):
+        next(iter(doc.pages[1].get_images().values())).Width = 100
+
+    problems = _broken_copy(path, tmp_path, wrong_width)
+    assert any("JPEG image" in p and "says 100×" in p for p in problems)

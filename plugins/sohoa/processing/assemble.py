@@ -16,7 +16,7 @@ from pathlib import Path
 
 import psycopg2.extras
 
-from ocr_engine.images import list_pages, load_page
+from ocr_engine.images import list_pages, read_header
 from ocr_engine.pdf import PdfAWriter, validate_pdfa
 from ocr_engine.pipeline import IDENTITY
 
@@ -146,12 +146,12 @@ def _write_pdf(s3, span: list[PageForPdf], path: Path, *, title: str, workdir: P
             image = download_verified(s3, "masters", page.master_key,
                                       workdir / f"p{page.so_trang}{Path(page.master_key).suffix}", page.sha256,
                                       version_id=page.master_version_id)
-            loaded = load_page(list_pages(image)[0])
+            header = read_header(list_pages(image)[0])  # JPEG masters are embedded without decoding
             text, to_source, rotate = None, IDENTITY, 0  # a parked page: image only
             if page.words_key:
                 body = s3.get_object(Bucket="derivatives", Key=page.words_key)["Body"].read()
                 text, to_source, rotate = words.loads(body)
-            writer.add_page(loaded, text, to_source, rotate)
+            writer.add_page(header, text, to_source, rotate)
             image.unlink()
 
 

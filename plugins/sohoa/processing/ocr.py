@@ -84,18 +84,22 @@ def ocr_chunk(conn, s3, trang_ids: list[int], *, engine: str, jobs: int = 1) -> 
     ocr = get_engine(engine, jobs=jobs)
     with tempfile.TemporaryDirectory(prefix="sohoa-ocr-") as tmp:
         workdir = Path(tmp)
-        paths, by_id = [], {}
-        for page in pages:
-            path = workdir / f"{page.trang_id}{Path(page.master_key).suffix}"
-            try:
-                download_verified(s3, "masters", page.master_key, path, page.sha256,
-                                  version_id=page.master_version_id)
-            except storage.StorageError as exc:
-                _fail(conn, page, f"master unreadable: {exc}", report)
-                continue
-            paths.append(path)
-            by_id[str(page.trang_id)] = page
-        for outcome in pipeline.run(paths, ocr, jobs=jobs):
+        by_id: dict[str, PageRef] = {}
+
+        def masters():
+            """Download lazily, so the next pages arrive while earlier ones are being recognised."""
+            for page in pages:
+                path = workdir / f"{page.trang_id}{Path(page.master_key).suffix}"
+                try:
+                    download_verified(s3, "masters", page.master_key, path, page.sha256,
+                                      version_id=page.master_version_id)
+                except storage.StorageError as exc:
+                    _fail(conn, page, f"master unreadable: {exc}", report)
+                    continue
+                by_id[str(page.trang_id)] = page
+                yield path
+
+        for outcome in pipeline.run(masters(), ocr, jobs=jobs):
             page = by_id[outcome.page_id]
             if outcome.text is None and outcome.status in ("failed", "rejected"):
                 reasons = "; ".join(p.message for p in outcome.problems) or "no text"
