@@ -23,6 +23,7 @@ SUBCOMMANDS = {
     "restore": "sohoa.backup.cli",
     "export": "sohoa.export.cli",
     "hpnet": "sohoa.hpnet.cli",
+    "plan": "sohoa.capacity.cli",
 }
 
 
