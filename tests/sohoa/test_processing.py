@@ -249,3 +249,20 @@ def test_a_page_whose_master_is_missing_is_parked_with_the_reason(tmp_path, acce
         assert page["ocr_status"] == "parked" and "cannot be read (NoSuch" in page["ocr_error"]
     finally:
         conn.close()
+
+
+def test_a_ho_so_whose_master_vanished_after_ocr_is_parked_not_a_failed_run(tmp_path, accepted_batch):
+    ma_ho_so, batch_pk, _ = accepted_batch(tmp_path, 1)
+    conn, s3 = connect(), storage.client()
+    try:
+        with transaction(conn) as cur:
+            [chunk] = pending_chunks(cur, batch_pk=batch_pk)
+        ocr_chunk(conn, s3, chunk, engine="tesseract")
+        with transaction(conn) as cur:
+            cur.execute("UPDATE trang SET master_key = master_key || '.gone' WHERE id = %s", (chunk[0],))
+        assembled, parked = assemble_ready(conn, s3, [ma_ho_so])
+        assert assembled == [] and "cannot be read" in parked[ma_ho_so]
+        with transaction(conn) as cur:
+            assert [i.reason for i in list_items(cur, ma_ho_so=ma_ho_so)].count("pdf_failed") == 1
+    finally:
+        conn.close()

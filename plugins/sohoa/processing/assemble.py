@@ -103,7 +103,10 @@ def assemble_ho_so(conn, s3, ma_ho_so: str, *, rebuild: bool = False) -> dict:
         for van_ban_id, stt, first, last in spans:
             span = [pages[n] for n in range(first, last + 1) if n in pages]
             pdf_path = workdir / keys.pdf_name(ma_ho_so, stt)
-            _write_pdf(s3, span, pdf_path, title=f"{ma_ho_so}.{stt:02d} — {tieu_de}", workdir=workdir)
+            try:
+                _write_pdf(s3, span, pdf_path, title=f"{ma_ho_so}.{stt:02d} — {tieu_de}", workdir=workdir)
+            except storage.StorageError as exc:
+                raise AssemblyError(f"{pdf_path.name}: a page's master or words cannot be read: {exc}") from exc
             expected = "\n".join(p.text or "" for p in span)
             problems = validate_pdfa(pdf_path, expected_text=expected)
             if problems:
