@@ -261,7 +261,8 @@ def test_a_ho_so_whose_master_vanished_after_ocr_is_parked_not_a_failed_run(tmp_
         with transaction(conn) as cur:
             cur.execute("UPDATE trang SET master_key = master_key || '.gone' WHERE id = %s", (chunk[0],))
         assembled, parked = assemble_ready(conn, s3, [ma_ho_so])
-        assert assembled == [] and "cannot be read" in parked[ma_ho_so]
+        assert assembled == []
+        assert "cannot be put in the PDF" in parked[ma_ho_so] and "cannot be read" in parked[ma_ho_so]
         with transaction(conn) as cur:
             assert [i.reason for i in list_items(cur, ma_ho_so=ma_ho_so)].count("pdf_failed") == 1
     finally:

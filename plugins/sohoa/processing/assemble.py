@@ -16,6 +16,7 @@ from pathlib import Path
 
 import psycopg2.extras
 
+from ocr_engine.errors import OcrEngineError
 from ocr_engine.images import list_pages, read_header
 from ocr_engine.pdf import PdfAWriter, validate_pdfa
 from ocr_engine.pipeline import IDENTITY
@@ -105,8 +106,8 @@ def assemble_ho_so(conn, s3, ma_ho_so: str, *, rebuild: bool = False) -> dict:
             pdf_path = workdir / keys.pdf_name(ma_ho_so, stt)
             try:
                 _write_pdf(s3, span, pdf_path, title=f"{ma_ho_so}.{stt:02d} — {tieu_de}", workdir=workdir)
-            except storage.StorageError as exc:
-                raise AssemblyError(f"{pdf_path.name}: a page's master or words cannot be read: {exc}") from exc
+            except (storage.StorageError, OcrEngineError) as exc:  # a master gone, unreadable or refused
+                raise AssemblyError(f"{pdf_path.name}: a page cannot be put in the PDF: {exc}") from exc
             expected = "\n".join(p.text or "" for p in span)
             problems = validate_pdfa(pdf_path, expected_text=expected)
             if problems:
