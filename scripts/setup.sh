@@ -8,9 +8,10 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 # postgresql: catalogue + Airflow metadata; tesseract-ocr(-vie): OCR; fonts: page renderer and PDF text layer;
-# qpdf, poppler-utils, ghostscript: PDF checks and the OCRmyPDF baseline; chromium: the dashboard's browser test
+# qpdf, poppler-utils, ghostscript: PDF checks and the OCRmyPDF baseline; chromium: the dashboard's browser test;
+# redis-server: the Celery broker of the stack's celery profile
 APT_PACKAGES=(postgresql tesseract-ocr tesseract-ocr-vie fonts-liberation2 fonts-dejavu-core
-              qpdf poppler-utils ghostscript chromium)
+              qpdf poppler-utils ghostscript chromium redis-server)
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 
 missing=()

@@ -15,6 +15,7 @@ import hmac
 import os
 import secrets
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -32,6 +33,7 @@ SECRET_NAMES = (
     "airflow_fernet_key",
     "api_reader_token",
     "api_archivist_token",
+    "redis_password",
 )
 BUCKETS = ("inbox", "quarantine", "masters", "derivatives", "exports")
 
@@ -91,12 +93,25 @@ class Settings(BaseSettings):
     api_reader_token: str = ""
     api_archivist_token: str = ""
 
-    # OCR. Engines that need a GPU run in the Airflow queue and pool named by ocr_gpu_queue.
+    # Executor profile of the local stack: "local" (LocalExecutor) or "celery" (CeleryExecutor, Redis broker,
+    # one Celery worker per queue). ``sohoa stack up --profile P`` records it in <state_dir>/profile.env.
+    stack_profile: Literal["local", "celery"] = "local"
+    redis_port: int = 26379
+    redis_password: str = ""
+    celery_worker_concurrency: int = 2
+    # Seconds a queued task may wait for a worker before Airflow fails it (then retries and alerts), and
+    # seconds without a heartbeat after which a running task's worker is taken for lost (the task is retried).
+    task_queued_timeout: int = 300
+    task_heartbeat_timeout: int = 60
+
+    # OCR. Engines that need a GPU run in the Airflow queue and pool named by ocr_gpu_queue; CPU engines in
+    # ocr_queue when set (the celery profile on a machine without a GPU sends them to the gpu worker).
     ocr_engine: str = "tesseract"
     ocr_jobs: int = 2
     ocr_chunk_pages: int = 8
     ocr_gpu_engines: list[str] = Field(default_factory=lambda: ["paddle", "sohoa"])
     ocr_gpu_queue: str = "gpu"
+    ocr_queue: str = ""
     ocr_pool: str = "ocr"
     ocr_pool_slots: int = 2
     ocr_gpu_pool_slots: int = 1
@@ -131,6 +146,11 @@ def secrets_file(state_dir: Path) -> Path:
     return state_dir / "secrets.env"
 
 
+def profile_file(state_dir: Path) -> Path:
+    """Settings of the stack's executor profile, written by ``sohoa stack up --profile``."""
+    return state_dir / "profile.env"
+
+
 def ensure_secrets(state_dir: Path) -> Path:
     """Create ``secrets.env`` with fresh random dev credentials unless it exists; return its path."""
     path = secrets_file(state_dir)
@@ -161,8 +181,8 @@ def _read_env_file(path: Path) -> dict[str, str]:
 
 @functools.cache
 def settings() -> Settings:
-    """The settings, read once: environment first, then the state directory's secrets file."""
+    """The settings, read once: environment first, then the state directory's secrets and profile files."""
     state_dir = _default_state_dir()
-    from_file = {k: v for k, v in _read_env_file(secrets_file(state_dir)).items()
-                 if f"SOHOA_{k.upper()}" not in os.environ}
+    files = {**_read_env_file(secrets_file(state_dir)), **_read_env_file(profile_file(state_dir))}
+    from_file = {k: v for k, v in files.items() if f"SOHOA_{k.upper()}" not in os.environ}
     return Settings(**from_file)

@@ -28,8 +28,9 @@ def deadline():
 
 
 def ocr_routing() -> dict:
-    """Task options for OCR: GPU engines go to the ``gpu`` queue and pool, CPU engines to the ``ocr`` pool."""
+    """Task options for OCR: GPU engines go to the ``gpu`` queue and pool, CPU engines to the ``ocr`` pool (and
+    to ``ocr_queue`` when it is set; otherwise to the executor's default queue)."""
     cfg = settings()
     if cfg.ocr_engine in cfg.ocr_gpu_engines:
         return {"queue": cfg.ocr_gpu_queue, "pool": cfg.ocr_gpu_queue}
-    return {"pool": cfg.ocr_pool}
+    return {"pool": cfg.ocr_pool, **({"queue": cfg.ocr_queue} if cfg.ocr_queue else {})}

@@ -75,10 +75,11 @@ def _rescan_one_page_at_low_dpi(folder: Path) -> None:
     write_manifest(folder, manifest)
 
 
-def _wait_for_verdict(batch_id: str, timeout: float) -> dict:
+def wait_for_verdict(batch_id: str, timeout: float, vendor: str = VENDOR) -> dict:
+    """The verdict intake wrote for a batch uploaded as complete; DemoError when none comes within ``timeout``."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        text, report = batch_status(VENDOR, batch_id)
+        text, report = batch_status(vendor, batch_id)
         if report is not None:
             return {"text": text, "report": report}
         time.sleep(3)
@@ -102,7 +103,7 @@ def run_demo(*, n_ho_so: int, pages: int, timeout: float, echo=print) -> dict:
         airflow.wait_for_dag(dag_id)
     echo("③ sohoa_intake: chờ bộ lập lịch phát hiện lô và kiểm tra…")
     started = time.monotonic()
-    verdict = _wait_for_verdict(batch_id, timeout)
+    verdict = wait_for_verdict(batch_id, timeout)
     echo(f"   biên bản tiếp nhận sau {time.monotonic() - started:.0f}s")
 
     echo("④ sohoa_process: nhận dạng ký tự, PDF/A, siêu dữ liệu…")

@@ -47,7 +47,10 @@ def environment(cfg: Settings, *, database: str | None = None) -> dict[str, str]
         "AIRFLOW_HOME": str(airflow_home),
         "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "dags"),
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO_ROOT / "plugins"),
-        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor" if cfg.stack_profile == "celery" else "LocalExecutor",
+        "AIRFLOW__CORE__HOSTNAME_CALLABLE": "sohoa.localstack.celery.worker_hostname",
+        "AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT": str(cfg.task_queued_timeout),
+        "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": str(cfg.task_heartbeat_timeout),
         "AIRFLOW__CORE__PARALLELISM": "8",
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
@@ -68,9 +71,23 @@ def environment(cfg: Settings, *, database: str | None = None) -> dict[str, str]
         "AIRFLOW_CONN_SOHOA_POSTGRES": json.dumps(pg_conn),
         "AIRFLOW_CONN_SOHOA_SMTP": json.dumps(smtp_conn),
         "AIRFLOW_CONN_SOHOA_ALERT_WEBHOOK": json.dumps(webhook_conn),
+        **(_celery(cfg) if cfg.stack_profile == "celery" else {}),
         "SOHOA_STATE_DIR": str(cfg.state_dir),
         "PATH": venv_bin + os.pathsep + os.environ.get("PATH", ""),
         "NO_PROXY": "*",
+    }
+
+
+def _celery(cfg: Settings) -> dict[str, str]:
+    """The CeleryExecutor's settings: Redis broker, results in the metadata database, the default queue."""
+    from .celery import DEFAULT_QUEUE, broker_url
+
+    return {
+        "AIRFLOW__CELERY__BROKER_URL": broker_url(cfg),
+        "AIRFLOW__CELERY__RESULT_BACKEND": (f"db+postgresql://{cfg.airflow_db_user}:{cfg.airflow_db_password}"
+                                            f"@{cfg.pg_host}:{cfg.pg_port}/{cfg.airflow_database}"),
+        "AIRFLOW__CELERY__WORKER_CONCURRENCY": str(cfg.celery_worker_concurrency),
+        "AIRFLOW__OPERATORS__DEFAULT_QUEUE": DEFAULT_QUEUE,
     }
 
 
@@ -119,15 +136,33 @@ class Airflow:
         if result.returncode != 0:
             raise StackError(f"airflow pools import failed: {result.stderr.strip()[-800:]}")
 
+    @property
+    def _profile_file(self) -> Path:
+        """The executor profile the running daemons were started with."""
+        return self.cfg.state_dir / "run" / "airflow.profile"
+
     def start(self) -> None:
+        """Start the daemons that are not running; daemons started under another profile are restarted."""
+        running = [s for s in self.services if s.pid() is not None]
+        started_as = self._profile_file.read_text().strip() if self._profile_file.exists() else "local"
+        if running and started_as != self.cfg.stack_profile:
+            self.stop()
         ensure_port_free(self.services[0], self.cfg.airflow_host, self.cfg.airflow_port)
         self._write_password()
         if any(service.pid() is None for service in self.services):
             self.migrate()
             self.create_pools()
+        self._profile_file.parent.mkdir(parents=True, exist_ok=True)
+        self._profile_file.write_text(self.cfg.stack_profile)
         for service in self.services:
             service.start()
         wait_until(self.healthy, service=self.services[0], timeout=180, what="API server and scheduler")
+
+    def celery_workers(self):
+        """The celery profile's workers, running with this Airflow's environment."""
+        from .celery import CeleryWorkers
+
+        return CeleryWorkers(self.cfg, self.env, self.airflow)
 
     def health(self) -> dict:
         """Airflow's own health document (metadatabase, scheduler, triggerer, dag_processor)."""

@@ -11,8 +11,8 @@ from .airflow import environment
 
 
 def _up(args: argparse.Namespace) -> int:
-    cfg = up(with_airflow=not args.no_airflow)
-    print(f"\nstate directory: {cfg.state_dir}")
+    cfg = up(with_airflow=not args.no_airflow, profile=args.profile)
+    print(f"\nstate directory: {cfg.state_dir}   executor profile: {cfg.stack_profile}")
     if not args.no_airflow:
         print(f"Airflow UI: {cfg.airflow_url}  login: {cfg.airflow_admin_user} / {cfg.airflow_admin_password}")
     return 0
@@ -44,6 +44,10 @@ def add_parser(sub) -> None:
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
     p_up = verbs.add_parser("up", help="start every service that is not running (idempotent)")
     p_up.add_argument("--no-airflow", action="store_true", help="start only PostgreSQL and S3")
+    p_up.add_argument("--profile", choices=["local", "celery"],
+                      help="executor profile, remembered for later commands: 'local' (LocalExecutor, the default) "
+                           "or 'celery' (CeleryExecutor with a Redis broker and two workers, queues 'default' "
+                           "and 'gpu'); switching restarts Airflow")
     p_up.set_defaults(func=_up)
     verbs.add_parser("down", help="stop every service; data is kept").set_defaults(func=_down)
     verbs.add_parser("status", help="show each service's health; exit 1 unless all are healthy"
