@@ -28,7 +28,7 @@ from tqdm import tqdm
 
 from ocr_engine import pipeline
 from ocr_engine.engines import get_engine
-from ocr_engine.synth import corpus, render_page
+from ocr_engine.synth import corpus, render_page, stamp_variant
 from sohoa.extraction.nd30 import extract
 from sohoa.extraction.specimens import ocr_noise, specimen
 from sohoa.search import index_words
@@ -307,10 +307,8 @@ def bench_overhead(pages: int, jobs: int | None, repeats: int) -> dict:
             conn.close()
 
     def page_image(ma_ho_so: str, n: int, repeat: int):
-        """The same page in every repetition but one corner pixel: intake refuses pages it already holds."""
-        image = render_page(seed + int(ma_ho_so[-3:]) * 1000 + n, dpi=300)[0].convert("RGB")
-        image.putpixel((0, 0), (repeat, repeat, repeat))
-        return image
+        """The same page in every repetition but a corner stamp: intake refuses pages it already holds."""
+        return stamp_variant(render_page(seed + int(ma_ho_so[-3:]) * 1000 + n, dpi=300)[0].convert("RGB"), repeat)
 
     runs = []
     for repeat in tqdm(range(repeats), desc="overhead", unit="run"):

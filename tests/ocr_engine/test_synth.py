@@ -1,8 +1,10 @@
+import hashlib
+import io
 import re
 
 from PIL import Image
 
-from ocr_engine.synth import date_line, render_page
+from ocr_engine.synth import date_line, render_page, stamp_variant
 
 
 def test_same_seed_renders_the_same_page():
@@ -38,3 +40,13 @@ def test_saved_image_carries_its_dpi(tmp_path):
     for name in ("p.png", "p.jpg", "p.tif"):
         img.save(tmp_path / name)
         assert round(Image.open(tmp_path / name).info["dpi"][0]) == 200
+
+
+def test_stamped_variants_of_a_page_stay_distinct_after_jpeg():
+    page = render_page(7, dpi=200)[0].convert("RGB")
+    digests = set()
+    for variant in range(16):
+        buf = io.BytesIO()
+        stamp_variant(page, variant).save(buf, "JPEG", quality=90)
+        digests.add(hashlib.sha256(buf.getvalue()).hexdigest())
+    assert len(digests) == 16
