@@ -107,6 +107,7 @@ def bench_scaling(folder: Path, n_ho_so: int, pages: int, seed: int, repeats: in
     stack_airflow = Airflow(cfg)
     airflow = AirflowClient(cfg)
     airflow.wait_for_dag("sohoa_process")
+    airflow.wait_for_queue("sohoa_process", "ocr", cfg.ocr_queue or cfg.ocr_gpu_queue)
     stack_workers = stack_airflow.celery_workers()
     env = {**stack_airflow.env, "SOHOA_OCR_JOBS": "1"}  # one OCR process per task: one core per worker
     bench = [CeleryWorkers.worker(cfg, env, stack_airflow.airflow, cfg.ocr_gpu_queue, f"bench-{n}", concurrency=1)

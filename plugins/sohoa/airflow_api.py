@@ -63,6 +63,21 @@ class AirflowClient:
             self._request("PATCH", f"/api/v2/dags/{dag_id}", {"is_paused": False})
         return doc
 
+    def wait_for_queue(self, dag_id: str, task_id: str, queue: str, timeout: float = 180) -> None:
+        """Wait until the parsed DAG sends ``task_id`` to ``queue`` (after a change of routing, the dag-processor
+        must parse the file again before new runs follow it)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if self._request("GET", f"/api/v2/dags/{dag_id}/tasks/{task_id}").get("queue") == queue:
+                    return
+            except AirflowApiError:
+                pass  # not parsed yet
+            if time.monotonic() > deadline:
+                raise AirflowApiError(f"{dag_id}.{task_id} still not routed to queue {queue!r} after {timeout:.0f}s; "
+                                      "see the dag-processor log")
+            time.sleep(2)
+
     def trigger(self, dag_id: str, conf: dict | None = None, run_id: str | None = None) -> str:
         """Start a run now; return its run id."""
         run_id = run_id or f"manual__{dag_id}__{uuid.uuid4().hex[:12]}"

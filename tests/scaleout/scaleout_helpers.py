@@ -9,11 +9,18 @@ from ocr_engine.synth import render_page
 from sohoa import storage
 from sohoa.airflow_api import AirflowClient
 from sohoa.catalogue.db import connect, transaction
+from sohoa.dagkit import ocr_routing
 from sohoa.demo import wait_for_verdict
 from sohoa.intake.samples import make_batch
+from sohoa.localstack.celery import DEFAULT_QUEUE
 from sohoa.vendor.upload import upload_batch
 
 VENDOR = "vendor-demo"
+
+
+def ocr_queue() -> str:
+    """The queue OCR tasks go to in the current profile (``gpu`` on a machine without a GPU)."""
+    return ocr_routing().get("queue", DEFAULT_QUEUE)
 
 
 def upload(tmp_path: Path, n_ho_so: int, pages: int) -> str:

@@ -1,12 +1,14 @@
 """The CeleryExecutor profile: real batches through the real scheduler, Redis and two Celery workers.
 
 OCR goes to the ``gpu`` queue (on this machine without a GPU its worker runs the CPU engine), everything else
-to ``default``; a worker killed in the middle of OCR loses nothing: its task is retried on another worker.
+to ``default``; a worker killed in the middle of OCR loses nothing: its task is retried on another worker; tasks
+waiting in a queue that no worker consumes raise an alert and run once a worker is back.
 """
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import os
 import signal
 import time
@@ -18,10 +20,11 @@ from ocr_engine.engines import get_engine
 from sohoa import storage
 from sohoa.catalogue.db import connect, transaction
 from sohoa.localstack.airflow import Airflow
-from sohoa.localstack.celery import CeleryWorkers
+from sohoa.localstack.celery import CeleryWorkers, broker_url
 from sohoa.processing.fetch import download_verified
+from sohoa.queuewatch import sohoa_queues, stranded_queues
 
-from scaleout_helpers import task_instances_since, upload, wait_processed
+from scaleout_helpers import ocr_queue, task_instances_since, upload, wait_processed
 
 pytestmark = pytest.mark.stack
 
@@ -44,7 +47,7 @@ def test_a_batch_runs_through_intake_and_processing_on_both_workers(celery_stack
     process = task_instances_since(airflow, "sohoa_process", since)
     ocr = [ti for ti in process if ti["task_id"] == "ocr" and ti["state"] == "success"]
     others = [ti for ti in process if ti["task_id"] in ("plan_chunks", "assemble") and ti["state"] == "success"]
-    assert ocr and {_worker(ti) for ti in ocr} == {"worker-gpu"}
+    assert ocr and {_worker(ti) for ti in ocr} == {f"worker-{ocr_queue()}"} == {"worker-gpu"}  # no GPU in CI
     assert {ti["queue"] for ti in ocr} == {"gpu"}
     assert others and {_worker(ti) for ti in others} == {"worker-default"}
     assert intake and {_worker(ti) for ti in intake if ti["state"] == "success"} == {"worker-default"}
@@ -127,3 +130,28 @@ def test_a_worker_killed_during_ocr_loses_nothing_and_its_task_is_retried_on_ano
     finally:
         spare.stop()
         workers.start()  # the killed worker comes back for the tests after this one
+
+
+def test_tasks_waiting_in_a_queue_no_worker_consumes_raise_an_alert(celery_stack, airflow, tmp_path):
+    cfg = celery_stack
+    workers = Airflow(cfg).celery_workers()
+    gpu_worker = next(s for s in workers.services if s.name == f"celery-worker-{cfg.ocr_gpu_queue}")
+    broker, queues = broker_url(cfg), sohoa_queues(cfg)
+    alerts = cfg.state_dir / "alerts"
+    before = set(alerts.glob("*.json"))
+    gpu_worker.stop()
+    try:
+        batch_id = upload(tmp_path, n_ho_so=1, pages=2)
+        deadline = time.monotonic() + 300
+        while not stranded_queues(broker, queues) and time.monotonic() < deadline:
+            time.sleep(3)
+        assert stranded_queues(broker, queues).keys() == {cfg.ocr_gpu_queue}
+        airflow.wait_for_dag("sohoa_queue_watch")
+        run_id = airflow.trigger("sohoa_queue_watch")
+        assert airflow.wait("sohoa_queue_watch", run_id, timeout=300) == "failed"  # fails at once, visibly
+        sent = [json.loads(p.read_text()) for p in set(alerts.glob("*.json")) - before]
+        assert any(f"hàng đợi «{cfg.ocr_gpu_queue}»" in json.dumps(a, ensure_ascii=False) for a in sent), sent
+    finally:
+        workers.start()
+    assert all(p["ocr_status"] == "done" for p in wait_processed(batch_id))  # the waiting tasks were not lost
+    assert stranded_queues(broker, queues) == {}

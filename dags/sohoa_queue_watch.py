@@ -1,0 +1,55 @@
+"""sohoa_queue_watch — alert when tasks wait in a Celery queue that no worker consumes.
+
+Every 10 minutes under the CeleryExecutor: the broker's queues that sohoa uses (``default``, ``gpu``) are
+compared with the queues live workers consume. A queue holding tasks with no consumer (the GPU workers scaled to
+zero, a worker that never came back) is sent as an alert through the e-mail and webhook channels of ``[alerts]``
+and fails the run, without retrying, so the UI shows it too. Under the LocalExecutor there are no queues and the
+check does nothing.
+"""
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import dag, task
+
+from sohoa.dagkit import default_args
+
+
+@dag(
+    dag_id="sohoa_queue_watch",
+    schedule="*/10 * * * *",
+    start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Ho_Chi_Minh"),
+    catchup=False,
+    max_active_runs=1,
+    default_args=default_args(),
+    tags=["sohoa", "operations", "scale-out"],
+    doc_md=__doc__,
+)
+def sohoa_queue_watch():
+    @task
+    def check_queues() -> dict:
+        """{queue: waiting tasks} of stranded queues (empty when all is well); alerts and fails when any."""
+        import datetime as dt
+        import os
+
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from sohoa.config import settings
+        from sohoa.milestones.definitions import load_plan
+        from sohoa.milestones.notifiers import channels_from_settings
+        from sohoa.queuewatch import StrandedQueueAlert, sohoa_queues, stranded_queues
+
+        broker = os.environ.get("AIRFLOW__CELERY__BROKER_URL")
+        if not broker:
+            return {}
+        stranded = stranded_queues(broker, sohoa_queues(settings()))
+        if stranded:
+            alert = StrandedQueueAlert(stranded, dt.datetime.now(dt.timezone.utc))
+            for channel in channels_from_settings(load_plan().alerts):
+                channel.notify({"alert": alert})
+            raise AirflowFailException(f"tasks wait in queues no worker consumes: {stranded}")
+        return stranded
+
+    check_queues()
+
+
+sohoa_queue_watch()
