@@ -68,3 +68,13 @@ def task_instances_since(airflow: AirflowClient, dag_id: str, since: str) -> lis
     before: the continuous intake run waits, deferred, for the next batch)."""
     return [ti for run in airflow.runs(dag_id, limit=20) if (run.get("end_date") or "9999") >= since
             for ti in airflow.task_instances(dag_id, run["dag_run_id"]) if (ti.get("start_date") or "") >= since]
+
+
+def wait_quiet(airflow: AirflowClient, dag_id: str = "sohoa_process", timeout: float = 600) -> None:
+    """Wait until no run of ``dag_id`` is queued or running (one started before a profile switch may still be
+    finishing on the new workers), so the runs a test looks at afterwards are its own."""
+    deadline = time.monotonic() + timeout
+    while any(run["state"] in ("queued", "running") for run in airflow.runs(dag_id, limit=10)):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{dag_id} still has active runs after {timeout:.0f}s")
+        time.sleep(3)

@@ -2,7 +2,8 @@
 
 OCR goes to the ``gpu`` queue (on this machine without a GPU its worker runs the CPU engine), everything else
 to ``default``; a worker killed in the middle of OCR loses nothing: its task is retried on another worker; tasks
-waiting in a queue that no worker consumes raise an alert and run once a worker is back.
+waiting in a queue that no worker consumes raise an alert and run once a worker is back; a broker restarted in
+the middle of a run only delays it, and one that cannot start stops the profile with a clear error.
 """
 from __future__ import annotations
 
@@ -19,12 +20,14 @@ from ocr_engine import pipeline
 from ocr_engine.engines import get_engine
 from sohoa import storage
 from sohoa.catalogue.db import connect, transaction
+from sohoa.errors import StackError
+from sohoa.localstack import celery
 from sohoa.localstack.airflow import Airflow
-from sohoa.localstack.celery import CeleryWorkers, broker_url
+from sohoa.localstack.celery import CeleryWorkers, Redis, broker_url
 from sohoa.processing.fetch import download_verified
 from sohoa.queuewatch import sohoa_queues, stranded_queues
 
-from scaleout_helpers import ocr_queue, task_instances_since, upload, wait_processed
+from scaleout_helpers import ocr_queue, task_instances_since, upload, wait_processed, wait_quiet
 
 pytestmark = pytest.mark.stack
 
@@ -39,6 +42,7 @@ def _worker(ti: dict) -> str:
 
 
 def test_a_batch_runs_through_intake_and_processing_on_both_workers(celery_stack, airflow, tmp_path):
+    wait_quiet(airflow)
     since = _now()
     batch_id = upload(tmp_path, n_ho_so=2, pages=3)
     pages = wait_processed(batch_id)
@@ -155,3 +159,29 @@ def test_tasks_waiting_in_a_queue_no_worker_consumes_raise_an_alert(celery_stack
         workers.start()
     assert all(p["ocr_status"] == "done" for p in wait_processed(batch_id))  # the waiting tasks were not lost
     assert stranded_queues(broker, queues) == {}
+
+
+def test_a_broker_restarted_mid_run_delays_the_batch_and_loses_nothing(celery_stack, airflow, tmp_path):
+    broker = Redis(celery_stack)
+    since = _now()
+    batch_id = upload(tmp_path, n_ho_so=1, pages=8)
+    restarted = []
+
+    def restart_broker_once_processing_runs() -> None:
+        if not restarted and any(ti["state"] == "running"
+                                 for ti in task_instances_since(airflow, "sohoa_process", since)):
+            broker.stop()
+            time.sleep(20)  # workers and scheduler lose the broker for a while
+            broker.start()
+            restarted.append(True)
+
+    pages = wait_processed(batch_id, timeout=900, on_poll=restart_broker_once_processing_runs)
+    assert restarted, "processing was never seen running, so the broker was not restarted"
+    assert len(pages) == 8 and all(p["ocr_status"] == "done" for p in pages)
+    assert set(_one_success_event_per_page([p["id"] for p in pages]).values()) == {1}
+
+
+def test_a_broker_that_cannot_start_stops_the_profile_with_a_clear_error(stack, monkeypatch):
+    monkeypatch.setattr(celery.shutil, "which", lambda name: None)  # as on a machine without redis-server
+    with pytest.raises(StackError, match="redis-server is not installed.*scripts/setup.sh"):
+        Redis(stack).start()

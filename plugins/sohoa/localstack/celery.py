@@ -1,13 +1,15 @@
 """The stack's ``celery`` profile: a Redis broker and one Celery worker per queue, on Airflow's CeleryExecutor.
 
-Redis is Debian's ``redis-server`` on 127.0.0.1 with a password (from ``secrets.env``) and no persistence: a
-lost message is not lost work, since Airflow re-queues a task whose worker disappeared. Two workers serve the
+Redis is Debian's ``redis-server`` on 127.0.0.1 with a password (from ``secrets.env``), keeping its queues in an
+append-only file, so a broker restarted mid-run still holds the tasks it had; a message lost all the same (a
+killed broker) is not lost work, since Airflow fails and retries a task left queued too long. Two workers serve the
 two queues of production: ``default`` (intake, planning, assembly, reports) and ``gpu`` (OCR of GPU engines;
 on a machine without a GPU the profile routes the CPU engine there, so the routing is exercised all the same).
 Each worker is its own process group, so killing one (as a test does) takes its running tasks with it.
 """
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 
@@ -37,9 +39,11 @@ class Redis:
     def __init__(self, cfg: Settings):
         self.cfg = cfg
         self.conf = cfg.state_dir / "redis.conf"
+        self.data = cfg.state_dir / "redis"
         self.service = Service(name="redis", argv=[shutil.which("redis-server") or "redis-server", str(self.conf)],
                                run_dir=cfg.state_dir / "run", log_dir=cfg.state_dir / "logs",
-                               marker=rf"redis-server .*:{cfg.redis_port}\b")
+                               # its command line, until Redis retitles itself "redis-server 127.0.0.1:<port>"
+                               marker=rf"redis-server ({re.escape(str(self.conf))}|.*:{cfg.redis_port}\b)")
 
     def start(self) -> None:
         if shutil.which("redis-server") is None:
@@ -48,8 +52,9 @@ class Redis:
         ensure_port_free(self.service, "127.0.0.1", self.cfg.redis_port)
         self.conf.write_text(  # the password stays out of the process list
             f"bind 127.0.0.1\nport {self.cfg.redis_port}\nrequirepass {self.cfg.redis_password}\n"
-            f"dir {self.cfg.state_dir}\nsave \"\"\nappendonly no\nprotected-mode yes\n")
+            f"dir {self.data}\nsave \"\"\nappendonly yes\nappendfsync everysec\nprotected-mode yes\n")
         self.conf.chmod(0o600)
+        self.data.mkdir(parents=True, exist_ok=True)
         self.service.start()
         wait_until(self.healthy, service=self.service, timeout=30, what="Redis PING")
 
