@@ -49,6 +49,14 @@ def test_ocr_noise_in_the_number_line_is_repaired_with_lower_confidence():
     assert meta.so.confidence < 1.0 and meta.ky_hieu.confidence < 0.95
 
 
+@pytest.mark.parametrize("line, so_ky_hieu", [("Số: 1HD-PNV", "1/HD-PNV"), ("Số: 27QĐ-UBND", "27/QĐ-UBND"),
+                                               ("Số lượng 5 bản", None), ("Số: 12ABC", None)])
+def test_a_number_line_whose_slash_was_lost_is_read_only_before_a_known_type(line, so_ky_hieu):
+    meta = extract(f"UBND QUẬN LÊ CHÂN\nPHÒNG NỘI VỤ\n{line}\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
+    assert meta.so_ky_hieu == so_ky_hieu
+    assert so_ky_hieu is None or meta.so.confidence < 1.0  # a repair is never certain
+
+
 def test_a_date_line_without_diacritics_is_still_read():
     meta = extract(PLAN.replace("Hải Phòng, ngày 25 tháng 6 năm 2025", "Hai Phong, ngay 05 thang 02 nam 2025"))
     assert meta.ngay_ban_hanh.value == dt.date(2025, 2, 5)

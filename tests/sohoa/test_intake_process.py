@@ -369,7 +369,7 @@ def test_postgres_restarting_mid_batch_then_a_rerun_finishes_the_job(s3, prepare
         second.close()
 
 
-def restore_stack(were_healthy: set[str], settle: float = 5.0, timeout: float = 120.0) -> None:
+def restore_stack(were_healthy: set[str], settle: float = 15.0, timeout: float = 180.0) -> None:
     """Bring back what fell over with the database (Airflow's daemons may exit a few seconds after it went
     away): start what is down until every service healthy before the test stays healthy for ``settle`` s."""
     deadline = time.monotonic() + timeout

@@ -38,8 +38,8 @@ for _abbr in TYPE_ABBREVIATIONS:
 _FOLDED_TYPES = {fold(k): k for k in TYPE_ABBREVIATIONS if _FOLD_COUNTS[fold(k)] == 1}
 _TITLE_TYPES = {fold(v).upper(): v for v in TYPE_ABBREVIATIONS.values()}
 
-_NUMBER_LINE = re.compile(
-    r"\bS[o0ô6]\s*[:;.,]?\s*(?P<so>[0-9OIlo]{1,5})\s*/\s*(?P<kh>[A-Za-z0-9]+(?:\s*-\s*[A-Za-z0-9]+)*)")
+_NUMBER_LINE = re.compile(  # the slash may be lost ("Số: 1HD-PNV"); then the ký hiệu must start with a known type
+    r"\bS[o0ô6]\s*[:;.,]?\s*(?P<so>[0-9OIlo]{1,5})\s*(?P<slash>/)?\s*(?P<kh>[A-Za-z0-9]+(?:\s*-\s*[A-Za-z0-9]+)*)")
 _DATE_LINE = re.compile(
     r"(?P<place>[^\n,]{2,40}?)\s*,\s*ngay\s*(?P<d>[0-9OIl]{1,2})\s*thang\s*(?P<m>[0-9OIl]{1,2})"
     r"\s*nam\s*(?P<y>[0-9OIl]{4})", re.IGNORECASE)
@@ -87,7 +87,8 @@ def extract(text: str) -> VanBanMetadata:
     text = nfc(text)
     folded = fold(text)
     meta = VanBanMetadata()
-    number = _NUMBER_LINE.search(folded)
+    number = next((m for m in _NUMBER_LINE.finditer(folded) if m.group("slash") or _starts_with_type(m.group("kh"))),
+                  None)
     if number:
         meta.so, meta.ky_hieu = _number_fields(text, number)
     date = _DATE_LINE.search(folded)
@@ -104,7 +105,7 @@ def extract(text: str) -> VanBanMetadata:
 def _number_fields(text: str, match: re.Match) -> tuple[Extracted, Extracted]:
     raw_so = match.group("so")
     repaired = raw_so.translate(_DIGIT_REPAIR)
-    so_conf = 1.0 if raw_so == repaired else 0.8
+    so_conf = (1.0 if raw_so == repaired else 0.8) * (1.0 if match.group("slash") else 0.85)
     kh = re.sub(r"\s*-\s*", "-", text[match.start("kh"):match.end("kh")])
     parts = kh.split("-")
     canonical = None if parts[0] in TYPE_ABBREVIATIONS else (
@@ -114,6 +115,12 @@ def _number_fields(text: str, match: re.Match) -> tuple[Extracted, Extracted]:
         parts[0] = canonical  # "QD" read without its stroke → "QĐ"
         kh_conf = 0.85
     return Extracted(int(repaired), so_conf), Extracted("-".join(parts), kh_conf)
+
+
+def _starts_with_type(folded_kh: str) -> bool:
+    """Does a folded ký hiệu begin with a known tên loại abbreviation ("HD-PNV")?"""
+    first = folded_kh.split("-")[0].strip()
+    return first in _FOLDED_TYPES or first in TYPE_ABBREVIATIONS
 
 
 def _undoubled(abbreviation: str) -> str | None:
