@@ -133,7 +133,8 @@ def test_a_worker_killed_during_ocr_loses_nothing_and_its_task_is_retried_on_ano
         assert texts == _clean_run_texts(pages, tmp_path)
     finally:
         spare.stop()
-        workers.start()  # the killed worker comes back for the tests after this one
+        for service in workers.services:  # the killed worker comes back for the tests after this one
+            service.start()
 
 
 def test_tasks_waiting_in_a_queue_no_worker_consumes_raise_an_alert(celery_stack, airflow, tmp_path):
@@ -156,7 +157,7 @@ def test_tasks_waiting_in_a_queue_no_worker_consumes_raise_an_alert(celery_stack
         sent = [json.loads(p.read_text()) for p in set(alerts.glob("*.json")) - before]
         assert any(f"hàng đợi «{cfg.ocr_gpu_queue}»" in json.dumps(a, ensure_ascii=False) for a in sent), sent
     finally:
-        workers.start()
+        gpu_worker.start()  # the batch below finishing is the proof that it is back
     assert all(p["ocr_status"] == "done" for p in wait_processed(batch_id))  # the waiting tasks were not lost
     assert stranded_queues(broker, queues) == {}
 

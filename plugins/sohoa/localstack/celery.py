@@ -98,9 +98,9 @@ class CeleryWorkers:
     def start(self) -> None:
         for service in self.services:
             service.start()
-        wait_until(self.healthy, service=self.services[0], timeout=120, what="Celery workers answering a ping")
+        wait_until(self.healthy, service=self.services[0], timeout=300, what="Celery workers answering a ping")
 
-    def answering(self, timeout: float = 2.0) -> set[str]:
+    def answering(self, timeout: float = 5.0) -> set[str]:
         """Names of the workers (all of the broker's, not only ours) that answer a ping within ``timeout``."""
         from celery import Celery
 
