@@ -43,6 +43,10 @@ class LoadedPage:
     notes: list[str] = field(default_factory=list)
 
     @property
+    def header(self) -> PageHeader:
+        return PageHeader(self.source, self.pixels.shape[1], self.pixels.shape[0], self.dpi, self.format, self.mode)
+
+    @property
     def grey(self) -> np.ndarray:
         if self.pixels.ndim == 2:
             return self.pixels

@@ -82,8 +82,7 @@ def _passes_through(header: PageHeader) -> bool:
 
 def _image_object(page: LoadedPage | PageHeader) -> tuple[bytes, bytes]:
     """(dictionary entries, stream data) for the page image: JPEG bytes untouched, else lossless Flate."""
-    header = page if isinstance(page, PageHeader) else PageHeader(
-        page.source, page.pixels.shape[1], page.pixels.shape[0], page.dpi, page.format, page.mode)
+    header = page.header if isinstance(page, LoadedPage) else page
     if _passes_through(header):
         data = header.source.path.read_bytes()
         space = "/DeviceGray" if header.mode == "L" else "/DeviceRGB"
@@ -182,7 +181,8 @@ class PdfAWriter:
                  rotate: int = 0) -> None:
         if page.dpi is None:
             raise PdfError(f"{page.source.page_id}: resolution unknown, cannot size the PDF page")
-        h, w = page.pixels.shape[:2] if isinstance(page, LoadedPage) else (page.height, page.width)
+        header = page.header if isinstance(page, LoadedPage) else page
+        h, w = header.height, header.width
         k = 72.0 / page.dpi
         width_pt, height_pt = w * k, h * k
         image_num, content_num, page_num = self._alloc(), self._alloc(), self._alloc()

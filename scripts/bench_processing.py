@@ -287,12 +287,10 @@ def bench_overhead(pages: int, jobs: int | None, repeats: int) -> dict:
     from sohoa import storage
     from sohoa.catalogue.db import connect, transaction
     from sohoa.config import settings
-    from sohoa.intake.process import run_intake
-    from sohoa.intake.samples import make_batch
+    from sohoa.intake.samples import intake_here, make_batch
     from sohoa.processing.assemble import assemble_ready, ready_ho_so
     from sohoa.processing.ocr import ocr_chunk
     from sohoa.processing.plan import batch_pk_of, pending_chunks
-    from sohoa.vendor.upload import upload_batch
 
     cfg = settings()
     jobs = jobs or cfg.ocr_jobs
@@ -317,9 +315,8 @@ def bench_overhead(pages: int, jobs: int | None, repeats: int) -> dict:
             folder = Path(tmp) / batch_id
             make_batch(folder, "vendor-demo", batch_id, n_ho_so=2, pages_per_ho_so=pages // 2, with_van_ban=False,
                        page_image=lambda ma, n: page_image(ma, n, repeat))
-            upload_batch(folder, vendor="vendor-demo", s3=storage.client(identity="vendor-demo"), progress=False)
+            intake_here(folder, "vendor-demo", batch_id)
             conn, s3 = connect(), storage.client()
-            run_intake(s3, conn, "vendor-demo", batch_id)
             with transaction(conn) as cur:
                 batch_pk = batch_pk_of(cur, "vendor-demo", batch_id)
                 chunks = pending_chunks(cur, batch_pk=batch_pk, chunk_size=cfg.ocr_chunk_pages)

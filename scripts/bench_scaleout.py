@@ -24,15 +24,13 @@ from pathlib import Path
 from tqdm import tqdm
 
 from ocr_engine.synth import render_page, stamp_variant
-from sohoa import localstack, storage
+from sohoa import localstack
 from sohoa.airflow_api import AirflowClient
 from sohoa.catalogue.db import connect, transaction
 from sohoa.config import settings
-from sohoa.intake.process import run_intake
-from sohoa.intake.samples import make_batch
+from sohoa.intake.samples import intake_here, make_batch
 from sohoa.localstack.airflow import Airflow
 from sohoa.localstack.celery import CeleryWorkers
-from sohoa.vendor.upload import upload_batch
 
 VENDOR = "vendor-demo"
 
@@ -46,13 +44,7 @@ def accepted_batch(folder: Path, *, n_ho_so: int, pages: int, seed: int, repeat:
 
     make_batch(folder / batch_id, VENDOR, batch_id, n_ho_so=n_ho_so, pages_per_ho_so=pages, with_van_ban=False,
                page_image=page_image)
-    upload_batch(folder / batch_id, vendor=VENDOR, s3=storage.client(identity=VENDOR), progress=False,
-                 complete=False)  # no marker: the scheduler's own intake (and its asset event) stays out of it
-    conn = connect()
-    try:
-        run_intake(storage.client(), conn, VENDOR, batch_id)
-    finally:
-        conn.close()
+    intake_here(folder / batch_id, VENDOR, batch_id)
     return batch_id
 
 

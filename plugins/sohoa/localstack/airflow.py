@@ -32,8 +32,6 @@ def environment(cfg: Settings, *, database: str | None = None) -> dict[str, str]
     (``cfg.airflow_test_database``), since a live scheduler would pick their runs up and race them.
     """
     airflow_home = home(cfg)
-    db = (f"postgresql+psycopg2://{cfg.airflow_db_user}:{cfg.airflow_db_password}"
-          f"@{cfg.pg_host}:{cfg.pg_port}/{database or cfg.airflow_database}")
     s3_conn = {"conn_type": "aws", "login": cfg.s3_pipeline_key, "password": cfg.s3_pipeline_secret,
                "extra": {"endpoint_url": cfg.s3_endpoint, "region_name": cfg.s3_region,
                          "config_kwargs": {"s3": {"addressing_style": "path"}}}}
@@ -58,7 +56,7 @@ def environment(cfg: Settings, *, database: str | None = None) -> dict[str, str]
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{cfg.airflow_admin_user}:admin",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(airflow_home / "passwords.json"),
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{cfg.airflow_url}/execution/",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": db,
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": _metadata_url(cfg, "postgresql+psycopg2", database),
         "AIRFLOW__API__BASE_URL": cfg.airflow_url,
         "AIRFLOW__API__HOST": cfg.airflow_host,
         "AIRFLOW__API__PORT": str(cfg.airflow_port),
@@ -78,14 +76,19 @@ def environment(cfg: Settings, *, database: str | None = None) -> dict[str, str]
     }
 
 
+def _metadata_url(cfg: Settings, scheme: str, database: str | None = None) -> str:
+    """URL of Airflow's metadata database (or of ``database`` on the same server) with the given scheme."""
+    return (f"{scheme}://{cfg.airflow_db_user}:{cfg.airflow_db_password}"
+            f"@{cfg.pg_host}:{cfg.pg_port}/{database or cfg.airflow_database}")
+
+
 def _celery(cfg: Settings) -> dict[str, str]:
     """The CeleryExecutor's settings: Redis broker, results in the metadata database, the default queue."""
     from .celery import DEFAULT_QUEUE, broker_url
 
     return {
         "AIRFLOW__CELERY__BROKER_URL": broker_url(cfg),
-        "AIRFLOW__CELERY__RESULT_BACKEND": (f"db+postgresql://{cfg.airflow_db_user}:{cfg.airflow_db_password}"
-                                            f"@{cfg.pg_host}:{cfg.pg_port}/{cfg.airflow_database}"),
+        "AIRFLOW__CELERY__RESULT_BACKEND": _metadata_url(cfg, "db+postgresql"),
         "AIRFLOW__CELERY__WORKER_CONCURRENCY": str(cfg.celery_worker_concurrency),
         "AIRFLOW__OPERATORS__DEFAULT_QUEUE": DEFAULT_QUEUE,
     }

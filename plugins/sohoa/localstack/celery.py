@@ -9,6 +9,7 @@ Each worker is its own process group, so killing one (as a test does) takes its 
 """
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import socket
@@ -27,8 +28,6 @@ def broker_url(cfg: Settings) -> str:
 def worker_hostname() -> str:
     """Airflow's ``[core] hostname_callable`` for the stack: the machine's name plus, inside a Celery worker of
     the stack, the worker's name, so a task instance shows which of the workers on this machine ran it."""
-    import os
-
     worker = os.environ.get("SOHOA_CELERY_WORKER")
     return f"{socket.gethostname()}/{worker}" if worker else socket.gethostname()
 
@@ -76,9 +75,9 @@ class Redis:
 class CeleryWorkers:
     """The Celery workers of the profile, one per queue."""
 
-    def __init__(self, cfg: Settings, env: dict[str, str], airflow: str, queues: tuple[str, ...] = ()):
+    def __init__(self, cfg: Settings, env: dict[str, str], airflow: str):
         self.cfg = cfg
-        self.queues = queues or (DEFAULT_QUEUE, cfg.ocr_gpu_queue)
+        self.queues = (DEFAULT_QUEUE, cfg.ocr_gpu_queue)
         self.services = [self.worker(cfg, env, airflow, queue) for queue in self.queues]
 
     @staticmethod
