@@ -57,6 +57,12 @@ def test_a_number_line_whose_slash_was_lost_is_read_only_before_a_known_type(lin
     assert so_ky_hieu is None or meta.so.confidence < 1.0  # a repair is never certain
 
 
+def test_a_type_abbreviation_with_a_look_alike_letter_is_repaired_with_lower_confidence():
+    meta = extract(PLAN.replace("Số: 154/KH-SNV", "Số: 227/TIr-SNV"))
+    assert meta.so_ky_hieu == "227/TTr-SNV"
+    assert meta.ky_hieu.confidence < 0.95
+
+
 def test_a_date_line_without_diacritics_is_still_read():
     meta = extract(PLAN.replace("Hải Phòng, ngày 25 tháng 6 năm 2025", "Hai Phong, ngay 05 thang 02 nam 2025"))
     assert meta.ngay_ban_hanh.value == dt.date(2025, 2, 5)

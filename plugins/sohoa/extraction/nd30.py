@@ -109,7 +109,7 @@ def _number_fields(text: str, match: re.Match) -> tuple[Extracted, Extracted]:
     kh = re.sub(r"\s*-\s*", "-", text[match.start("kh"):match.end("kh")])
     parts = kh.split("-")
     canonical = None if parts[0] in TYPE_ABBREVIATIONS else (
-        _FOLDED_TYPES.get(fold(parts[0])) or _undoubled(parts[0]))
+        _FOLDED_TYPES.get(fold(parts[0])) or _undoubled(parts[0]) or _unconfused(parts[0]))
     kh_conf = 0.95
     if canonical:
         parts[0] = canonical  # "QD" read without its stroke → "QĐ"
@@ -121,6 +121,19 @@ def _starts_with_type(folded_kh: str) -> bool:
     """Does a folded ký hiệu begin with a known tên loại abbreviation ("HD-PNV")?"""
     first = folded_kh.split("-")[0].strip()
     return first in _FOLDED_TYPES or first in TYPE_ABBREVIATIONS
+
+
+_CONFUSED = {"I": "T", "l": "I", "1": "I"}  # letters OCR reads for others in thin print ("TIr" for "TTr")
+
+
+def _unconfused(abbreviation: str) -> str | None:
+    """A known abbreviation that OCR read with one letter swapped for a look-alike ("TIr" → "TTr"), else None."""
+    for i, ch in enumerate(abbreviation):
+        if ch in _CONFUSED:
+            candidate = abbreviation[:i] + _CONFUSED[ch] + abbreviation[i + 1:]
+            if candidate in TYPE_ABBREVIATIONS:
+                return candidate
+    return None
 
 
 def _undoubled(abbreviation: str) -> str | None:
