@@ -128,22 +128,38 @@ def test_the_alert_sink_keeps_mail_and_webhook_calls_as_files(stack):
 
 
 def test_a_port_taken_by_another_program_gives_a_clear_error(tmp_path, stack):
-    taken = Service(name="probe", argv=["true"], run_dir=tmp_path, log_dir=tmp_path, marker="never")
+    taken = Service(name="probe", argv=["true"], run_dir=tmp_path, log_dir=tmp_path)
     assert not port_is_free("127.0.0.1", stack.pg_port)
     with pytest.raises(StackError, match=f"port 127.0.0.1:{stack.pg_port} is already in use"):
         ensure_port_free(taken, "127.0.0.1", stack.pg_port)
 
 
-def test_a_stale_pid_file_is_ignored_and_removed(tmp_path):
-    svc = Service(name="probe", argv=["sleep", "30"], run_dir=tmp_path, log_dir=tmp_path, marker="sleep 30")
-    svc.pid_file.write_text("1")  # PID 1 exists but is not our service
+@pytest.mark.parametrize("content", ["1 12.5\n", "1\n", "garbage"])
+def test_a_stale_pid_file_is_ignored_and_removed(tmp_path, content):
+    svc = Service(name="probe", argv=["sleep", "30"], run_dir=tmp_path, log_dir=tmp_path)
+    svc.pid_file.write_text(content)  # PID 1 exists but started at another time: not our service
     assert svc.pid() is None
     assert not svc.pid_file.exists()
 
 
+def test_a_service_that_retitles_itself_while_starting_is_still_recognised(tmp_path):
+    svc = Service(name="probe", argv=["bash", "-c", "exec -a 'retitled 127.0.0.1:1' sleep 30"], run_dir=tmp_path,
+                  log_dir=tmp_path)
+    pid = svc.start()
+    try:
+        deadline = time.monotonic() + 5
+        while "retitled" not in " ".join(psutil.Process(pid).cmdline()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert "retitled" in " ".join(psutil.Process(pid).cmdline())
+        assert svc.pid() == pid
+    finally:
+        assert svc.stop(timeout=5)
+    assert svc.pid() is None
+
+
 def test_stop_kills_the_whole_process_group(tmp_path):
     svc = Service(name="probe", argv=["bash", "-c", "sleep 300 & sleep 300 & wait"], run_dir=tmp_path,
-                  log_dir=tmp_path, marker="sleep 300 & sleep 300")
+                  log_dir=tmp_path)
     pid = svc.start()
     time.sleep(0.3)
     children = psutil.Process(pid).children(recursive=True)

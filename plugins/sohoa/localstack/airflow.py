@@ -103,7 +103,7 @@ class Airflow:
         self.airflow = str(Path(sys.executable).with_name("airflow"))
         self.services = [
             Service(name=f"airflow-{daemon}", argv=[self.airflow, daemon, *self._daemon_args(daemon)],
-                    run_dir=cfg.state_dir / "run", log_dir=cfg.state_dir / "logs", marker=f"airflow {daemon.replace('-', '[-_]')}",
+                    run_dir=cfg.state_dir / "run", log_dir=cfg.state_dir / "logs",
                     env=self.env, cwd=REPO_ROOT)
             for daemon in DAEMONS
         ]

@@ -71,7 +71,7 @@ class AlertSink:
             name="alertsink",
             argv=[sys.executable, "-m", "sohoa.localstack.alertsink", "--dir", str(self.folder),
                   "--smtp-port", str(cfg.alert_smtp_port), "--http-port", str(cfg.alert_http_port)],
-            run_dir=cfg.state_dir / "run", log_dir=cfg.state_dir / "logs", marker="sohoa.localstack.alertsink")
+            run_dir=cfg.state_dir / "run", log_dir=cfg.state_dir / "logs")
 
     def start(self) -> None:
         for port in (self.cfg.alert_smtp_port, self.cfg.alert_http_port):

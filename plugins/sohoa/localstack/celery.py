@@ -10,7 +10,6 @@ Each worker is its own process group, so killing one (as a test does) takes its 
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import socket
 
@@ -40,9 +39,7 @@ class Redis:
         self.conf = cfg.state_dir / "redis.conf"
         self.data = cfg.state_dir / "redis"
         self.service = Service(name="redis", argv=[shutil.which("redis-server") or "redis-server", str(self.conf)],
-                               run_dir=cfg.state_dir / "run", log_dir=cfg.state_dir / "logs",
-                               # its command line, until Redis retitles itself "redis-server 127.0.0.1:<port>"
-                               marker=rf"redis-server ({re.escape(str(self.conf))}|.*:{cfg.redis_port}\b)")
+                               run_dir=cfg.state_dir / "run", log_dir=cfg.state_dir / "logs")
 
     def start(self) -> None:
         if shutil.which("redis-server") is None:
@@ -91,7 +88,7 @@ class CeleryWorkers:
             argv=[airflow, "celery", "worker", "--queues", queue,
                   "--concurrency", str(concurrency or cfg.celery_worker_concurrency),
                   "--celery-hostname", f"{name}@%h", "--skip-serve-logs"],
-            run_dir=cfg.state_dir / "run", log_dir=cfg.state_dir / "logs", marker=rf"celery.*{name}@",
+            run_dir=cfg.state_dir / "run", log_dir=cfg.state_dir / "logs",
             env={**env, "SOHOA_CELERY_WORKER": name})
 
     def start(self) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import pwd
-import re
 import shutil
 import signal
 import subprocess
@@ -85,7 +84,7 @@ class Postgres:
             argv=[str(self.bin_dir / "postgres"), "-D", str(self.data_dir), "-p", str(cfg.pg_port),
                   "-c", f"listen_addresses={cfg.pg_host}", "-c", f"unix_socket_directories={self.socket_dir}"],
             run_dir=cfg.state_dir / "run", log_dir=cfg.state_dir / "logs",
-            marker=re.escape(str(self.data_dir)), user=self.user,
+            user=self.user,
             stop_signal=signal.SIGINT,  # "fast" shutdown: SIGTERM would wait for every client to disconnect
         )
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -25,16 +24,15 @@ from ..errors import StackError
 class Service:
     """One long-running process of the local stack.
 
-    ``marker`` is a regular expression that must match the process's command line (or the title it sets
-    for itself): a PID file whose PID now belongs to some other program (a stale file after a reboot) is
-    recognised and ignored.
+    Its PID file holds the PID and the process's start time: a PID file whose PID now belongs to some other
+    program (a stale file after a reboot, a reused PID) is recognised and ignored. The start time, not the
+    command line, is what identifies the process, because daemons retitle themselves while they start.
     """
 
     name: str
     argv: list[str]
     run_dir: Path
     log_dir: Path
-    marker: str
     env: dict[str, str] | None = None
     user: str | None = None
     cwd: Path | None = None
@@ -51,12 +49,15 @@ class Service:
     def pid(self) -> int | None:
         """The PID of the running service, or None (removing a stale PID file)."""
         try:
-            pid = int(self.pid_file.read_text().strip())
-        except (FileNotFoundError, ValueError):
+            pid_text, started_text = self.pid_file.read_text().split()
+            pid, started = int(pid_text), float(started_text)
+        except FileNotFoundError:
             return None
-        with contextlib.suppress(psutil.Error):
+        except ValueError:  # not a PID file this code wrote
+            pid, started = -1, 0.0
+        with contextlib.suppress(psutil.Error, ValueError):
             proc = psutil.Process(pid)
-            if proc.status() != psutil.STATUS_ZOMBIE and re.search(self.marker, " ".join(proc.cmdline())):
+            if proc.status() != psutil.STATUS_ZOMBIE and abs(proc.create_time() - started) < 0.05:
                 return pid
         self.pid_file.unlink(missing_ok=True)
         return None
@@ -74,7 +75,7 @@ class Service:
                 self.argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 env=self.env, cwd=self.cwd, user=self.user, start_new_session=True,
             )
-        self.pid_file.write_text(str(proc.pid))
+        self.pid_file.write_text(f"{proc.pid} {psutil.Process(proc.pid).create_time()!r}\n")
         return proc.pid
 
     def stop(self, timeout: float = 20.0) -> bool:

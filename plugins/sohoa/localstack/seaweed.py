@@ -7,7 +7,6 @@ Every port is bound to 127.0.0.1: the filer's own HTTP port has no authenticatio
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import sys
 from pathlib import Path
@@ -70,7 +69,7 @@ class SeaweedS3:
             argv=[weed_binary(), "mini", f"-dir={self.data_dir}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
                   f"-s3.config={self.config_file}", "-admin.ui=false", "-webdav=false",
                   *(f"-{flag}={port}" for flag, port in ports.items())],
-            run_dir=cfg.state_dir / "run", log_dir=cfg.state_dir / "logs", marker=re.escape(f"-dir={self.data_dir}"),
+            run_dir=cfg.state_dir / "run", log_dir=cfg.state_dir / "logs",
         )
 
     def admin(self):
