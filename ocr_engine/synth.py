@@ -186,3 +186,17 @@ def stamp_variant(image: Image.Image, variant: int) -> Image.Image:
     stamped = image.copy()
     ImageDraw.Draw(stamped).rectangle((0, 0, 15, 15), fill=(255 - 16 * variant,) * len(stamped.getbands()))
     return stamped
+
+
+def drum_streaks(page: Image.Image, seed: int, *, across: bool = False, count: int = 7) -> Image.Image:
+    """The page (greyscale) crossed by *count* streaks like a dirty photocopier drum's: speckle bands
+    8-20 px wide at 200 dpi, dense (90 %) at their centre and fading out; *across* runs them along the
+    lines instead of down the page."""
+    arr = np.asarray(page.convert("L"))
+    arr = np.ascontiguousarray(arr.T if across else arr)
+    rng = np.random.default_rng(seed)
+    cols = np.arange(arr.shape[1])
+    for centre in rng.choice(np.arange(60, arr.shape[1] - 60), size=count, replace=False):
+        density = 0.9 * np.exp(-0.5 * ((cols - centre) / rng.uniform(8, 20)) ** 2)
+        arr = np.where(rng.random(arr.shape) < density[None, :], np.minimum(arr, 30), arr)
+    return Image.fromarray(np.ascontiguousarray(arr.T if across else arr))

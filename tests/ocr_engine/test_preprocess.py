@@ -5,7 +5,7 @@ from PIL import Image
 
 from ocr_engine import preprocess
 from ocr_engine.images import LoadedPage, SourcePage
-from ocr_engine.synth import render_page
+from ocr_engine.synth import drum_streaks, render_page
 
 
 def _loaded(img: Image.Image, dpi=200, name="page") -> LoadedPage:
@@ -23,6 +23,16 @@ def upright():
 def test_page_turned_any_quadrant_is_detected(upright, turn):
     turned = upright.rotate(-turn, expand=True)  # PIL rotates counter-clockwise
     assert preprocess.detect_orientation(np.asarray(turned), 200) == (360 - turn) % 360
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("across", [False, True], ids=["streaks-down", "streaks-across"])
+@pytest.mark.parametrize("turn", [0, 180])
+def test_drum_streaks_do_not_turn_a_page(upright, seed, across, turn):
+    """Streaks down the page once passed for text lines (the page was turned by 90°), streaks along
+    the lines put more ink below them than above (it was turned upside down)."""
+    streaked = drum_streaks(upright, seed, across=across).rotate(-turn)
+    assert preprocess.detect_orientation(np.asarray(streaked), 200) == (360 - turn) % 360
 
 
 def test_upside_down_page_is_rotated_back(upright):

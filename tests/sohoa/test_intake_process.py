@@ -369,15 +369,18 @@ def test_postgres_restarting_mid_batch_then_a_rerun_finishes_the_job(s3, prepare
         second.close()
 
 
-def restore_stack(were_healthy: set[str], settle: float = 15.0, timeout: float = 180.0) -> None:
-    """Bring back what fell over with the database (Airflow's daemons may exit a few seconds after it went
-    away): start what is down until every service healthy before the test stays healthy for ``settle`` s."""
+def restore_stack(were_healthy: set[str], settle: float = 30.0, timeout: float = 240.0) -> None:
+    """Bring back what fell over with the database: start what is down until every service healthy before
+    the test stays healthy, checked every 2 s, for ``settle`` s on end. (Airflow's triggerer gives up about
+    20 s after the database went away, though the database is long back by then.)"""
     deadline = time.monotonic() + timeout
     while True:
         localstack.up(echo=lambda *_: None)
-        time.sleep(settle)
-        if were_healthy <= {service.name for service in localstack.status() if service.healthy}:
-            return
+        healthy_until = time.monotonic() + settle
+        while were_healthy <= {service.name for service in localstack.status() if service.healthy}:
+            if time.monotonic() >= healthy_until:
+                return
+            time.sleep(2)
         assert time.monotonic() < deadline, localstack.status()
 
 
