@@ -3,15 +3,18 @@
 Every 10 minutes under the CeleryExecutor: the broker's queues that sohoa uses (``default``, ``gpu``) are
 compared with the queues live workers consume. A queue holding tasks with no consumer (the GPU workers scaled to
 zero, a worker that never came back) is sent as an alert through the e-mail and webhook channels of ``[alerts]``
-and fails the run, without retrying, so the UI shows it too. Under the LocalExecutor there are no queues and the
+(again only every 6 hours while the same queues stay stranded) and fails the run, without retrying, so the UI
+shows it every time. Under the LocalExecutor there are no queues and the
 check does nothing.
 """
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import dag, task
+from airflow.sdk import Variable, dag, task
 
 from sohoa.dagkit import default_args
+
+LAST_ALERT = "sohoa_queue_watch_last_alert"  # Airflow Variable: the last stranded-queue alert sent
 
 
 @dag(
@@ -36,18 +39,24 @@ def sohoa_queue_watch():
         from sohoa.config import settings
         from sohoa.milestones.definitions import load_plan
         from sohoa.milestones.notifiers import channels_from_settings
-        from sohoa.queuewatch import StrandedQueueAlert, sohoa_queues, stranded_queues
+        from sohoa.queuewatch import StrandedQueueAlert, alert_due, sohoa_queues, stranded_queues
 
         broker = os.environ.get("AIRFLOW__CELERY__BROKER_URL")
         if not broker:
             return {}
         stranded = stranded_queues(broker, sohoa_queues(settings()))
-        if stranded:
-            alert = StrandedQueueAlert(stranded, dt.datetime.now(dt.timezone.utc))
+        last = Variable.get(LAST_ALERT, default=None, deserialize_json=True)
+        if not stranded:
+            if last:
+                Variable.delete(LAST_ALERT)  # all clear: the next stranding alerts at once
+            return {}
+        alert = StrandedQueueAlert(stranded, dt.datetime.now(dt.timezone.utc))
+        if alert_due(alert.key(), alert.found_at, last):
             for channel in channels_from_settings(load_plan().alerts):
                 channel.notify({"alert": alert})
-            raise AirflowFailException(f"tasks wait in queues no worker consumes: {stranded}")
-        return stranded
+            Variable.set(LAST_ALERT, {"key": alert.key(), "sent_at": alert.found_at.isoformat()},
+                         serialize_json=True)
+        raise AirflowFailException(f"tasks wait in queues no worker consumes: {stranded}")
 
     check_queues()
 

@@ -4,7 +4,8 @@ A task sent to a queue with no live consumer (the GPU pool scaled to zero, a wor
 waits: Airflow fails it only after ``[scheduler] task_queued_timeout``. :func:`stranded_queues` asks the workers
 which queues they consume (a Celery ``active_queues`` broadcast) and the Redis broker how many messages wait in
 each queue sohoa uses; a queue with messages and no consumer is stranded. ``sohoa_queue_watch`` runs this every
-few minutes and alerts through the e-mail and webhook channels of ``[alerts]``.
+few minutes and alerts through the e-mail and webhook channels of ``[alerts]``: once per set of stranded queues,
+and again every :data:`REPEAT_AFTER` while it stays stranded (:func:`alert_due`).
 """
 from __future__ import annotations
 
@@ -49,6 +50,17 @@ def stranded_queues(broker_url: str, queues: tuple[str, ...]) -> dict[str, int]:
         return {}
     consumed = consumed_queues(broker_url)
     return {q: n for q, n in waiting.items() if q not in consumed}
+
+
+REPEAT_AFTER = dt.timedelta(hours=6)  # a queue still stranded is reported again this often, not every check
+
+
+def alert_due(key: str, now: dt.datetime, last: dict | None, repeat_after: dt.timedelta = REPEAT_AFTER) -> bool:
+    """Whether an alert with *key* goes out now, given the last one sent (``{"key", "sent_at"}`` or None): yes for
+    a different set of stranded queues, or for the same set still stranded *repeat_after* after it was sent."""
+    if not last or last.get("key") != key:
+        return True
+    return now - dt.datetime.fromisoformat(last["sent_at"]) >= repeat_after
 
 
 @dataclass(frozen=True)

@@ -143,6 +143,9 @@ def test_tasks_waiting_in_a_queue_no_worker_consumes_raise_an_alert(celery_stack
     gpu_worker = next(s for s in workers.services if s.name == f"celery-worker-{cfg.ocr_gpu_queue}")
     broker, queues = broker_url(cfg), sohoa_queues(cfg)
     alerts = cfg.state_dir / "alerts"
+    airflow.wait_for_dag("sohoa_queue_watch")
+    all_clear = airflow.trigger("sohoa_queue_watch")  # also forgets any alert sent before this test
+    assert airflow.wait("sohoa_queue_watch", all_clear, timeout=300) == "success"
     before = set(alerts.glob("*.json"))
     gpu_worker.stop()
     try:
@@ -151,15 +154,20 @@ def test_tasks_waiting_in_a_queue_no_worker_consumes_raise_an_alert(celery_stack
         while not stranded_queues(broker, queues) and time.monotonic() < deadline:
             time.sleep(3)
         assert stranded_queues(broker, queues).keys() == {cfg.ocr_gpu_queue}
-        airflow.wait_for_dag("sohoa_queue_watch")
         run_id = airflow.trigger("sohoa_queue_watch")
         assert airflow.wait("sohoa_queue_watch", run_id, timeout=300) == "failed"  # fails at once, visibly
         sent = [json.loads(p.read_text()) for p in set(alerts.glob("*.json")) - before]
         assert any(f"hàng đợi «{cfg.ocr_gpu_queue}»" in json.dumps(a, ensure_ascii=False) for a in sent), sent
+        after_first = set(alerts.glob("*.json"))
+        run_id = airflow.trigger("sohoa_queue_watch")
+        assert airflow.wait("sohoa_queue_watch", run_id, timeout=300) == "failed"  # still visible in the UI ...
+        assert set(alerts.glob("*.json")) == after_first  # ... but the same stranding is not alerted again
     finally:
         gpu_worker.start()  # the batch below finishing is the proof that it is back
     assert all(p["ocr_status"] == "done" for p in wait_processed(batch_id))  # the waiting tasks were not lost
     assert stranded_queues(broker, queues) == {}
+    all_clear = airflow.trigger("sohoa_queue_watch")  # forgets the alert, so the next stranding alerts at once
+    assert airflow.wait("sohoa_queue_watch", all_clear, timeout=300) == "success"
 
 
 def test_a_broker_restarted_mid_run_delays_the_batch_and_loses_nothing(celery_stack, airflow, tmp_path):
