@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     s3_pipeline_secret: str = ""
     vendors: list[str] = Field(default_factory=lambda: ["vendor-demo", "vendor-b"])
     s3_base_port: int = 28300
+    # The backup store (TT 05/2025's second, independent copy): another S3 endpoint, reached with the pipeline's
+    # key. Empty: the local stack's second SeaweedFS, at the primary's port + 100 (sohoa.backup.replica).
+    s3_backup_endpoint: str = ""
 
     # Airflow.
     airflow_host: str = "127.0.0.1"

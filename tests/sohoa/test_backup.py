@@ -6,7 +6,7 @@ import pytest
 
 from sohoa import storage
 from sohoa.backup import BackupError
-from sohoa.backup.replica import ensure_running, replica_client
+from sohoa.backup.replica import ensure_running, replica_client, replica_settings
 from sohoa.backup.replicate import replicate, restore
 from sohoa.catalogue.db import connect, transaction
 from sohoa.cli import main as sohoa_main
@@ -93,3 +93,12 @@ def test_an_object_without_a_backup_copy_cannot_be_restored(backup_store):
             restore(conn, s3, backup, "derivatives", f"{sample.ma_ho_so}/{sample.ma_ho_so}.01.pdf", endpoint=endpoint)
     finally:
         conn.close()
+
+
+@pytest.mark.parametrize("configured", ["", "https://backup.example.vn:9000"])
+def test_the_backup_endpoint_is_the_configured_one_or_the_local_second_seaweedfs(stack, configured):
+    cfg = stack.model_copy(update={"s3_backup_endpoint": configured})
+    backup = ensure_running(cfg) if configured else replica_settings(cfg)  # an external store is never started
+    expected = configured or f"{stack.s3_endpoint.rsplit(':', 1)[0]}:{stack.s3_port + 100}"
+    assert backup.s3_endpoint == expected
+    assert backup.s3_pipeline_key == stack.s3_pipeline_key
