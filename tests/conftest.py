@@ -13,14 +13,12 @@ import psycopg2
 import pytest
 
 from ocr_engine.synth import render_page
-from sohoa import localstack, storage
+from sohoa import localstack
 from sohoa.catalogue.db import connect, transaction
-from sohoa.intake.process import run_intake
-from sohoa.intake.samples import make_batch
+from sohoa.intake.samples import intake_here, make_batch
 from sohoa.localstack import airflow as airflow_stack
 from sohoa.localstack.seaweed import client
 from sohoa.processing.plan import batch_pk_of
-from sohoa.vendor.upload import upload_batch
 
 
 @pytest.fixture(scope="session")
@@ -81,17 +79,17 @@ def _rendered_pages(seeds: dict):
 
 
 def _intake(tmp_path, n_pages: int) -> tuple[str, int, dict]:
-    """A fresh batch of ``n_pages`` rendered pages through upload and intake; seeds are unique per run, since
-    intake rightly rejects a page whose SHA-256 is already catalogued."""
+    """A fresh batch of ``n_pages`` rendered pages through upload and intake in this process (the tests drive
+    processing themselves); seeds are unique per run, since intake rightly rejects a page whose SHA-256 is
+    already catalogued."""
     batch_id = f"proc-{uuid.uuid4().hex[:8]}"
     base = uuid.uuid4().int % 10**9
     factory, truths = _rendered_pages({n: base + n for n in range(1, n_pages + 1)})
     manifest = make_batch(tmp_path / batch_id, VENDOR, batch_id, n_ho_so=1, pages_per_ho_so=n_pages,
                           page_image=factory, dpi=200, with_van_ban=False)
-    upload_batch(tmp_path / batch_id, vendor=VENDOR, s3=storage.client(identity=VENDOR), progress=False)
+    intake_here(tmp_path / batch_id, VENDOR, batch_id)  # no completion marker: the live scheduler stays out of it
     conn = connect()
     try:
-        run_intake(storage.client(), conn, VENDOR, batch_id)
         with transaction(conn) as cur:
             batch_pk = batch_pk_of(cur, VENDOR, batch_id)
     finally:
