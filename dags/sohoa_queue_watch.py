@@ -4,8 +4,7 @@ Every 10 minutes under the CeleryExecutor: the broker's queues that sohoa uses (
 compared with the queues live workers consume. A queue holding tasks with no consumer (the GPU workers scaled to
 zero, a worker that never came back) is sent as an alert through the e-mail and webhook channels of ``[alerts]``
 (again only every 6 hours while the same queues stay stranded) and fails the run, without retrying, so the UI
-shows it every time. Under the LocalExecutor there are no queues and the
-check does nothing.
+shows it every time. Under the LocalExecutor there are no queues and the check does nothing.
 """
 from __future__ import annotations
 

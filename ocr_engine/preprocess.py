@@ -118,8 +118,8 @@ def upright(grey: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray, int, 
     skew are measured on the page :func:`without_streaks`.
     *orientation* is the clockwise rotation applied (0, 90, 180, 270).
     """
-    layout, streaks = without_streaks(grey)
-    margin = TURN_MARGIN if streaks.mean() > STREAKY_PAGE else 1.0
+    layout, painted = without_streaks(grey)
+    margin = TURN_MARGIN if painted.mean() > STREAKY_PAGE else 1.0
     orientation = 90 if lines_run_vertically(layout, dpi, margin) else 0
     layout = rotate_quadrant(layout, orientation)[0]
     work, transform = rotate_quadrant(grey, orientation)
