@@ -4,7 +4,8 @@ A library and a CLI (``python -m ocr_engine``) that knows images and text only: 
 S3 or database. Modules, one per capability:
 
 - :mod:`.images` open page files safely; :mod:`.preprocess` crop, orientation, streaks, deskew;
-  :mod:`.qc` quality metrics and verdicts;
+  :mod:`.qc` quality metrics and verdicts; :mod:`.linesheet` pages with streaks across their
+  text, cut into a sheet of lines for the engine;
 - :mod:`.engines` the engine interface and registry (``tesseract``, optional ``paddle``), with
   :mod:`.layout` (reading order) and :mod:`.textnorm` (NFC, Đ) applied to every engine's output;
   :mod:`._exec` thin wrappers around the external programs;

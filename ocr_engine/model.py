@@ -70,11 +70,14 @@ class PageImage:
 
     ``to_source`` is the 2×3 affine matrix mapping these pixel coordinates back to the
     pixels of the source file (identity when nothing was rotated, scaled or cropped).
+    ``lines_only`` marks a line sheet (:mod:`ocr_engine.linesheet`): text lines stacked in one
+    column, which needs no layout analysis.
     """
     page_id: str
     pixels: np.ndarray  # uint8, 2-D
     dpi: float
     to_source: np.ndarray = field(default_factory=lambda: np.array([[1.0, 0, 0], [0, 1.0, 0]]))
+    lines_only: bool = False
 
 
 @dataclass

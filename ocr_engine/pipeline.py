@@ -21,6 +21,7 @@ from . import alto, preprocess, qc
 from .engines import OcrEngine
 from .errors import EngineError, InputError
 from .images import LoadedPage, SourcePage, list_pages, load_page
+from .linesheet import line_sheet
 from .model import PageImage, PageText
 
 IDENTITY = np.array([[1.0, 0, 0], [0, 1.0, 0]])
@@ -106,15 +107,16 @@ def _chunk(sources: list[SourcePage], engine: OcrEngine, assume_dpi: float | Non
            recognition_dpi: float | None) -> list[PageOutcome]:
     prepared = [_prepare(s, assume_dpi, recognition_dpi) for s in sources]
     todo = [(o, img) for o, img in prepared if img is not None and not o.report.blank]
-    results = engine.recognize([img for _, img in todo]) if todo else []
+    sheets = [line_sheet(img) if o.report.streaks_removed else None for o, img in todo]
+    results = engine.recognize([s.page if s else img for (_, img), s in zip(todo, sheets)]) if todo else []
     if len(results) != len(todo):  # a broken engine must not leave pages silently empty
         results = [EngineError(f"{o.page_id}: engine {engine.name} returned {len(results)} results "
                                f"for {len(todo)} pages") for o, _ in todo]
-    for (outcome, _), result in zip(todo, results):
+    for (outcome, _), sheet, result in zip(todo, sheets, results):
         if isinstance(result, EngineError):
             outcome.problems.append(_engine_problem(outcome.page_id, result))
         else:
-            outcome.text = result
+            outcome.text = sheet.read_back(result) if sheet else result
             outcome.timings["ocr"] = result.seconds
     return [o for o, _ in prepared]
 

@@ -207,12 +207,13 @@ def _text_rows(grey: np.ndarray, streak_columns: np.ndarray) -> np.ndarray:
 
 
 def suppress_streaks(grey: np.ndarray, dpi: float) -> tuple[np.ndarray, int]:
-    """Lighten vertical streaks; return (image, number of streaks crossing the text block).
+    """Even out vertical streaks; return (image, number of streaks crossing the text block).
 
-    Between text lines, and wherever a streak lies outside the text block, it is pure noise
-    and is painted white: that stops it from gluing lines together, passing for a column
-    separator or being read as a line of junk. Across text lines only the speckle finer than
-    a pen stroke is closed away, so the letters underneath are kept where they can be.
+    Inside a streak every pixel is divided by the streak's own local darkness (a running median
+    down the streak, which letters are too short to move), so the letters under it come back
+    darker than the speckle around them. Measured on augraphy DirtyDrum pages, read as a line
+    sheet (:mod:`ocr_engine.linesheet`): 34 % → 24.5 % CER, where whitening the streak between
+    lines and closing its speckle across them had given the 34 %.
     """
     mask = streak_mask(grey)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask)
@@ -223,19 +224,15 @@ def suppress_streaks(grey: np.ndarray, dpi: float) -> tuple[np.ndarray, int]:
     density = np.convolve((grey[rows] < 128).mean(axis=0), np.ones(31) / 31, mode="same")
     text_columns = np.flatnonzero((density > 0.01) & ~streak_columns)
     x_lo, x_hi = (text_columns[0], text_columns[-1]) if text_columns.size else (0, grey.shape[1])
-    outside = np.array([False] + [x + w < x_lo or x > x_hi for x, _, w, _, _ in stats[1:]])
-    if outside[1:].all():
+    crossing = sum(1 for x, _, w, _, _ in stats[1:] if not (x + w < x_lo or x > x_hi))
+    if not crossing:
         return grey, 0
-    in_streak = mask > 0
+    background = cv2.blur(cv2.medianBlur(grey, 5).astype(np.float32), (3, int(round(0.3 * dpi)) | 1))
+    paper = float(np.percentile(grey[mask == 0], 90))
+    evened = np.clip(grey.astype(np.float32) / np.maximum(background, 1) * paper, 0, 255).astype(np.uint8)
     out = grey.copy()
-    out[outside[labels] | (in_streak & ~rows[:, None])] = 255
-    closed = cv2.morphologyEx(grey, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3)))
-    crossing = in_streak & rows[:, None] & ~outside[labels]
-    out[crossing] = closed[crossing]
-    solid = ((grey < 128) & in_streak).astype(np.uint8)
-    rules = cv2.morphologyEx(solid, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, int(0.4 * dpi))))
-    out[rules > 0] = 255  # unbroken dark runs taller than a text line are scratches, not letters
-    return out, int(np.count_nonzero(~outside[1:]))
+    out[mask > 0] = evened[mask > 0]
+    return out, crossing
 
 
 def prepare(page: LoadedPage, *, recognition_dpi: float | None = RECOGNITION_DPI) -> tuple[PageImage | None, qc.QcReport]:

@@ -1,0 +1,57 @@
+"""Pages with streaks across their text are read as a sheet of lines, and the words land back on the page."""
+import numpy as np
+import pytest
+
+from ocr_engine import engines, metrics
+from ocr_engine.linesheet import line_sheet
+from ocr_engine.model import Box, Line, PageImage, PageText, Word
+from ocr_engine.pipeline import run
+from ocr_engine.synth import drum_streaks, render_page
+
+
+@pytest.fixture(scope="module")
+def streaked_page(tmp_path_factory):
+    """A rendered page crossed by drum streaks, saved at 200 dpi, and its ground truth."""
+    image, truth, _ = render_page(32, dpi=200)
+    path = tmp_path_factory.mktemp("streaks") / "streaked.png"
+    drum_streaks(image, 32).save(path, dpi=(200, 200))
+    return path, truth
+
+
+def test_a_streaked_page_is_read_through_its_streaks(streaked_page, tesseract):
+    """Read as a whole page, the streaks glue lines and pass for words (40 % CER on this page before)."""
+    path, truth = streaked_page
+    [outcome] = run([path], engines.get_engine("tesseract"))
+    assert outcome.report.streaks_removed >= 3
+    assert metrics.rates([metrics.error_counts(truth, outcome.text.text)])["cer"] < 0.2
+
+
+def test_words_read_on_the_sheet_land_on_their_line_of_the_page(streaked_page, tesseract):
+    path, truth = streaked_page
+    [outcome] = run([path], engines.get_engine("tesseract"))
+    ink_rows = np.flatnonzero((np.asarray(render_page(32, dpi=200)[0]) < 128).any(axis=1))
+    for line in outcome.text.lines:
+        for word in line.words:  # every word's box covers rows where the clean page has ink
+            assert np.any((ink_rows >= word.box.y0) & (ink_rows < word.box.y1)), word
+
+
+def test_the_sheet_stacks_one_strip_per_text_line_and_maps_back():
+    page = np.full((800, 300), 255, np.uint8)
+    for top in (100, 300, 500):
+        for x in range(40, 140, 6):
+            page[top:top + 20, x:x + 2] = 0  # three short "lines" of 20 px tall strokes
+    page[:, 200:220] = 20  # a streak down the whole page, right of where the lines end
+    sheet = line_sheet(PageImage("p", page, 200))
+    assert sheet.page.lines_only and len(sheet.strips) == 3
+    for strip, top in zip(sheet.strips, (100, 300, 500)):  # each strip holds its line and a few px around it
+        assert top - 8 <= strip.page_y <= top and top + 20 <= strip.page_y + strip.height <= top + 28
+    assert sheet.page.pixels.shape == (sum(s.height + 24 for s in sheet.strips), 300)  # 24 px apart
+    assert (sheet.page.pixels[:, 200:220] == 255).all()  # the streak beyond the lines' ink stays out
+    strip = sheet.strips[2]
+    word = Word("chữ", Box(40, strip.sheet_y + 5, 100, strip.sheet_y + 25), 0.9)
+    [back] = sheet.read_back(PageText("p", [Line((word,))], "fake", "1", 0.0)).lines
+    assert back.words[0].box == Box(40, strip.page_y + 5, 100, strip.page_y + 25)
+
+
+def test_a_page_without_a_column_free_of_streaks_gives_no_sheet():
+    assert line_sheet(PageImage("p", np.full((200, 100), 30, np.uint8), 200)) is None
