@@ -35,7 +35,7 @@ class QcReport:
     blank: bool
     skew_deg: float  # text-line angle found, degrees counter-clockwise
     orientation_deg: int  # clockwise rotation applied to make the page upright
-    streaks_removed: int  # vertical streaks detected and suppressed
+    streaks_removed: int  # vertical streaks crossing the text, evened out (the page is read as a line sheet)
     problems: list[Problem] = field(default_factory=list)
 
     @property
