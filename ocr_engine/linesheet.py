@@ -53,8 +53,8 @@ class LineSheet:
 def _text_bands(dark: np.ndarray, free: np.ndarray, min_rows: int) -> list[tuple[int, int]]:
     """(top, bottom) of every run of text rows, judged on the free columns only."""
     rows = np.convolve(dark[:, free].mean(axis=1), np.ones(3) / 3, mode="same") > TEXT_ROW_INK
-    starts = np.flatnonzero(np.diff(np.concatenate([[0], rows.astype(np.int8), [0]])) == 1)
-    ends = np.flatnonzero(np.diff(np.concatenate([[0], rows.astype(np.int8), [0]])) == -1)
+    edges = np.diff(np.concatenate([[0], rows.astype(np.int8), [0]]))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
     return [(int(a), int(b)) for a, b in zip(starts, ends) if b - a >= min_rows]
 
 
