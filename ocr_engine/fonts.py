@@ -81,7 +81,7 @@ class TextFont:
         options.notdef_outline = True
         options.layout_features = []
         options.name_IDs = ["*"]
-        font = TTFont(str(self.path))
+        font = TTFont(str(self.path), recalcTimestamp=False)  # head.modified stays: same pages, same bytes
         for tag in UNUSED_TABLES:  # deleted before subsetting: decompiling the layout tables costs most
             if tag in font:
                 del font[tag]

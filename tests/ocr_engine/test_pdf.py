@@ -171,3 +171,19 @@ def test_validation_reports_a_jpeg_whose_dictionary_lies_about_its_size(document
 
     problems = _broken_copy(path, tmp_path, wrong_width)
     assert any("JPEG image" in p and "says 100×" in p for p in problems)
+
+
+def test_the_embedded_font_subset_is_the_same_bytes_a_second_later():
+    """fontTools stamps the save time into the font's head table unless told not to: the same pages then
+    gave a different PDF whenever two builds straddled a second (a flaky byte-for-byte comparison)."""
+    import time
+
+    from ocr_engine.fonts import TextFont
+
+    programs = []
+    for _ in range(2):
+        font = TextFont()
+        font.glyphs("Hồ sơ lưu trữ Đà Nẵng")
+        programs.append(font.subset_program())
+        time.sleep(1.1)
+    assert programs[0] == programs[1]
