@@ -93,16 +93,18 @@ def lines_run_vertically(grey: np.ndarray, dpi: float, margin: float = 1.0) -> b
     return _line_structure(np.ascontiguousarray(np.rot90(ink, -1))) > margin * _line_structure(ink)
 
 
-def without_streaks(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The page with vertical and horizontal streaks painted white, and the mask of what was painted.
+def without_streaks(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The page with vertical and horizontal streaks painted white, the mask of what was painted, and
+    the :func:`streak_mask` of the vertical streaks alone.
 
     This is what layout is measured on. Left in, a page of drum streaks has more "line structure"
     across the streaks than along its text (it was turned by 90°), and more ink below its lines
     than above (it was turned upside down).
     """
+    down = streak_mask(grey)
     across = np.rot90(streak_mask(np.ascontiguousarray(np.rot90(grey))), -1)
-    streaks = (streak_mask(grey) > 0) | (across > 0)
-    return np.where(streaks, 255, grey).astype(np.uint8), streaks
+    streaks = (down > 0) | (across > 0)
+    return np.where(streaks, 255, grey).astype(np.uint8), streaks, down
 
 
 def is_upside_down(grey: np.ndarray, dpi: float) -> bool:
@@ -118,12 +120,12 @@ def upright(grey: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray, int, 
     skew are measured on the page :func:`without_streaks`.
     *orientation* is the clockwise rotation applied (0, 90, 180, 270).
     """
-    layout, painted = without_streaks(grey)
+    layout, painted, down = without_streaks(grey)
     margin = TURN_MARGIN if painted.mean() > STREAKY_PAGE else 1.0
     orientation = 90 if lines_run_vertically(layout, dpi, margin) else 0
     layout = rotate_quadrant(layout, orientation)[0]
     work, transform = rotate_quadrant(grey, orientation)
-    work, streaks = suppress_streaks(work, dpi)
+    work, streaks = suppress_streaks(work, dpi, down if orientation == 0 else None)
     skew = estimate_skew(layout, dpi)  # not on `work`: suppression leaves streak fragments cut square to the page
     if abs(skew) >= 0.05:
         work, m = deskew(work, skew)
@@ -206,8 +208,9 @@ def _text_rows(grey: np.ndarray, streak_columns: np.ndarray) -> np.ndarray:
     return cv2.dilate(rows.astype(np.uint8)[:, None], np.ones((9, 1), np.uint8))[:, 0] > 0
 
 
-def suppress_streaks(grey: np.ndarray, dpi: float) -> tuple[np.ndarray, int]:
-    """Even out vertical streaks; return (image, number of streaks crossing the text block).
+def suppress_streaks(grey: np.ndarray, dpi: float, mask: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+    """Even out vertical streaks (*mask*: their :func:`streak_mask`, found here when not given); return
+    (image, number of streaks crossing the text block).
 
     Inside a streak every pixel is divided by the streak's own local darkness (its 5 px median,
     averaged over 0.3 in down the page: letters are too short to move it), so the letters under
@@ -215,7 +218,7 @@ def suppress_streaks(grey: np.ndarray, dpi: float) -> tuple[np.ndarray, int]:
     sheet (:mod:`ocr_engine.linesheet`): 34 % → 24.5 % CER, where whitening the streak between
     lines and closing its speckle across them had given the 34 %.
     """
-    mask = streak_mask(grey)
+    mask = streak_mask(grey) if mask is None else mask
     n, _, stats, _ = cv2.connectedComponentsWithStats(mask)
     if n == 1:
         return grey, 0
