@@ -10,26 +10,25 @@ from ocr_engine.synth import drum_streaks, render_page
 
 
 @pytest.fixture(scope="module")
-def streaked_page(tmp_path_factory):
-    """A rendered page crossed by drum streaks, saved at 200 dpi, and its ground truth."""
-    image, truth, _ = render_page(32, dpi=200)
+def streaked_read(tmp_path_factory, tesseract):
+    """A rendered page crossed by drum streaks, saved at 200 dpi and read: (outcome, ground truth, clean page)."""
+    clean, truth, _ = render_page(32, dpi=200)
     path = tmp_path_factory.mktemp("streaks") / "streaked.png"
-    drum_streaks(image, 32).save(path, dpi=(200, 200))
-    return path, truth
-
-
-def test_a_streaked_page_is_read_through_its_streaks(streaked_page, tesseract):
-    """Read as a whole page, the streaks glue lines and pass for words (40 % CER on this page before)."""
-    path, truth = streaked_page
+    drum_streaks(clean, 32).save(path, dpi=(200, 200))
     [outcome] = run([path], engines.get_engine("tesseract"))
+    return outcome, truth, clean
+
+
+def test_a_streaked_page_is_read_through_its_streaks(streaked_read):
+    """Read as a whole page, the streaks glue lines and pass for words (40 % CER on this page before)."""
+    outcome, truth, _ = streaked_read
     assert outcome.report.streaks_removed >= 3
     assert metrics.rates([metrics.error_counts(truth, outcome.text.text)])["cer"] < 0.2
 
 
-def test_words_read_on_the_sheet_land_on_their_line_of_the_page(streaked_page, tesseract):
-    path, truth = streaked_page
-    [outcome] = run([path], engines.get_engine("tesseract"))
-    ink_rows = np.flatnonzero((np.asarray(render_page(32, dpi=200)[0]) < 128).any(axis=1))
+def test_words_read_on_the_sheet_land_on_their_line_of_the_page(streaked_read):
+    outcome, _, clean = streaked_read
+    ink_rows = np.flatnonzero((np.asarray(clean) < 128).any(axis=1))
     for line in outcome.text.lines:
         for word in line.words:  # every word's box covers rows where the clean page has ink
             assert np.any((ink_rows >= word.box.y0) & (ink_rows < word.box.y1)), word
