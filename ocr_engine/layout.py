@@ -7,17 +7,21 @@ wide gap and reads the left column before the right one.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from .model import Line
 
 GAP_FACTOR = 1.5  # a column gap is wider than this many line heights
 
 
-def _gaps(line: Line) -> list[tuple[int, int, int]]:
-    """(x0, x1, index of the word after the gap) for every column-wide gap in *line*."""
+def _gaps(line: Line, streaks: np.ndarray | None) -> list[tuple[int, int, int]]:
+    """(x0, x1, index of the word after the gap) for every column-wide gap in *line*; a gap that
+    a streak crosses is none (the streak may have hidden the words that filled it)."""
     height = max(line.box.height, 1)
     words = line.words
     return [(a.box.x1, b.box.x0, i + 1) for i, (a, b) in enumerate(zip(words, words[1:]))
-            if b.box.x0 - a.box.x1 > GAP_FACTOR * height]
+            if b.box.x0 - a.box.x1 > GAP_FACTOR * height
+            and (streaks is None or not streaks[max(a.box.x1, 0):max(b.box.x0, 0)].any())]
 
 
 def _reorder(run: list[tuple[Line, tuple[int, int, int] | None]], channel: tuple[int, int]) -> list[Line]:
@@ -34,12 +38,13 @@ def _reorder(run: list[tuple[Line, tuple[int, int, int] | None]], channel: tuple
     return left + right
 
 
-def split_columns(lines: list[Line]) -> list[Line]:
+def split_columns(lines: list[Line], streaks: np.ndarray | None = None) -> list[Line]:
     """Lines in reading order with side-by-side blocks read one after the other.
 
     A run of consecutive lines that share one vertical gap (at least two of them cut by it,
     the others lying wholly on one side) becomes the left parts, then the right parts.
-    Lines without such a shared gap are left as they are.
+    Lines without such a shared gap are left as they are. *streaks* marks page columns under
+    vertical streaks (a line sheet's): a gap they cross is not taken for one between columns.
     """
     out: list[Line] = []
     run: list[tuple[Line, tuple[int, int, int] | None]] = []
@@ -47,8 +52,8 @@ def split_columns(lines: list[Line]) -> list[Line]:
     for line in lines:
         gap = None
         if channel is not None:
-            gap = next((g for g in _gaps(line) if g[0] < channel[1] and g[1] > channel[0]), None)
-        elif gaps := _gaps(line):
+            gap = next((g for g in _gaps(line, streaks) if g[0] < channel[1] and g[1] > channel[0]), None)
+        elif gaps := _gaps(line, streaks):
             gap = max(gaps, key=lambda g: g[1] - g[0])
         if gap:
             channel = (max(gap[0], channel[0]), min(gap[1], channel[1])) if channel else gap[:2]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .layout import split_columns
 from .model import Box, Line, PageImage, PageText, Word
 
 STREAK_COLUMN_INK = 0.12  # a column darker than this down the whole page lies under a streak
@@ -30,6 +31,10 @@ class Strip:
     page_y: int
     height: int
 
+    def distance(self, sheet_y: float) -> float:
+        """How far sheet row *sheet_y* lies outside this strip (0 inside it)."""
+        return max(self.sheet_y - sheet_y, sheet_y - (self.sheet_y + self.height), 0)
+
 
 @dataclass
 class LineSheet:
@@ -37,17 +42,21 @@ class LineSheet:
 
     page: PageImage
     strips: list[Strip]
+    streak_columns: np.ndarray  # page columns under a streak (bool, one per pixel column)
 
     def read_back(self, text: PageText) -> PageText:
-        """*text* recognised on the sheet, with every line moved to where its strip lies on the page."""
-        return dataclasses.replace(text, lines=[self._to_page(line) for line in text.lines])
-
-    def _to_page(self, line: Line) -> Line:
-        centre = (line.box.y0 + line.box.y1) / 2
-        strip = min(self.strips, key=lambda s: max(s.sheet_y - centre, centre - (s.sheet_y + s.height), 0))
-        dy = strip.page_y - strip.sheet_y
-        return Line(tuple(Word(w.text, Box(w.box.x0, w.box.y0 + dy, w.box.x1, w.box.y1 + dy), w.confidence)
-                          for w in line.words))
+        """*text* recognised on the sheet, moved to the page: one line per strip that holds words,
+        in strip order, its words left to right (the sheet's lines are known, whatever order or
+        grouping the engine gave them)."""
+        by_strip: dict[int, list[Word]] = {}
+        for word in (w for line in text.lines for w in line.words):
+            centre = (word.box.y0 + word.box.y1) / 2
+            index = min(range(len(self.strips)), key=lambda i: self.strips[i].distance(centre))
+            dy = self.strips[index].page_y - self.strips[index].sheet_y
+            by_strip.setdefault(index, []).append(
+                Word(word.text, Box(word.box.x0, word.box.y0 + dy, word.box.x1, word.box.y1 + dy), word.confidence))
+        lines = [Line(tuple(sorted(by_strip[i], key=lambda w: w.box.x0))) for i in sorted(by_strip)]
+        return dataclasses.replace(text, lines=split_columns(lines, self.streak_columns))
 
 
 def _text_bands(dark: np.ndarray, free: np.ndarray, min_rows: int) -> list[tuple[int, int]]:
@@ -82,4 +91,4 @@ def line_sheet(page: PageImage) -> LineSheet | None:
         sheet_y += piece.shape[0]
     if not pieces:
         return None
-    return LineSheet(PageImage(page.page_id, np.vstack(pieces), page.dpi, lines_only=True), strips)
+    return LineSheet(PageImage(page.page_id, np.vstack(pieces), page.dpi, lines_only=True), strips, ~free)

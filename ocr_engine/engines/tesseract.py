@@ -21,13 +21,15 @@ PSM_BLOCK = 6  # one uniform block: for a line sheet (PageImage.lines_only), 24.
 NOISE_WORD_CONF = 0.35  # a word without letters or digits below this confidence is noise
 NOISE_LINE_CONF = 0.50  # a line whose mean confidence is below this is noise
 SPECK_LINE_CONF = 0.90  # a line with fewer than 2 letters or digits must be read at least this surely
+EDGE_WORD_CONF = 0.05  # a word this unsure at either end of a line is dirt (streak speckle beside the text)
+BULLETS = frozenset("-–—")  # the only words without a letter or digit that may start a line
 
 
 def parse_tsv(text: str, *, what: str) -> list[Line]:
     """Lines (reading order) from tesseract TSV.
 
-    Words with empty text or conf < 0 are skipped, so are noise words and noise lines
-    (see NOISE_WORD_CONF, NOISE_LINE_CONF).
+    Words with empty text or conf < 0 are skipped, so are noise words, dirt at either end of a
+    line, and then noise lines (see NOISE_WORD_CONF, EDGE_WORD_CONF, NOISE_LINE_CONF).
     """
     rows = csv.reader(io.StringIO(text), delimiter="\t", quoting=csv.QUOTE_NONE)
     header = next(rows, None)
@@ -44,7 +46,29 @@ def parse_tsv(text: str, *, what: str) -> list[Line]:
         left, top, width, height = (int(v) for v in row[6:10])
         lines.setdefault((row[2], row[3], row[4]), []).append(
             Word(word, Box(left, top, left + width, top + height), round(conf / 100.0, 4)))
-    return [Line(tuple(words)) for words in map(_denoise, lines.values()) if not _noise_line(words)]
+    kept = (_trim_edges(_denoise(words)) for words in lines.values())
+    return [Line(tuple(words)) for words in kept if not _noise_line(words)]
+
+
+def _trim_edges(words: list[Word]) -> list[Word]:
+    """Drop dirt read at either end of a line: words without a letter or digit (except a leading
+    dash, a list item's bullet) and unsure specks of one or two letters or digits (EDGE_WORD_CONF)."""
+    def dirt(word: Word, *, leading: bool) -> bool:
+        alnum = sum(c.isalnum() for c in word.text)
+        if alnum == 0:
+            return not (leading and word.text in BULLETS)
+        return alnum <= 2 and word.confidence < EDGE_WORD_CONF
+
+    start, end = 0, len(words)
+    while start < end and dirt(words[start], leading=True):
+        start += 1
+    while end > start and dirt(words[end - 1], leading=False):
+        end -= 1
+    return words[start:end]
+
+
+def _has_alnum(word: Word) -> bool:
+    return any(c.isalnum() for c in word.text)
 
 
 def _noise_line(words: list[Word]) -> bool:
@@ -53,12 +77,12 @@ def _noise_line(words: list[Word]) -> bool:
         return True
     confidence = float(np.mean([w.confidence for w in words]))
     alnum = sum(c.isalnum() for w in words for c in w.text)
-    return confidence < NOISE_LINE_CONF or (alnum < 2 and confidence < SPECK_LINE_CONF)
+    return confidence < NOISE_LINE_CONF or alnum == 0 or (alnum < 2 and confidence < SPECK_LINE_CONF)
 
 
 def _denoise(words: list[Word]) -> list[Word]:
     """Drop low-confidence specks (no letter or digit) that dirt and streaks produce."""
-    return [w for w in words if w.confidence >= NOISE_WORD_CONF or any(c.isalnum() for c in w.text)]
+    return [w for w in words if w.confidence >= NOISE_WORD_CONF or _has_alnum(w)]
 
 
 @register

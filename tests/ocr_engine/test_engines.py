@@ -96,12 +96,37 @@ def test_engine_returning_too_few_results_fails_its_pages_loudly(pages):
     assert outcome.status == "failed" and "returned 0 results for 1 pages" in outcome.problems[0].message
 
 
+TSV_HEAD = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n"
+
+
+def _tsv(rows) -> str:
+    """Tesseract TSV word rows from (block, line, word, left, conf, text)."""
+    return TSV_HEAD + "".join(f"5\t1\t{b}\t1\t{l}\t{w}\t{x}\t5\t100\t40\t{c}\t{t}\n" for b, l, w, x, c, t in rows)
+
+
 def test_tesseract_tsv_noise_words_and_lines_are_dropped():
     from ocr_engine.engines.tesseract import parse_tsv
 
-    head = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n"
     rows = [("1", "1", "1", 10, 96.5, "Quyết"), ("1", "1", "2", 120, 95.0, "định"), ("1", "1", "3", 300, 20.0, "§"),
             ("1", "2", "1", 10, 45.0, "»"), ("1", "3", "1", 10, 97.0, "2"), ("1", "4", "1", 10, 30.0, "mui"),
             ("1", "4", "2", 90, 35.0, "sẽ")]
-    tsv = head + "".join(f"5\t1\t{b}\t1\t{l}\t{w}\t{x}\t5\t100\t40\t{c}\t{t}\n" for b, l, w, x, c, t in rows)
-    assert [line.text for line in parse_tsv(tsv, what="p1")] == ["Quyết định", "2"]
+    assert [line.text for line in parse_tsv(_tsv(rows), what="p1")] == ["Quyết định", "2"]
+
+
+def test_tesseract_tsv_dirt_at_the_ends_of_a_line_is_dropped_before_the_line_is_judged():
+    """Streak speckle read beside a short line ("1.2. Nội dung ... khai #Z skc :" on bench aug300 p01)
+    dragged the line's mean confidence under NOISE_LINE_CONF, and the whole line was lost."""
+    from ocr_engine.engines.tesseract import parse_tsv
+
+    text = [("‡", 90.0), ("qŸ", 2.0), ("Nội", 97.0), ("dung", 96.7), ("công", 97.0), ("việc", 69.8),
+            ("kiai", 2.6), ("#Z", 0.0), ("skc", 0.0), ("#", 66.2), (":", 67.9), ("nG", 0.0), ("Ï", 0.0)]
+    rows = [("1", "1", i + 1, 100 * i, c, t) for i, (t, c) in enumerate(text)]
+    assert [line.text for line in parse_tsv(_tsv(rows), what="p1")] == ["Nội dung công việc kiai #Z skc"]
+
+
+def test_tesseract_tsv_keeps_a_leading_bullet_and_unsure_words_with_letters():
+    from ocr_engine.engines.tesseract import parse_tsv
+
+    text = [("-", 92.0), ("UBND", 90.0), ("TP", 96.0), ("(để", 93.0), ("b/c);", 8.0)]
+    rows = [("1", "1", i + 1, 100 * i, c, t) for i, (t, c) in enumerate(text)]
+    assert [line.text for line in parse_tsv(_tsv(rows), what="p1")] == ["- UBND TP (để b/c);"]

@@ -52,5 +52,23 @@ def test_the_sheet_stacks_one_strip_per_text_line_and_maps_back():
     assert back.words[0].box == Box(40, strip.page_y + 5, 100, strip.page_y + 25)
 
 
+def test_reading_back_gives_one_line_per_strip_left_to_right_whatever_the_engine_grouping():
+    page = np.full((800, 300), 255, np.uint8)
+    for top in (100, 300):
+        page[top:top + 20, 40:140] = 0
+    sheet = line_sheet(PageImage("p", page, 200))
+    first, second = sheet.strips
+
+    def word(text, x0, strip):
+        return Word(text, Box(x0, strip.sheet_y + 2, x0 + 20, strip.sheet_y + 18), 0.9)
+
+    engine_lines = [Line((word("hai", 90, second),)),  # the engine's own order and grouping
+                    Line((word("ba", 40, first), word("một", 10, first))),
+                    Line((word("bốn", 120, second), word("một", 40, second)))]
+    back = sheet.read_back(PageText("p", engine_lines, "fake", "1", 0.0)).lines
+    assert [line.text for line in back] == ["một ba", "một hai bốn"]
+    assert [line.words[0].box.y0 for line in back] == [first.page_y + 2, second.page_y + 2]
+
+
 def test_a_page_without_a_column_free_of_streaks_gives_no_sheet():
     assert line_sheet(PageImage("p", np.full((200, 100), 30, np.uint8), 200)) is None
