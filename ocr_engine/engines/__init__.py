@@ -68,7 +68,7 @@ class PerPageEngine(OcrEngine):
         except Exception as exc:  # a buggy engine is a page verdict, logged with its traceback
             log.exception("engine %s failed on %s", self.name, page.page_id)
             return EngineError(f"{page.page_id}: engine {self.name} crashed: {exc!r}")
-        return PageText(page.page_id, finish_lines(lines), self.name, self.version(),
+        return PageText(page.page_id, finish_lines(lines, page), self.name, self.version(),
                         round(time.perf_counter() - start, 3))
 
     def recognize(self, pages: Sequence[PageImage]) -> list[PageText | EngineError]:
@@ -79,16 +79,17 @@ class PerPageEngine(OcrEngine):
             return list(pool.map(self._one, pages))
 
 
-def finish_lines(lines: list[Line]) -> list[Line]:
-    """Lines in reading order (:func:`~ocr_engine.layout.split_columns`), every word
-    NFC-normalised with Ð→Đ mapped; empty words and lines dropped."""
+def finish_lines(lines: list[Line], page: PageImage) -> list[Line]:
+    """Lines in reading order (:func:`~ocr_engine.layout.split_columns`, except on a line sheet,
+    whose reading back orders its lines), every word NFC-normalised with Ð→Đ mapped; empty words
+    and lines dropped."""
     out = []
     for line in lines:
         words = tuple(Word(t, w.box, w.confidence) for w in line.words
                       if (t := normalize_text(w.text).strip()))
         if words:
             out.append(Line(words))
-    return split_columns(out)
+    return out if page.lines_only else split_columns(out)
 
 
 def register(cls: type[OcrEngine]) -> type[OcrEngine]:

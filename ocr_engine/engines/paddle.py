@@ -135,7 +135,7 @@ class PaddleEngine(OcrEngine):
             if words:
                 lines.append(Line(words))
         lines.sort(key=lambda line: (line.box.y0 + line.box.y1) // 2)
-        return PageText(page.page_id, finish_lines(lines), self.name, self._version, seconds)
+        return PageText(page.page_id, finish_lines(lines, page), self.name, self._version, seconds)
 
     def recognize(self, pages: Sequence[PageImage]) -> list[PageText | EngineError]:
         out: list[PageText | EngineError] = []

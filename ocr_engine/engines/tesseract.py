@@ -54,7 +54,7 @@ def _trim_edges(words: list[Word]) -> list[Word]:
     """Drop dirt read at either end of a line: words without a letter or digit (except a leading
     dash, a list item's bullet) and unsure specks of one or two letters or digits (EDGE_WORD_CONF)."""
     def dirt(word: Word, *, leading: bool) -> bool:
-        alnum = sum(c.isalnum() for c in word.text)
+        alnum = _alnum(word)
         if alnum == 0:
             return not (leading and word.text in BULLETS)
         return alnum <= 2 and word.confidence < EDGE_WORD_CONF
@@ -67,8 +67,9 @@ def _trim_edges(words: list[Word]) -> list[Word]:
     return words[start:end]
 
 
-def _has_alnum(word: Word) -> bool:
-    return any(c.isalnum() for c in word.text)
+def _alnum(word: Word) -> int:
+    """How many letters and digits *word* has."""
+    return sum(c.isalnum() for c in word.text)
 
 
 def _noise_line(words: list[Word]) -> bool:
@@ -76,13 +77,13 @@ def _noise_line(words: list[Word]) -> bool:
     if not words:
         return True
     confidence = float(np.mean([w.confidence for w in words]))
-    alnum = sum(c.isalnum() for w in words for c in w.text)
+    alnum = sum(map(_alnum, words))
     return confidence < NOISE_LINE_CONF or alnum == 0 or (alnum < 2 and confidence < SPECK_LINE_CONF)
 
 
 def _denoise(words: list[Word]) -> list[Word]:
     """Drop low-confidence specks (no letter or digit) that dirt and streaks produce."""
-    return [w for w in words if w.confidence >= NOISE_WORD_CONF or _has_alnum(w)]
+    return [w for w in words if w.confidence >= NOISE_WORD_CONF or _alnum(w) > 0]
 
 
 @register
