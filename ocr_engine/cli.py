@@ -7,6 +7,7 @@ error or an engine that cannot run at all.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -16,7 +17,9 @@ from . import __version__, engines, pdf, pipeline, preprocess
 from .errors import EngineUnavailable, ModelError, PdfError
 
 EPILOG = ("Exit status: 0 all pages fine; 1 some page failed or was rejected (reasons on stderr, "
-          "other pages still written); 2 usage error or engine unavailable.")
+          "other pages still written); 2 usage error or engine unavailable.\n\n"
+          "Example:\n  python -m ocr_engine recognize --jobs 2 --out ket-qua hs01/0001.jpg hs02/0001.jpg\n"
+          "  (writes ket-qua/hs01/0001.{txt,alto.xml,json} and ket-qua/hs02/0001.*)")
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -40,17 +43,23 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m ocr_engine", epilog=EPILOG,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
                                      description="OCR for scanned Vietnamese archival pages.")
     parser.add_argument("--version", action="version", version=f"ocr_engine {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     rec = sub.add_parser("recognize", epilog=EPILOG,
                          help="write <stem>.txt, <stem>.alto.xml, <stem>.json per page",
+                         formatter_class=argparse.RawDescriptionHelpFormatter,
                          description="Preprocess and recognise pages; per page write UTF-8 NFC text "
                                      "(one line per text line, reading order), ALTO v4 XML and a JSON "
-                                     "report (QC metrics, confidences, engine, timings).")
+                                     "report (QC metrics, reading quality, which reading was kept, "
+                                     "confidences, engine, timings). Each input keeps its folder relative "
+                                     "to the folder all inputs share, under --out; two inputs that would "
+                                     "write the same files are refused.")
     _common(rec)
     rec.add_argument("--out", required=True, type=Path, metavar="DIR", help="output directory")
     doc = sub.add_parser("pdf", epilog=EPILOG, help="build one two-layer PDF/A-2b from the pages",
+                         formatter_class=argparse.RawDescriptionHelpFormatter,
                          description="Recognise pages and write one PDF/A-2b: original images untouched "
                                      "plus an invisible word-aligned text layer. The result is validated.")
     _common(doc)
@@ -78,6 +87,27 @@ def _engine_options(pairs: list[str]) -> dict:
     return options
 
 
+def output_dirs(images: list[Path], out: Path) -> dict[Path, Path]:
+    """Where each input's outputs go: *out* plus the input's folder relative to the folder all inputs
+    share, so ``a/0001.jpg`` and ``b/0001.jpg`` write ``out/a/0001.*`` and ``out/b/0001.*``.
+
+    Raises ValueError naming both files when two inputs would still write the same outputs
+    (``0001.jpg`` beside ``0001.png``, or one file given twice): never a silent overwrite.
+    """
+    resolved = [p.resolve() for p in images]
+    base = Path(os.path.commonpath([str(r.parent) for r in resolved]))
+    dirs, owner = {}, {}
+    for given, real in zip(images, resolved):
+        target = out / real.parent.relative_to(base)
+        key = (target, real.stem)
+        if key in owner:
+            raise ValueError(f"{given} and {owner[key]} would both write {target / real.stem}.*; "
+                             "rename one, or run them separately with different --out folders")
+        owner[key] = given
+        dirs[given] = target
+    return dirs
+
+
 def _report(outcome: pipeline.PageOutcome) -> bool:
     """Print the page's problems to stderr; True when the page is failed or rejected."""
     for problem in outcome.problems:
@@ -92,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(engines.engine_names()))
         return 0
     try:
+        out_root = args.out if args.command == "recognize" else args.pages_dir
+        dirs = output_dirs(args.images, out_root) if out_root else {}
         options = _engine_options(args.option)
         engine = engines.get_engine(args.engine, jobs=args.jobs, timeout=args.timeout, **options)
         engine.version()
@@ -106,22 +138,22 @@ def main(argv: list[str] | None = None) -> int:
     bad = 0
     if args.command == "recognize":
         for outcome in progress:
-            pipeline.write_outputs(outcome, args.out)
+            pipeline.write_outputs(outcome, dirs[outcome.source])
             bad += _report(outcome)
     else:
-        bad = _build_pdf(args, progress)
+        bad = _build_pdf(args, progress, dirs)
     if bad:
         print(f"{bad} page(s) failed or rejected; see messages above", file=sys.stderr)
     return 1 if bad else 0
 
 
-def _build_pdf(args, outcomes) -> int:
+def _build_pdf(args, outcomes, dirs: dict[Path, Path]) -> int:
     bad, expected = 0, []
     try:
         with pdf.PdfAWriter(args.out, title=args.title or args.out.stem, author=args.author) as writer:
             for outcome in outcomes:
                 if args.pages_dir:
-                    pipeline.write_outputs(outcome, args.pages_dir)
+                    pipeline.write_outputs(outcome, dirs[outcome.source])
                 bad += _report(outcome)
                 if outcome.loaded is None or outcome.loaded.dpi is None:
                     tqdm.write(f"error: {outcome.page_id}: left out of the PDF", file=sys.stderr)

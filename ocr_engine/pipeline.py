@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import alto, preprocess, qc
+from . import alto, evidence, preprocess, qc
 from .engines import OcrEngine
 from .errors import EngineError, InputError
 from .images import LoadedPage, SourcePage, list_pages, load_page
@@ -59,6 +59,8 @@ class PageOutcome:
             "engine": self.text.engine if self.text else None,
             "engine_version": self.text.engine_version if self.text else None,
             "mean_confidence": self.text.mean_confidence if self.text else None,
+            "reading": self.report.reading if self.report else None,
+            "path": self.report.path if self.report else None,
             "line_confidences": [round(l.confidence, 4) for l in self.text.lines] if self.text else [],
             "timings_s": self.timings,
         }
@@ -103,22 +105,66 @@ def _prepare(source: SourcePage, assume_dpi: float | None,
     return outcome, image
 
 
+def _read(engine: OcrEngine, attempts: list[evidence.Attempt]) -> None:
+    """One engine call for a round of attempts (of several pages): each gets its result."""
+    if not attempts:
+        return
+    results = engine.recognize([a.engine_input for a in attempts])
+    if len(results) != len(attempts):  # a broken engine must not leave pages silently empty
+        results = [EngineError(f"{a.image.page_id}: engine {engine.name} returned {len(results)} results "
+                               f"for {len(attempts)} pages") for a in attempts]
+    for attempt, result in zip(attempts, results):
+        attempt.take(result)
+
+
 def _chunk(sources: list[SourcePage], engine: OcrEngine, assume_dpi: float | None,
            recognition_dpi: float | None) -> list[PageOutcome]:
+    """Read a chunk of pages in rounds (:meth:`ocr_engine.evidence.Trial.next_attempts`): every page the way
+    the preprocessing proposes, then, page by page, only what is still worth trying. Each round is one
+    engine call over all pages that need it, so batching engines stay busy."""
     prepared = [_prepare(s, assume_dpi, recognition_dpi) for s in sources]
     todo = [(o, img) for o, img in prepared if img is not None and not o.report.blank]
-    sheets = [line_sheet(img) if o.report.streaks_removed else None for o, img in todo]
-    results = engine.recognize([s.page if s else img for (_, img), s in zip(todo, sheets)]) if todo else []
-    if len(results) != len(todo):  # a broken engine must not leave pages silently empty
-        results = [EngineError(f"{o.page_id}: engine {engine.name} returned {len(results)} results "
-                               f"for {len(todo)} pages") for o, _ in todo]
-    for (outcome, _), sheet, result in zip(todo, sheets, results):
-        if isinstance(result, EngineError):
-            outcome.problems.append(_engine_problem(outcome.page_id, result))
-        else:
-            outcome.text = sheet.read_back(result) if sheet else result
-            outcome.timings["ocr"] = result.seconds
+    trials = []
+    for outcome, image in todo:
+        report = outcome.report
+        trials.append(evidence.Trial(outcome.loaded, report, recognition_dpi, [evidence.Attempt(
+            "sohoa", image, report.orientation_deg, report.skew_deg, report.streaks_removed,
+            line_sheet(image) if report.streaks_removed else None)]))
+    batch = [t.attempts[0] for t in trials]
+    while batch:
+        _read(engine, batch)
+        batch = []
+        for trial in trials:
+            more = trial.next_attempts(engine.timeout)
+            trial.attempts += more
+            batch += more
+    for (outcome, _), trial in zip(todo, trials):
+        _settle(outcome, trial.attempts)
     return [o for o, _ in prepared]
+
+
+def _settle(outcome: PageOutcome, attempts: list[evidence.Attempt]) -> None:
+    """Keep the chosen attempt's reading and geometry; record every attempt in the QC report."""
+    report = outcome.report
+    if attempts[0].error is not None:
+        outcome.problems.append(_engine_problem(outcome.page_id, attempts[0].error))
+        report.paths = [a.to_dict(False) for a in attempts]
+        return
+    winner, uncertain = evidence.choose(attempts)
+    outcome.text = winner.text
+    outcome.to_source = winner.image.to_source
+    outcome.timings["ocr"] = round(sum(a.text.seconds for a in attempts if a.text), 3)
+    report.orientation_deg, report.skew_deg, report.streaks_removed = winner.orientation, winner.skew, winner.streaks
+    report.path = winner.name
+    report.paths = [a.to_dict(a is winner) for a in attempts]
+    report.reading = winner.reading.to_dict()
+    flags = []
+    if uncertain:
+        flags.append(qc.orientation_problem(outcome.page_id))
+    if winner.reading.words and winner.reading.score < evidence.REVIEW_SCORE:
+        flags.append(qc.reading_problem(outcome.page_id, winner.reading.score))
+    outcome.problems += flags
+    report.problems += flags
 
 
 def run(paths: Iterable[str | Path], engine: OcrEngine, *, jobs: int = 1,

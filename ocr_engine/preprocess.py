@@ -112,17 +112,21 @@ def is_upside_down(grey: np.ndarray, dpi: float) -> bool:
     return _ink_above_minus_below(_thumbnail_ink(grey, dpi)) < 0
 
 
-def upright(grey: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray, int, float, int]:
+def upright(grey: np.ndarray, dpi: float, force: int | None = None) -> tuple[np.ndarray, np.ndarray, int, float, int]:
     """Turn, clean and straighten a page: (image, 3×3 matrix, orientation, skew, streaks).
 
     Order matters: lines are made horizontal first, streaks are suppressed, skew is measured
     and removed, and only then is upside-down decided (it needs straight lines). Orientation and
-    skew are measured on the page :func:`without_streaks`.
-    *orientation* is the clockwise rotation applied (0, 90, 180, 270).
+    skew are measured on the page :func:`without_streaks`. *force* (0, 90, 180, 270) imposes the
+    turn instead of measuring it: the pipeline uses it to read a page the way Tesseract's
+    orientation detection proposes. *orientation* is the clockwise rotation applied.
     """
     layout, painted, down = without_streaks(grey)
-    margin = TURN_MARGIN if painted.mean() > STREAKY_PAGE else 1.0
-    orientation = 90 if lines_run_vertically(layout, dpi, margin) else 0
+    if force is None:
+        margin = TURN_MARGIN if painted.mean() > STREAKY_PAGE else 1.0
+        orientation = 90 if lines_run_vertically(layout, dpi, margin) else 0
+    else:
+        orientation = force % 180
     layout = rotate_quadrant(layout, orientation)[0]
     work, transform = rotate_quadrant(grey, orientation)
     work, streaks = suppress_streaks(work, dpi, down if orientation == 0 else None)
@@ -131,7 +135,7 @@ def upright(grey: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray, int, 
         work, m = deskew(work, skew)
         layout = deskew(layout, skew)[0]
         transform = m @ transform
-    if is_upside_down(layout, dpi):
+    if (is_upside_down(layout, dpi) if force is None else force >= 180):
         work, m = rotate_quadrant(work, 180)
         transform = m @ transform
         orientation += 180
@@ -238,34 +242,64 @@ def suppress_streaks(grey: np.ndarray, dpi: float, mask: np.ndarray | None = Non
     return out, crossing
 
 
+def _measure(page: LoadedPage) -> qc.QcReport:
+    """The QC report of a decoded page: resolution verdict, metrics, blankness."""
+    page_id = page.source.page_id
+    grey = page.grey
+    dpi_problems = qc.dpi_problems(page_id, page.dpi)
+    marks = qc.text_marks(grey, page.dpi)
+    report = qc.QcReport(dpi=page.dpi, colour_depth_bits=page.bits, colour_mode=page.mode,
+                         width=grey.shape[1], height=grey.shape[0], blur_score=qc.blur_score(grey),
+                         ink_coverage=qc.ink_coverage(grey), marks=marks, blank=marks == 0, skew_deg=0.0,
+                         orientation_deg=0, streaks_removed=0, problems=list(dpi_problems))
+    if report.blank:
+        report.problems.append(qc.blank_problem(page_id, solid=float(grey[::4, ::4].std()) < 2.0))
+    return report
+
+
+def _working(page: LoadedPage, recognition_dpi: float | None, crop: bool) -> tuple[np.ndarray, float, np.ndarray]:
+    """The page at recognition resolution, its scanner-bed margins cut when *crop*: (grey, dpi, 3×3 matrix)."""
+    grey = page.grey
+    x0, y0, x1, y1 = border_box(grey) if crop else (0, 0, grey.shape[1], grey.shape[0])
+    scale = min(1.0, recognition_dpi / page.dpi) if recognition_dpi else 1.0
+    work = grey[y0:y1, x0:x1]
+    if scale < 1.0:
+        work = cv2.resize(work, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    matrix = np.array([[scale, 0, -x0 * scale], [0, scale, -y0 * scale], [0, 0, 1.0]])
+    return work, page.dpi * scale, matrix
+
+
+def _page_image(page: LoadedPage, work: np.ndarray, dpi: float, transform: np.ndarray) -> PageImage:
+    return PageImage(page.source.page_id, np.ascontiguousarray(work), dpi, np.linalg.inv(transform)[:2])
+
+
 def prepare(page: LoadedPage, *, recognition_dpi: float | None = RECOGNITION_DPI) -> tuple[PageImage | None, qc.QcReport]:
     """Preprocess one decoded page; return (PageImage or None when rejected, QcReport).
 
     Pages scanned finer than *recognition_dpi* are reduced to it before anything else (None
     keeps the scan resolution); the QC metrics describe the scan itself. A rejected page
     (resolution unknown or below MIN_DPI) is measured but not processed further; a blank page
-    is flagged and still returned.
+    is flagged and returned as scanned.
     """
-    page_id = page.source.page_id
-    grey = page.grey
-    dpi_problems = qc.dpi_problems(page_id, page.dpi)
-    ink = qc.ink_coverage(grey)
-    report = qc.QcReport(dpi=page.dpi, colour_depth_bits=page.bits, colour_mode=page.mode,
-                         width=grey.shape[1], height=grey.shape[0], blur_score=qc.blur_score(grey),
-                         ink_coverage=ink, blank=ink < qc.BLANK_INK, skew_deg=0.0,
-                         orientation_deg=0, streaks_removed=0, problems=list(dpi_problems))
+    report = _measure(page)
+    if report.rejected:
+        return None, report
     if report.blank:
-        report.problems.append(qc.blank_problem(page_id))
-    if dpi_problems or report.blank:
-        return (None if dpi_problems else PageImage(page_id, grey, page.dpi)), report
-    x0, y0, x1, y1 = border_box(grey)
-    scale = min(1.0, recognition_dpi / page.dpi) if recognition_dpi else 1.0
-    work = grey[y0:y1, x0:x1]
-    if scale < 1.0:
-        work = cv2.resize(work, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    dpi = page.dpi * scale
-    crop = np.array([[scale, 0, -x0 * scale], [0, scale, -y0 * scale], [0, 0, 1.0]])
-    work, transform, report.orientation_deg, report.skew_deg, report.streaks_removed = upright(work, dpi)
-    transform = transform @ crop
-    to_source = np.linalg.inv(transform)[:2]
-    return PageImage(page_id, np.ascontiguousarray(work), dpi, to_source), report
+        return PageImage(page.source.page_id, page.grey, page.dpi), report
+    image, report.orientation_deg, report.skew_deg, report.streaks_removed = turned(page, None, recognition_dpi)
+    return image, report
+
+
+def turned(page: LoadedPage, orientation: int | None,
+           recognition_dpi: float | None = RECOGNITION_DPI) -> tuple[PageImage, int, float, int]:
+    """The page cropped, turned (by *orientation*, or as measured when None), cleaned and straightened:
+    (image, orientation applied, skew, streaks crossing the text)."""
+    work, dpi, crop = _working(page, recognition_dpi, crop=True)
+    work, transform, orientation, skew, streaks = upright(work, dpi, orientation)
+    return _page_image(page, work, dpi, transform @ crop), orientation, skew, streaks
+
+
+def plain(page: LoadedPage, recognition_dpi: float | None = RECOGNITION_DPI) -> PageImage:
+    """The page as scanned, only reduced to *recognition_dpi*: what plain Tesseract would read."""
+    work, dpi, scale = _working(page, recognition_dpi, crop=False)
+    return _page_image(page, work, dpi, scale)

@@ -12,12 +12,17 @@ import cv2
 import numpy as np
 
 MIN_DPI = 200  # TT 05/2025/TT-BNV: digitised paper records at least 200 dpi
-BLANK_INK = 0.002  # below this ink coverage a page counts as blank
+MARK_DPI = 150  # resolution at which marks are looked for: a 1 mm digit stroke is still 6 px tall
+MARK_CONTRAST = 50  # a mark is at least this much darker than the paper (grey levels); the faded ink of
+#                     the broad suite's heavy damage lies 90-180 below its paper, paper texture and stains 10-35
+MARK_NOISE_SIGMAS = 4.0  # ... and darker than this many standard deviations of the paper's own noise
+MARK_MIN_MM = 1.0  # a mark at least this tall or wide is text-like: a page number in 10 pt is 2.5 mm tall,
+#                    dust and JPEG specks after the 3×3 median stay under 0.5 mm
 
 
 @dataclass(frozen=True)
 class Problem:
-    code: str  # "low_dpi", "dpi_unknown", "blank", "input", "engine"
+    code: str  # "low_dpi", "dpi_unknown", "blank", "input", "engine", "orientation_uncertain", "low_reading_quality"
     severity: str  # "reject" (page not acceptable) or "flag" (acceptable, needs a look)
     message: str
     message_vi: str
@@ -32,11 +37,16 @@ class QcReport:
     height: int
     blur_score: float  # variance of the Laplacian; lower is blurrier
     ink_coverage: float  # fraction of dark pixels, 0..1
-    blank: bool
+    marks: int  # text-like marks found (connected components after noise removal; see text_marks)
+    blank: bool  # no text-like mark at all
     skew_deg: float  # text-line angle found, degrees counter-clockwise
     orientation_deg: int  # clockwise rotation applied to make the page upright
     streaks_removed: int  # vertical streaks crossing the text, evened out (the page is read as a line sheet)
     problems: list[Problem] = field(default_factory=list)
+    reading: dict | None = None  # the kept reading's quality (ocr_engine.quality.Reading.to_dict())
+    path: str | None = None  # which way of reading the page won (see ocr_engine.evidence)
+    paths: list[dict] = field(default_factory=list)  # every reading tried: name, orientation, score, evidence
+    osd: dict | None = None  # Tesseract's orientation detection, when it was asked
 
     @property
     def rejected(self) -> bool:
@@ -51,6 +61,35 @@ def ink_coverage(grey: np.ndarray) -> float:
     small = grey[::4, ::4]
     paper = float(np.median(small))
     return float(np.count_nonzero(small < paper * 0.6)) / small.size
+
+
+def text_marks(grey: np.ndarray, dpi: float | None) -> int:
+    """How many text-like marks a page holds: connected components clearly darker than the paper
+    (MARK_CONTRAST, MARK_NOISE_SIGMAS) after a 3×3 median has removed pixel noise, at least
+    MARK_MIN_MM tall or wide, not touching the image edge (scanner bed, page border).
+
+    A single text line, a page number, a stamp, a signature or a handwritten note each give one
+    or more; blank paper, one solid colour and pure noise give none. A page is blank only when
+    this is 0: whatever else is on it is read.
+    """
+    dpi = dpi or MIN_DPI
+    scale = min(1.0, MARK_DPI / dpi)
+    small = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else grey
+    small = cv2.medianBlur(small, 3)
+    paper = float(np.median(small))
+    residual = small.astype(np.float32) - cv2.blur(small, (9, 9)).astype(np.float32)
+    noise = 1.4826 * float(np.median(np.abs(residual - np.median(residual))))
+    mask = (small < paper - max(MARK_CONTRAST, MARK_NOISE_SIGMAS * noise)).astype(np.uint8)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    h, w = mask.shape
+    min_px = MARK_MIN_MM / 25.4 * dpi * scale
+    count = 0
+    for x, y, bw, bh, _area in stats[1:]:
+        if x == 0 or y == 0 or x + bw >= w or y + bh >= h:
+            continue
+        if max(bw, bh) >= min_px:
+            count += 1
+    return count
 
 
 def blur_score(grey: np.ndarray) -> float:
@@ -74,6 +113,24 @@ def dpi_problems(page_id: str, dpi: float | None) -> list[Problem]:
     return []
 
 
-def blank_problem(page_id: str) -> Problem:
-    return Problem("blank", "flag", f"{page_id}: blank page (no ink found)",
-                   f"Trang {page_id}: trang trắng, không có nội dung; đề nghị kiểm tra lại")
+def blank_problem(page_id: str, solid: bool = False) -> Problem:
+    if solid:
+        return Problem("blank", "flag", f"{page_id}: blank page (one solid colour, no text-like marks)",
+                       f"Trang {page_id}: trang chỉ có một màu, không có chữ hay dấu; đề nghị kiểm tra lại bản quét")
+    return Problem("blank", "flag", f"{page_id}: blank page (no text-like marks found)",
+                   f"Trang {page_id}: trang trắng, không có chữ hay dấu; đề nghị kiểm tra lại")
+
+
+def orientation_problem(page_id: str) -> Problem:
+    return Problem("orientation_uncertain", "flag",
+                   f"{page_id}: orientation uncertain: a turned reading scored close to the page as scanned, "
+                   "which was kept",
+                   f"Trang {page_id}: chưa chắc chắn về chiều của trang; đã giữ nguyên chiều như bản quét, "
+                   "đề nghị kiểm tra lại")
+
+
+def reading_problem(page_id: str, score: float) -> Problem:
+    return Problem("low_reading_quality", "flag",
+                   f"{page_id}: the text reads poorly (reading quality {score:.2f}); check it",
+                   f"Trang {page_id}: văn bản nhận dạng được có chất lượng thấp (điểm {score:.2f}); "
+                   "đề nghị kiểm tra, hiệu đính")

@@ -7,10 +7,10 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-# postgresql: catalogue + Airflow metadata; tesseract-ocr(-vie): OCR; fonts: page renderer and PDF text layer;
+# postgresql: catalogue + Airflow metadata; tesseract-ocr(-vie, -osd: orientation and script detection): OCR; fonts: page renderer and PDF text layer;
 # qpdf, poppler-utils, ghostscript: PDF checks and the OCRmyPDF baseline; chromium: the dashboard's browser test;
 # redis-server: the Celery broker of the stack's celery profile
-APT_PACKAGES=(postgresql tesseract-ocr tesseract-ocr-vie fonts-liberation2 fonts-dejavu-core
+APT_PACKAGES=(postgresql tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd fonts-liberation2 fonts-dejavu-core fonts-dejavu-extra fonts-freefont-ttf fonts-crosextra-carlito fonts-open-sans fonts-roboto-unhinted fonts-texgyre fonts-linuxlibertine fonts-ebgaramond
               qpdf poppler-utils ghostscript chromium redis-server)
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 

@@ -9,7 +9,7 @@ import functools
 import re
 
 from . import decode_utf8, run
-from ..errors import EngineUnavailable
+from ..errors import EngineError, EngineUnavailable
 
 PROGRAM = "tesseract"
 ENV = {"OMP_THREAD_LIMIT": "1"}
@@ -38,3 +38,23 @@ def tsv(image: bytes, *, what: str, lang: str, psm: int, dpi: int, timeout: floa
     args = [program, "stdin", "stdout", "-l", lang, "--oem", "1", "--psm", str(psm),
             "--dpi", str(dpi), "-c", "tessedit_create_tsv=1"]
     return decode_utf8(run(args, what=what, timeout=timeout, stdin=image, env=ENV), what=what)
+
+
+def osd(image: bytes, *, what: str, dpi: int, timeout: float, program: str = PROGRAM) -> dict | None:
+    """Tesseract's orientation and script detection (``--psm 0``, Debian tesseract-ocr-osd) of one
+    encoded image: ``{"rotate": clockwise degrees that make it upright, "confidence": float,
+    "script": str}``, or None when it finds too little text to say (it then exits non-zero)."""
+    if "osd" not in languages():
+        return None
+    args = [program, "stdin", "stdout", "--psm", "0", "--dpi", str(dpi)]
+    try:
+        out = decode_utf8(run(args, what=what, timeout=timeout, stdin=image, env=ENV), what=what)
+    except EngineError:
+        return None  # "Too few characters. Skipping this page": no verdict, not a failure
+    rotate = re.search(r"Rotate:\s*(\d+)", out)
+    confidence = re.search(r"Orientation confidence:\s*([\d.]+)", out)
+    script = re.search(r"Script:\s*(\S+)", out)
+    if not (rotate and confidence):
+        return None
+    return {"rotate": int(rotate.group(1)) % 360, "confidence": float(confidence.group(1)),
+            "script": script.group(1) if script else None}

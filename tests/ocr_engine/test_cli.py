@@ -96,3 +96,27 @@ def test_fine_scan_is_recognised_smaller_but_reported_in_scan_pixels(tmp_path, p
     assert np.allclose(boxes["200"], boxes["0"], atol=6)
     report = json.loads((tmp_path / "200" / "clean300.json").read_text(encoding="utf-8"))
     assert report["qc"]["dpi"] == 300 and report["qc"]["width"] == 2480
+
+
+def test_pages_of_the_same_name_in_different_folders_keep_their_folders(tmp_path, capsys):
+    """Every vendor batch names its pages 0001.jpg, 0002.jpg… per hồ sơ: one page must not overwrite another."""
+    for folder, word in (("hs01", "một"), ("hs02", "hai")):
+        (tmp_path / "in" / folder).mkdir(parents=True)
+        Image.new("L", (700, 900), 255).save(tmp_path / "in" / folder / "0001.png", dpi=(200, 200))
+    out = tmp_path / "out"
+    assert main(["recognize", "--engine", "fake-crash", "--out", str(out),
+                 str(tmp_path / "in" / "hs01" / "0001.png"), str(tmp_path / "in" / "hs02" / "0001.png")]) == 0
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.json")) == ["hs01/0001.json", "hs02/0001.json"]
+    assert {json.loads(p.read_text())["source"] for p in out.rglob("*.json")} == {
+        str(tmp_path / "in" / "hs01" / "0001.png"), str(tmp_path / "in" / "hs02" / "0001.png")}
+
+
+@pytest.mark.parametrize("names", [("0001.png", "0001.jpg"), ("0001.png", "0001.png")], ids=["same-stem", "twice"])
+def test_two_inputs_that_would_write_the_same_outputs_are_refused_before_anything_is_written(tmp_path, capsys, names):
+    for name in set(names):
+        Image.new("L", (700, 900), 255).save(tmp_path / name, dpi=(200, 200))
+    out = tmp_path / "out"
+    assert main(["recognize", "--engine", "fake-crash", "--out", str(out), *(str(tmp_path / n) for n in names)]) == 2
+    err = capsys.readouterr().err
+    assert "would both write" in err and "0001" in err
+    assert not out.exists()

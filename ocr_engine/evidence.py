@@ -1,0 +1,198 @@
+"""Deciding by what the page reads as: which orientation and which preprocessing to keep.
+
+Preprocessing proposes (turn the page, straighten it, even out streaks, read it as a line sheet);
+none of it is final until the reading it gives is compared with the reading of the page as
+scanned. Every way of reading a page is an :class:`Attempt`; :func:`choose` keeps the one whose
+reading scores best (:mod:`ocr_engine.quality`), and a turn must win clearly, otherwise the page
+is kept as scanned and flagged for review.
+
+Extra readings cost an engine call each, so they are made only where they can matter: a page the
+preprocessing turned (the turn is confirmed against the page as scanned), and a page whose first
+reading is doubtful (:data:`DOUBTFUL_SCORE`). A page that still reads badly then asks Tesseract's
+orientation detection for a turn nobody tried yet. Clean upright pages cost what they always did.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import cv2
+import numpy as np
+
+from ._exec import tesseract as tess
+from .errors import EngineError
+from . import preprocess, qc
+from .images import LoadedPage
+from .linesheet import LineSheet, line_sheet
+from .model import PageImage, PageText
+
+if TYPE_CHECKING:
+    from .quality import Reading
+
+DOUBTFUL_SCORE = 0.80  # below this reading score a page is read a second way (as scanned, or turned).
+#                        Clean and mildly damaged upright pages of the broad suite read at 0.88-0.97,
+#                        so they are read once; junk from a wrongly turned page reads under 0.5
+REVIEW_SCORE = 0.60  # a kept reading below this is flagged for an archivist to look at
+TURN_MARGIN = 1.3  # a turned reading must hold this much more evidence (valid text × confidence) than
+#                    the page as scanned, and score better, to be kept: a correct turn holds many times more
+#                    (junk at the wrong orientation is nearly all invalid), an unsure one comes within 10-20 %
+OSD_MIN_CONFIDENCE = 2.0  # Tesseract's orientation confidence below this is no proposal. Its confidences on
+#                           rendered pages: 4-18 for the right answer at 100-200 dpi; under 1.5 on pages of noise
+MIN_WORD_LETTERS = 3  # words this long or longer tell which way the text runs (shorter ones can be square)
+OSD_DPI = 150  # orientation detection runs on the page reduced to this: same answers as at 200 dpi, 20 % faster
+
+
+@dataclass
+class Attempt:
+    """One way of reading a page: the image handed to the engine and what came back."""
+    name: str  # "sohoa" (preprocessing as measured), "upright" (the same, never turned), "plain" (as scanned),
+    #            "turn90", "turn180", "turn270" (turned as Tesseract's orientation detection proposes)
+    image: PageImage
+    orientation: int = 0
+    skew: float = 0.0
+    streaks: int = 0
+    sheet: LineSheet | None = None
+    text: PageText | None = None
+    error: EngineError | None = None
+    reading: Reading | None = None
+    horizontal: float = 0.0  # share of words read as wider than tall (see horizontal_share)
+
+    @property
+    def engine_input(self) -> PageImage:
+        return self.sheet.page if self.sheet is not None else self.image
+
+    def take(self, result: PageText | EngineError) -> None:
+        """Record the engine's result for this attempt (mapped back from a line sheet) and score it."""
+        from .quality import page_reading
+        if isinstance(result, EngineError):
+            self.error = result
+            return
+        self.text = self.sheet.read_back(result) if self.sheet is not None else result
+        self.reading = page_reading(self.text.lines)
+        self.horizontal = horizontal_share(self.text)
+
+    @property
+    def score(self) -> float:
+        """The reading's score, counting only text that runs across the page."""
+        return self.reading.score * self.horizontal if self.reading else 0.0
+
+    @property
+    def merit(self) -> float:
+        """What :func:`choose` compares: evidence (valid text × confidence) weighted by the score and by
+        how much of it runs across the page, so lost lines (less evidence), junk words (lower score) and
+        text read sideways all count against a reading."""
+        return self.reading.evidence * self.score * self.horizontal if self.reading else -1.0
+
+    def to_dict(self, won: bool) -> dict:
+        return {"name": self.name, "orientation": self.orientation, "won": won,
+                "score": round(self.reading.score, 4) if self.reading else None,
+                "evidence": round(self.reading.evidence, 2) if self.reading else None,
+                "horizontal": round(self.horizontal, 3) if self.reading else None,
+                "seconds": self.text.seconds if self.text else None,
+                "error": str(self.error) if self.error else None}
+
+
+def horizontal_share(text: PageText) -> float:
+    """Share of the words of at least MIN_WORD_LETTERS letters or digits whose box is wider than tall.
+
+    Tesseract's layout analysis reads a page turned by 90° as vertical text, often well, so the text
+    alone cannot tell 0° from 90°: the boxes can. 1.0 when there is no such word (nothing to say)."""
+    boxes = [w.box for line in text.lines for w in line.words
+             if sum(c.isalnum() for c in w.text) >= MIN_WORD_LETTERS]
+    if not boxes:
+        return 1.0
+    return sum(b.width >= b.height for b in boxes) / len(boxes)
+
+
+def doubtful(attempt: Attempt) -> bool:
+    return attempt.reading is not None and attempt.score < DOUBTFUL_SCORE
+
+
+def choose(attempts: list[Attempt]) -> tuple[Attempt, bool]:
+    """The attempt to keep and whether the orientation is uncertain.
+
+    The reference is the best reading at the page's own orientation (0°). A reading at another
+    orientation replaces it only when it is clearly better (TURN_MARGIN more merit and a higher score);
+    among readings at the same orientation the higher merit wins. A turned reading that came close but
+    not clearly is reported as uncertain, so the page is flagged for review.
+    """
+    read = [a for a in attempts if a.reading is not None]
+    if not read:
+        return attempts[0], False
+    upright = [a for a in read if a.orientation == 0]
+    turned = [a for a in read if a.orientation != 0]
+    best_upright = max(upright, key=lambda a: a.merit) if upright else None
+    best_turned = max(turned, key=lambda a: a.merit) if turned else None
+    if best_upright is None:
+        return best_turned, False
+    if best_turned is None:
+        return best_upright, False
+    if best_turned.merit > TURN_MARGIN * best_upright.merit and best_turned.score > best_upright.score:
+        return best_turned, False
+    uncertain = best_turned.merit > best_upright.merit  # the turn read better, but not clearly
+    return best_upright, uncertain
+
+
+def same_as_plain(attempt: Attempt, plain: PageImage) -> bool:
+    """True when the full preprocessing changed nothing the engine would see (no turn, skew, streaks or crop)."""
+    return (attempt.orientation == 0 and abs(attempt.skew) < 0.05 and attempt.streaks == 0
+            and attempt.image.pixels.shape == plain.pixels.shape)
+
+
+def osd(image: PageImage, timeout: float) -> dict | None:
+    """Tesseract's orientation verdict on *image* (reduced to OSD_DPI), or None."""
+    scale = min(1.0, OSD_DPI / image.dpi)
+    pixels = image.pixels if scale >= 1 else cv2.resize(image.pixels, None, fx=scale, fy=scale,
+                                                        interpolation=cv2.INTER_AREA)
+    ok, pgm = cv2.imencode(".pgm", np.ascontiguousarray(pixels))
+    if not ok:
+        return None
+    return tess.osd(pgm.tobytes(), what=image.page_id, dpi=int(round(image.dpi * min(1.0, scale))), timeout=timeout)
+
+
+def attempt_at(page: LoadedPage, orientation: int | None, name: str, recognition_dpi: float | None) -> Attempt:
+    """The full preprocessing of *page*, turned by *orientation* (measured when None), ready to read."""
+    image, orientation, skew, streaks = preprocess.turned(page, orientation, recognition_dpi)
+    return Attempt(name, image, orientation, skew, streaks, line_sheet(image) if streaks else None)
+
+
+@dataclass
+class Trial:
+    """Every attempt at reading one page, and what is still worth trying."""
+    page: LoadedPage
+    report: qc.QcReport
+    recognition_dpi: float | None
+    attempts: list[Attempt]
+    osd_asked: bool = False
+
+    def next_attempts(self, timeout: float) -> list[Attempt]:
+        """What to read next (empty when done), one step at a time, each only if still needed:
+
+        1. a page the preprocessing turned is also read upright (never turned) with the same preprocessing:
+           the turn must be confirmed by what the page reads as;
+        2. a page whose best reading is doubtful is read as scanned (plain), unless the preprocessing changed
+           nothing the engine would see;
+        3. a page still doubtful asks Tesseract's orientation detection, and is read turned its way when it is
+           sure enough and proposes an orientation not yet tried.
+        """
+        first = self.attempts[0]
+        if first.error is not None:
+            return []
+        if len(self.attempts) == 1 and first.orientation != 0:
+            return [attempt_at(self.page, 0, "upright", self.recognition_dpi)]
+        best, _ = choose(self.attempts)
+        if not doubtful(best):
+            return []
+        names = {a.name for a in self.attempts}
+        if "plain" not in names:
+            plain = preprocess.plain(self.page, None)  # exactly what plain Tesseract reads: the scan itself
+            at_zero = next(a for a in self.attempts if a.orientation == 0)
+            if not same_as_plain(at_zero, plain):
+                return [Attempt("plain", plain)]
+        if not self.osd_asked:
+            self.osd_asked = True
+            self.report.osd = verdict = osd(preprocess.plain(self.page, OSD_DPI), timeout)
+            tried = {a.orientation for a in self.attempts}
+            if verdict and verdict["confidence"] >= OSD_MIN_CONFIDENCE and verdict["rotate"] not in tried:
+                return [attempt_at(self.page, verdict["rotate"], f"turn{verdict['rotate']}", self.recognition_dpi)]
+        return []
