@@ -71,6 +71,9 @@ class ReviewItemOut(BaseModel):
     so_trang: int | None
     created_at: dt.datetime
     detail: dict
+    reading_quality: float | None = Field(
+        default=None, description="the page's OCR reading quality, 0..1 (lower reads worse; the list shows "
+                                  "the lowest first); null for văn bản and hồ sơ items and unscored pages")
 
 
 class ResolveIn(BaseModel):

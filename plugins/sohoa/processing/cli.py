@@ -43,7 +43,8 @@ def _review_list(args: argparse.Namespace) -> int:
     print(f"{len(items)} mục")
     for item in items:
         where = f"{item.ma_ho_so}" + (f" trang {item.so_trang}" if item.so_trang else "")
-        print(f"#{item.id:<6} {item.reason:<15} {item.object_type:<8} {where:<40} {item.status}")
+        quality = "" if item.reading_quality is None else f"  (chất lượng đọc {item.reading_quality:.2f})"
+        print(f"#{item.id:<6} {item.reason:<15} {item.object_type:<8} {where:<40} {item.status}{quality}")
         if args.detail:
             print("        " + json.dumps(item.detail, ensure_ascii=False)[:300])
     return 0
@@ -83,7 +84,7 @@ def add_review_parser(sub) -> None:
     p = sub.add_parser("review", help="the review queue: flagged pages and proposed metadata",
                        description="Hàng chờ duyệt: trang bị gắn cờ, trang OCR lỗi, siêu dữ liệu đề xuất.")
     verbs = p.add_subparsers(dest="verb", required=True, metavar="VERB")
-    ls = verbs.add_parser("list", help="list review items")
+    ls = verbs.add_parser("list", help="list review items, worst-read pages first")
     ls.add_argument("--ho-so", help="only this mã hồ sơ")
     ls.add_argument("--all", action="store_true", help="include resolved items")
     ls.add_argument("--detail", action="store_true", help="show each item's detail")

@@ -115,7 +115,9 @@ def ocr_chunk(conn, s3, trang_ids: list[int], *, engine: str, jobs: int = 1) -> 
 
 
 def _store(conn, s3, page: PageRef, outcome: pipeline.PageOutcome, text: PageText, workdir: Path) -> None:
-    """Upload text, ALTO and words; then, in one transaction, update the page, index it and record events."""
+    """Upload text, ALTO and words; then, in one transaction, update the page (its reading quality and the
+    way of reading that won go to ``reading_quality`` and ``ocr_path`` as well as ``qc_metrics``), index it,
+    record events and queue its problems for review."""
     out = workdir / f"out-{page.trang_id}"
     written = {p.name.split(".", 1)[1]: p for p in pipeline.write_outputs(outcome, out)}
     written["words.json"] = out / f"{page.trang_id}.words.json"
@@ -128,22 +130,27 @@ def _store(conn, s3, page: PageRef, outcome: pipeline.PageOutcome, text: PageTex
         stored[kind] = {"key": put.key, "sha256": put.sha256}
     problems = [vars(p) for p in outcome.problems]
     confidence = text.mean_confidence
+    reading = outcome.report.reading if outcome.report else None  # None for a page with no words to judge
+    score = reading["score"] if reading else None
+    ocr_path = outcome.report.path if outcome.report else None
     with transaction(conn) as cur:
         cur.execute(
             """UPDATE trang SET ocr_status = 'done', ocr_text = %s, ocr_confidence = %s, ocr_engine = %s,
                       ocr_engine_version = %s, ocr_seconds = %s, ocr_error = NULL, ocr_updated_at = now(),
-                      alto_key = %s, derivative_keys = %s, qc_metrics = %s,
+                      alto_key = %s, derivative_keys = %s, qc_metrics = %s, reading_quality = %s, ocr_path = %s,
                       qc_flags = (SELECT coalesce(jsonb_agg(DISTINCT f), '[]')
                                   FROM jsonb_array_elements(qc_flags || %s) AS f)
                WHERE id = %s""",
             (text.text, confidence, text.engine, text.engine_version, text.seconds,
              stored["alto.xml"]["key"], psycopg2.extras.Json(stored),
              psycopg2.extras.Json(outcome.report.to_dict() if outcome.report else {}),
+             score, ocr_path,
              psycopg2.extras.Json([p["code"] for p in problems]), page.trang_id))
         index_page(cur.connection, page.trang_id, text.text)
         record_event(cur, Event("character recognition", "trang", str(page.trang_id), AGENT, "success", {
             "engine": text.engine, "version": text.engine_version, "confidence": confidence,
-            "seconds": round(text.seconds, 3), "derivatives": stored}))
+            "seconds": round(text.seconds, 3), "reading_quality": score, "path": ocr_path,
+            "derivatives": stored}))
         if problems:
             flag_page(cur, page.trang_id, "qc_flag", {"problems": problems})
         if confidence is not None and confidence < LOW_CONFIDENCE:

@@ -1,7 +1,8 @@
 """The review queue: flagged pages, parked OCR failures, proposed văn bản metadata and hồ sơ whose PDF/A failed.
 
 Flagging is idempotent (one open item per object and reason). Resolving records who did it and an event;
-accepting or correcting a văn bản's metadata makes it final.
+accepting or correcting a văn bản's metadata makes it final. The queue lists the worst-read pages first (by
+``trang.reading_quality``), so an archivist's time goes where the text is least trustworthy.
 """
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ class ReviewItem:
     created_at: dt.datetime
     ma_ho_so: str
     so_trang: int | None
+    reading_quality: float | None  # the page's reading-quality score (0..1); None for other objects or unscored pages
 
 
 def flag_page(cur, trang_id: int, reason: str, detail: dict) -> None:
@@ -60,7 +62,7 @@ def _flag(cur, object_type: str, object_id: int, reason: str, detail: dict) -> N
 
 _LIST_SQL = """
 SELECT r.id, r.object_type, r.object_id, r.reason, r.detail, r.status, r.created_at,
-       h.ma_ho_so, t.so_trang
+       h.ma_ho_so, t.so_trang, t.reading_quality
 FROM review_item r
 LEFT JOIN trang t ON r.object_type = 'trang' AND t.id = r.object_id
 LEFT JOIN van_ban v ON r.object_type = 'van_ban' AND v.id = r.object_id
@@ -68,12 +70,14 @@ JOIN ho_so h ON h.id = coalesce(t.ho_so_id, v.ho_so_id, CASE WHEN r.object_type 
 WHERE (%(status)s::text IS NULL OR r.status = %(status)s)
   AND (%(id)s::bigint IS NULL OR r.id = %(id)s)
   AND (%(ma_ho_so)s::text IS NULL OR h.ma_ho_so = %(ma_ho_so)s)
-ORDER BY r.created_at, r.id
+ORDER BY t.reading_quality ASC NULLS LAST, r.created_at, r.id
 LIMIT %(limit)s
 """
 
 
 def list_items(cur, *, status: str | None = "open", ma_ho_so: str | None = None, limit: int = 100) -> list[ReviewItem]:
+    """Review items (``status`` None: every status), at most ``limit``: page items by their page's reading
+    quality, lowest first; then pages without a score, văn bản and hồ sơ items, oldest first."""
     cur.execute(_LIST_SQL, {"status": status, "ma_ho_so": ma_ho_so, "limit": limit, "id": None})
     return [ReviewItem(*row) for row in cur.fetchall()]
 

@@ -4,6 +4,8 @@ Mounted by the Airflow plugin at ``/sohoa/tien-do`` (see :mod:`sohoa.web`). Ever
 (the ``_token`` cookie Airflow's UI sets, or a bearer JWT); without one the page sends the browser to Airflow's
 login page and back. The page is read-only: it evaluates the milestones as of today (Việt Nam time, or
 ``?today=YYYY-MM-DD``) with the same code as the DAG and the yearly report, so the three always agree.
+Each agency also gets the count of OCR'd pages whose reading quality is below the review threshold
+(``ocr_engine.evidence.REVIEW_SCORE``), from ``trang.reading_quality``, and of OCR'd pages with no score.
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import datetime as dt
 import html
 import logging
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, HTTPException, Request
@@ -25,6 +28,26 @@ TEMPLATES = Path(__file__).with_name("templates")
 REPORT_PREFIX = "bao-cao-nam/"
 REPORT_NAME = re.compile(r"^(?P<year>\d{4})/(?P<agency>[A-Za-z0-9-]+)/bao-cao-so-hoa-(?P=year)\.(?P<ext>docx|xlsx)$")
 PIPELINE_DAGS = ("sohoa_intake", "sohoa_process", "sohoa_milestones", "sohoa_annual_report")
+
+# OCR'd pages of one agency by reading quality. The threshold is compared as ``real``, the column's type, so a
+# page scored exactly at the threshold is not below it here either (as in ocr_engine, which flags score < it).
+READING_QUALITY_SQL = """
+SELECT count(*) FILTER (WHERE t.reading_quality < %(threshold)s::real),
+       count(t.reading_quality),
+       count(*) FILTER (WHERE t.reading_quality IS NULL)
+  FROM trang t JOIN ho_so hs ON hs.id = t.ho_so_id JOIN agency a ON a.id = hs.agency_id
+ WHERE a.ma = %(agency)s AND t.ocr_status = 'done'
+"""
+
+
+@dataclass(frozen=True)
+class ReadingQuality:
+    """One agency's OCR'd pages against the review threshold, counted from the catalogue."""
+
+    threshold: float  # ocr_engine.evidence.REVIEW_SCORE: a kept reading below it is flagged for review
+    below: int  # pages whose reading quality is below ``threshold``
+    scored: int  # pages with a reading quality
+    unscored: int  # pages OCR'd without one: read before the score existed, or with no words to judge
 
 
 def _user_dependency():
@@ -72,6 +95,21 @@ def report_links(s3) -> list[dict]:
     return sorted(links, key=lambda link: (link["year"], link["agency"], link["ext"]), reverse=True)
 
 
+def reading_quality(conn, agency: str) -> ReadingQuality:
+    """How many of ``agency``'s OCR'd pages read below the review threshold, and how many have no score.
+
+    Raises :class:`sohoa.milestones.errors.CatalogueQueryError` when the catalogue cannot be read.
+    """
+    from ocr_engine.evidence import REVIEW_SCORE
+
+    from ..milestones.query import run_query
+
+    (below, scored, unscored), = run_query(conn, f"'reading_quality' for agency {agency}", READING_QUALITY_SQL,
+                                           {"agency": agency, "threshold": REVIEW_SCORE})
+    conn.rollback()
+    return ReadingQuality(REVIEW_SCORE, int(below), int(scored), int(unscored))
+
+
 def render_page(conn, s3, plan, today: dt.date, agency_name: str, runs: list[dict]) -> str:
     """The whole page as HTML (charts inline as SVG)."""
     import jinja2
@@ -86,6 +124,7 @@ def render_page(conn, s3, plan, today: dt.date, agency_name: str, runs: list[dic
         report = annual.collect(conn, plan, agency, today.year, today, agency_name)
         agencies.append({
             "report": report,
+            "reading_quality": reading_quality(conn, agency),
             "milestones": [{
                 "status": status,
                 "rows": annual.progress_rows(status),
