@@ -14,7 +14,6 @@ orientation detection for a turn nobody tried yet. Clean upright pages cost what
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -25,9 +24,7 @@ from . import preprocess, qc
 from .images import LoadedPage
 from .linesheet import LineSheet, line_sheet
 from .model import PageImage, PageText
-
-if TYPE_CHECKING:
-    from .quality import Reading
+from .quality import Reading, page_reading
 
 DOUBTFUL_SCORE = 0.80  # below this reading score a page is read a second way (as scanned, or turned).
 #                        Clean and mildly damaged upright pages of the broad suite read at 0.88-0.97,
@@ -63,7 +60,6 @@ class Attempt:
 
     def take(self, result: PageText | EngineError) -> None:
         """Record the engine's result for this attempt (mapped back from a line sheet) and score it."""
-        from .quality import page_reading
         if isinstance(result, EngineError):
             self.error = result
             return

@@ -161,7 +161,7 @@ def _settle(outcome: PageOutcome, attempts: list[evidence.Attempt]) -> None:
     flags = []
     if uncertain:
         flags.append(qc.orientation_problem(outcome.page_id))
-    if winner.reading.words and winner.reading.score < evidence.REVIEW_SCORE:
+    if winner.reading.score < evidence.REVIEW_SCORE:  # nothing read at all on a page with marks counts too
         flags.append(qc.reading_problem(outcome.page_id, winner.reading.score))
     outcome.problems += flags
     report.problems += flags

@@ -18,10 +18,13 @@ ANALYSIS_DPI = 100  # resolution of the binary thumbnail used for orientation an
 RECOGNITION_DPI = 200  # finer scans are reduced to this for recognition: measured 2× faster
 #                        with Tesseract at equal CER on 13-14 pt text (bench/dev, 300 dpi pages)
 MAX_SKEW_DEG = 5.0
+PAPER_KERNEL_INCH = 0.15  # the paper's own level is the page closed over this (wider than a stroke, narrower than
+#                           a stain): dividing by it evens out shading that otherwise passed Otsu as ink
 STREAKY_PAGE = 0.05  # share of the page under streaks above which orientation must be clear to turn it
-TURN_MARGIN = 1.15  # ... clear: lines run this much more strongly across than along the page. On pages buried
-#                     in streaks the two come within 10 % of each other (0.82-1.09 on augraphy DirtyDrum pages
-#                     made by the project), while short upright documents turned by 90° score from 1.12
+TURN_MARGIN = 0.10  # ... clear: text_direction below -0.10 (turned pages of the broad suite reach -0.12 at the
+#                     least, upright ones 0.12). Whatever is decided here is confirmed by reading (evidence.py)
+SMEAR_INCH = 0.03  # letter gap: the smear of text_direction (3 px at ANALYSIS_DPI)
+MIN_SMEAR_COMPONENT = 6  # px at ANALYSIS_DPI: smaller components are specks
 
 
 def _affine3(m: np.ndarray) -> np.ndarray:
@@ -32,7 +35,10 @@ def _thumbnail_ink(grey: np.ndarray, dpi: float) -> np.ndarray:
     """Binary (0/1 uint8) ink mask of the page at about ANALYSIS_DPI."""
     scale = min(1.0, ANALYSIS_DPI / dpi)
     small = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    _, ink = cv2.threshold(small, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    size = int(round(PAPER_KERNEL_INCH * dpi * scale)) | 1
+    paper = cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (size, size)))
+    flat = np.clip(small.astype(np.float32) / np.maximum(paper, 1) * 255, 0, 255).astype(np.uint8)
+    _, ink = cv2.threshold(flat, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
     return ink
 
 
@@ -61,12 +67,6 @@ def _row_profile(ink: np.ndarray) -> np.ndarray:
     return ink[:, keep].mean(axis=1).astype(np.float64) if keep.any() else np.zeros(ink.shape[0])
 
 
-def _line_structure(ink: np.ndarray) -> float:
-    """How strongly rows alternate between text and gap (high when lines run horizontally)."""
-    profile = np.convolve(_row_profile(ink), np.ones(3) / 3, mode="same")
-    return float(np.abs(np.diff(profile)).mean() / max(profile.mean(), 1e-9))
-
-
 def _ink_above_minus_below(ink: np.ndarray) -> float:
     """Sum over text lines of ink above the x-height band minus ink below it.
 
@@ -86,11 +86,29 @@ def _ink_above_minus_below(ink: np.ndarray) -> float:
     return score
 
 
-def lines_run_vertically(grey: np.ndarray, dpi: float, margin: float = 1.0) -> bool:
-    """True when the text lines run top to bottom (page turned by 90° or 270°): their structure across
-    the page beats the one along it by *margin*. Give it a page :func:`without_streaks`."""
-    ink = _thumbnail_ink(grey, dpi)
-    return _line_structure(np.ascontiguousarray(np.rot90(ink, -1))) > margin * _line_structure(ink)
+def text_direction(ink: np.ndarray, dpi: float) -> float:
+    """How much more the ink joins up when smeared along the rows than down the columns: log of
+    (components after a vertical smear / components after a horizontal one), counting components of
+    at least MIN_SMEAR_COMPONENT px. Letters of a word sit closer side by side than lines sit above one
+    another, so upright text gives a clearly positive value and text turned by 90° a negative one.
+
+    Measured on 80 generated pages (broad-suite recipe, clean to heavy damage, each also turned by 90°):
+    upright 0.12-0.65, turned -0.67 to -0.12; the row-profile "line structure" it replaced overlapped
+    between 0.9 and 1.1 and turned 35 of 160 page turns wrong.
+    """
+    k = max(2, int(round(SMEAR_INCH * ANALYSIS_DPI)))
+
+    def pieces(kernel: np.ndarray) -> int:
+        _, _, stats, _ = cv2.connectedComponentsWithStats(cv2.dilate(ink, kernel))
+        return max(1, int((stats[1:, cv2.CC_STAT_AREA] >= MIN_SMEAR_COMPONENT).sum()))
+
+    return float(np.log(pieces(np.ones((k, 1), np.uint8)) / pieces(np.ones((1, k), np.uint8))))
+
+
+def lines_run_vertically(grey: np.ndarray, dpi: float, margin: float = 0.0) -> bool:
+    """True when the text lines run top to bottom (page turned by 90° or 270°): :func:`text_direction`
+    below -*margin*. Give it a page :func:`without_streaks`."""
+    return text_direction(_thumbnail_ink(grey, dpi), dpi) < -margin
 
 
 def without_streaks(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -123,7 +141,7 @@ def upright(grey: np.ndarray, dpi: float, force: int | None = None) -> tuple[np.
     """
     layout, painted, down = without_streaks(grey)
     if force is None:
-        margin = TURN_MARGIN if painted.mean() > STREAKY_PAGE else 1.0
+        margin = TURN_MARGIN if painted.mean() > STREAKY_PAGE else 0.0
         orientation = 90 if lines_run_vertically(layout, dpi, margin) else 0
     else:
         orientation = force % 180

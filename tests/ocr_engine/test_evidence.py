@@ -1,0 +1,188 @@
+"""Orientation and preprocessing decided by what the page reads as: a turn must be confirmed by reading, a doubtful
+page is also read as scanned, and whatever is kept never reads worse than the page as scanned."""
+from __future__ import annotations
+
+import json
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from ocr_helpers import SHORT, cer
+from ocr_engine import engines, evidence, pipeline, preprocess
+from ocr_engine.cli import main
+from ocr_engine.errors import EngineError
+from ocr_engine.fonts import find_font
+from ocr_engine.model import Box, Line, PageImage, PageText, Word
+from ocr_engine.quality import text_reading
+from ocr_engine.synth import render_page
+
+GOOD = "Ủy ban nhân dân thành phố Hải Phòng ban hành kế hoạch số hóa tài liệu lưu trữ năm 2025"
+JUNK = "dọ} ưọu ạp Ấpọ 6uọn) ugu ẩm Ị ọ1 ḳ"
+
+
+def _attempt(name: str, orientation: int, text: str, confidence: float = 0.93, *, tall: bool = False,
+             lines: int = 10) -> evidence.Attempt:
+    """An attempt already read: *lines* copies of *text*, words as wide as their letters (tall when *tall*)."""
+    rows = []
+    for y in range(lines):
+        words, x = [], 0
+        for token in text.split():
+            w, h = 18 * len(token), 30
+            box = Box(y * 40, x, y * 40 + h, x + w) if tall else Box(x, y * 40, x + w, y * 40 + h)
+            words.append(Word(token, box, confidence))
+            x += w + 10
+        rows.append(Line(tuple(words)))
+    attempt = evidence.Attempt(name, PageImage("p", np.zeros((10, 10), np.uint8), 200), orientation)
+    attempt.take(PageText("p", rows, "test", "1", 0.1))
+    return attempt
+
+
+def test_a_turn_is_kept_only_when_it_reads_clearly_better_than_the_page_upright():
+    turned, upright = _attempt("sohoa", 180, GOOD), _attempt("upright", 0, JUNK)
+    assert evidence.choose([turned, upright]) == (turned, False)
+    # the preprocessing turned an upright page: the upright reading wins and nothing is uncertain
+    wrong, right = _attempt("sohoa", 180, JUNK), _attempt("upright", 0, GOOD)
+    assert evidence.choose([wrong, right]) == (right, False)
+
+
+def test_a_turn_that_reads_only_a_little_better_leaves_the_page_as_scanned_and_uncertain():
+    upright = _attempt("upright", 0, GOOD, 0.80)
+    turned = _attempt("sohoa", 90, GOOD, 0.84)
+    kept, uncertain = evidence.choose([turned, upright])
+    assert kept is upright and uncertain
+
+
+def test_text_read_sideways_does_not_count_as_a_good_reading():
+    """Tesseract reads a page turned by 90° as vertical text, often well: the word boxes tell."""
+    sideways = _attempt("plain", 0, GOOD, tall=True)
+    assert sideways.reading.score > 0.9 and sideways.horizontal == 0.0
+    assert evidence.doubtful(sideways)
+    turned = _attempt("turn270", 270, GOOD)
+    assert evidence.choose([sideways, turned]) == (turned, False)
+
+
+def test_among_readings_at_the_same_orientation_the_better_one_wins_whichever_path_made_it():
+    enhanced, plain = _attempt("sohoa", 0, GOOD + " " + JUNK), _attempt("plain", 0, GOOD)
+    assert evidence.choose([enhanced, plain])[0] is plain
+    enhanced, plain = _attempt("sohoa", 0, GOOD), _attempt("plain", 0, GOOD, lines=6)  # plain lost lines
+    assert evidence.choose([enhanced, plain])[0] is enhanced
+
+
+def test_an_engine_failure_is_never_chosen_over_a_reading():
+    failed = evidence.Attempt("sohoa", PageImage("p", np.zeros((10, 10), np.uint8), 200))
+    failed.take(EngineError("boom"))
+    plain = _attempt("plain", 0, GOOD)
+    assert evidence.choose([failed, plain])[0] is plain
+
+
+@pytest.fixture(scope="module")
+def short_page():
+    img, gt, _ = render_page(41, dpi=200, degrade=True, doc=SHORT)
+    return img, gt
+
+
+def _outcome(tmp_path, img: Image.Image, name: str = "p") -> pipeline.PageOutcome:
+    path = tmp_path / f"{name}.png"
+    img.save(path, dpi=(200, 200))
+    [outcome] = pipeline.run([path], engines.get_engine("tesseract"))
+    return outcome
+
+
+@pytest.mark.parametrize("turn", [0, 90, 180, 270])
+def test_a_page_handed_in_turned_is_read_upright(tmp_path, tesseract, short_page, turn):
+    img, gt = short_page
+    outcome = _outcome(tmp_path, img.rotate(-turn, expand=True))
+    assert (turn + outcome.report.orientation_deg) % 360 == 0
+    assert cer(gt, outcome.text.text) < 0.02
+    assert outcome.report.reading["score"] > evidence.DOUBTFUL_SCORE
+    if turn:  # every turn was confirmed against the page read upright
+        assert {p["name"] for p in outcome.report.paths} >= {"sohoa", "upright"}
+
+
+def test_a_wrong_turn_proposed_by_the_preprocessing_is_overruled_by_reading(tmp_path, tesseract, short_page,
+                                                                         monkeypatch):
+    img, gt = short_page
+    monkeypatch.setattr(preprocess, "is_upside_down", lambda grey, dpi: True)  # geometry gets it wrong
+    outcome = _outcome(tmp_path, img)
+    assert outcome.report.orientation_deg == 0 and outcome.report.path == "upright"
+    assert cer(gt, outcome.text.text) < 0.02
+    assert [p["won"] for p in outcome.report.paths] == [False, True]
+
+
+def test_a_page_that_reads_badly_after_preprocessing_falls_back_to_the_plain_reading(tmp_path, tesseract,
+                                                                                    short_page, monkeypatch):
+    """Do no harm: an enhancement that spoils the page loses to the page as scanned."""
+    img, gt = short_page
+    real = preprocess.turned
+
+    def spoiled(page, orientation, recognition_dpi=preprocess.RECOGNITION_DPI):
+        image, o, skew, streaks = real(page, orientation, recognition_dpi)
+        image.pixels = np.ascontiguousarray(cv2.GaussianBlur(image.pixels, (0, 0), 3.0))
+        return image, o, 0.7, streaks  # and a skew that was "removed"
+
+    monkeypatch.setattr(preprocess, "turned", spoiled)
+    outcome = _outcome(tmp_path, img)
+    assert outcome.report.path == "plain"
+    assert cer(gt, outcome.text.text) < 0.2  # as plain Tesseract reads it: the NĐ 30 header's blocks interleaved
+    json.dumps(outcome.to_dict())  # the QC JSON carries every path and both scores
+    assert {p["name"] for p in outcome.to_dict()["qc"]["paths"]} == {"sohoa", "plain"}
+
+
+def test_a_clean_upright_page_is_read_once(tmp_path, tesseract, short_page):
+    img, _, _ = render_page(42, dpi=200, doc=SHORT)
+    outcome = _outcome(tmp_path, img)
+    assert [p["name"] for p in outcome.report.paths] == ["sohoa"] and outcome.report.osd is None
+
+
+def _draw(page: Image.Image, xy, text: str, px: int, angle: int = 0, fill=(0, 0, 0, 255)) -> None:
+    from PIL import ImageFont
+    font = ImageFont.truetype(str(find_font()), px)
+    w, h = int(font.getlength(text)) + 10, int(px * 1.5)
+    patch = Image.new("RGBA", (w, h), (0, 0, 0, 0))
+    ImageDraw.Draw(patch).text((5, 0), text, font=font, fill=fill)
+    patch = patch.rotate(angle, expand=True)
+    page.paste(patch, xy, patch)
+
+
+def test_a_page_with_a_margin_note_turned_sideways_keeps_the_orientation_of_its_body(tmp_path, tesseract, short_page):
+    img, gt = short_page
+    page = img.convert("RGB")
+    _draw(page, (40, 600), "Đã sao lục ngày 12/3/2025 - Văn thư", 34, angle=90, fill=(30, 40, 150, 255))
+    outcome = _outcome(tmp_path, page)
+    assert outcome.report.orientation_deg == 0 and outcome.report.path == "sohoa"
+    assert cer(gt, outcome.text.text) < 0.15  # the body, plus the note itself (read as vertical text)
+
+
+@pytest.mark.parametrize("kind", ["solid", "noise", "table-of-numbers"])
+def test_odd_pages_get_a_clear_verdict_and_never_crash_the_batch(tmp_path, tesseract, short_page, kind, capsys):
+    if kind == "solid":
+        page = Image.new("RGB", (1654, 2339), (200, 180, 120))
+    elif kind == "noise":
+        page = Image.fromarray(np.random.default_rng(5).integers(0, 256, (2339, 1654), dtype=np.uint8))
+    else:
+        page = Image.new("RGB", (1654, 2339), (255, 255, 255))
+        for r in range(12):
+            _draw(page, (240, 300 + 60 * r), "   ".join(f"{(r * 7 + c * 13) % 97:>3}.{c}5" for c in range(6)), 36,
+                  fill=(0, 0, 0, 255))
+    page.save(tmp_path / f"{kind}.png", dpi=(200, 200))
+    short_page[0].save(tmp_path / "good.png", dpi=(200, 200))
+    out = tmp_path / "out"
+    rc = main(["recognize", "--out", str(out), str(tmp_path / f"{kind}.png"), str(tmp_path / "good.png")])
+    assert rc == 0
+    report = json.loads((out / f"{kind}.json").read_text())
+    good = json.loads((out / "good.json").read_text())
+    assert good["status"] == "ok" and good["reading"]["score"] > evidence.DOUBTFUL_SCORE
+    if kind in ("solid", "noise"):
+        assert report["qc"]["blank"] and [p["code"] for p in report["problems"]] == ["blank"]
+        assert "blank page" in capsys.readouterr().err
+    else:
+        assert not report["qc"]["blank"] and report["status"] in ("ok", "flagged")
+        digits = sum(c.isdigit() for c in (out / f"{kind}.txt").read_text())
+        assert digits > 150  # 12 rows × 6 numbers × 4 digits, most of them read
+
+
+def test_reading_quality_tracks_the_reading(short_page):
+    _, gt = short_page
+    assert text_reading(gt, 0.9).score > 0.85 > 0.3 > text_reading(JUNK, 0.9).score
