@@ -19,6 +19,7 @@ import argparse
 import json
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
 
 from ocr_engine.metrics import error_counts, rates
@@ -38,11 +39,19 @@ from .vntext import fold
 from .vendor.upload import batch_status, upload_batch
 
 VENDOR = "vendor-demo"
+PATH_WORDS = {"sohoa": "tiền xử lý đầy đủ", "upright": "giữ nguyên chiều (không xoay)", "plain": "ảnh gốc",
+              "turn90": "xoay 90°", "turn180": "xoay 180°", "turn270": "xoay 270°", "none": "không ghi"}
 LOW_DPI = 150
 
 
 class DemoError(SohoaError):
     """The demo could not finish; the message says which step and where to look."""
+
+
+def demo_page(seed: int, number: int, so_trang: int):
+    """Page *so_trang* of the demo batch's hồ sơ *number*: (image, ground truth, fields); every second hồ sơ
+    is scanned on grey, noisy, skewed paper. ``scripts/bench_demo.py`` reads the same pages without the stack."""
+    return render_page(seed + number * 100 + so_trang, dpi=300, degrade=number % 2 == 0)
 
 
 def build_batch(folder: Path, batch_id: str, *, n_ho_so: int, pages: int, seed: int) -> tuple[dict[str, str], str]:
@@ -52,8 +61,7 @@ def build_batch(folder: Path, batch_id: str, *, n_ho_so: int, pages: int, seed: 
     summaries: list[str] = []
 
     def page(ma_ho_so: str, so_trang: int):
-        number = int(ma_ho_so.rsplit("-", 1)[1])
-        image, truth, fields = render_page(seed + number * 100 + so_trang, dpi=300, degrade=number % 2 == 0)
+        image, truth, fields = demo_page(seed, int(ma_ho_so.rsplit("-", 1)[1]), so_trang)
         truths[f"{ma_ho_so}/{so_trang:04d}.jpg"] = truth
         summaries.append(fields["trich_yeu"])
         return image.convert("RGB")
@@ -163,7 +171,7 @@ def summarise(batch_id: str, truths: dict[str, str], verdict: dict, run_id: str,
     try:
         with transaction(conn) as cur:
             cur.execute(
-                """SELECT h.ma_ho_so, t.so_trang, t.ocr_status, t.ocr_text, t.ocr_confidence, h.pdf_keys
+                """SELECT h.ma_ho_so, t.so_trang, t.ocr_status, t.ocr_text, t.ocr_confidence, h.pdf_keys, t.ocr_path
                    FROM trang t JOIN ho_so h ON h.id = t.ho_so_id JOIN batch b ON b.id = h.batch_id
                    WHERE b.batch_id = %s AND b.vendor = %s ORDER BY h.ma_ho_so, t.so_trang""", (batch_id, VENDOR))
             pages = cur.fetchall()
@@ -174,6 +182,7 @@ def summarise(batch_id: str, truths: dict[str, str], verdict: dict, run_id: str,
         conn.close()
     counts = [error_counts(truths[f"{ma}/{n:04d}.jpg"], text or "") for ma, n, status, text, *_ in pages
               if status == "done"]
+    paths = Counter(row[6] or "none" for row in pages if row[2] == "done")
     accuracy = rates(counts) if counts else None
     report = verdict["report"]
     pdfs = sorted({entry["key"] for *_, keys in pages for entry in (keys or {}).values()})
@@ -181,7 +190,7 @@ def summarise(batch_id: str, truths: dict[str, str], verdict: dict, run_id: str,
         "batch_id": batch_id, "vendor": VENDOR, "verdict": report["verdict"], "counts": report["counts"],
         "rejected": [{"name": i["name"], "reasons": i.get("reasons")} for i in report["items"]
                      if i["status"] == "rejected"],
-        "verdict_text": verdict["text"], "pages_ocr": len(counts), "accuracy": accuracy,
+        "verdict_text": verdict["text"], "pages_ocr": len(counts), "accuracy": accuracy, "paths": dict(paths),
         "pdfs": [f"s3://derivatives/{key}" for key in pdfs], "search": {
             "query": query, "corrections": found.corrections,
             "hits": [{"ma_ho_so": h.ma_ho_so, "trang": h.page_number, "snippet": h.snippet} for h in found.hits]},
@@ -202,6 +211,9 @@ def print_summary(s: dict) -> None:
         a = s["accuracy"]
         print(f"OCR {s['pages_ocr']} trang: CER {a['cer']:.2%}, WER {a['wer']:.2%}, "
               f"CER bỏ dấu {a['cer_no_diacritics']:.2%} (so với bản gốc)")
+    if s.get("paths"):
+        print("  cách đọc được giữ: " + ", ".join(f"{PATH_WORDS.get(name, name)} {n}"
+                                                  for name, n in sorted(s["paths"].items())))
     print("PDF/A hai lớp:")
     for key in s["pdfs"]:
         print(f"  {key}")
