@@ -33,6 +33,8 @@ REVIEW_SCORE = 0.60  # a kept reading below this is flagged for an archivist to 
 TURN_MARGIN = 1.3  # a turned reading must hold this much more evidence (valid text × confidence) than
 #                    the page as scanned, and score better, to be kept: a correct turn holds many times more
 #                    (junk at the wrong orientation is nearly all invalid), an unsure one comes within 10-20 %
+OSD_BELOW = 0.50  # only a page whose best reading scores under this asks for orientation detection: a reading
+#                   that runs across the page and is half valid words is the right way up (wrong turns read < 0.3)
 OSD_MIN_CONFIDENCE = 2.0  # Tesseract's orientation confidence below this is no proposal. Its confidences on
 #                           rendered pages: 4-18 for the right answer at 100-200 dpi; under 1.5 on pages of noise
 MIN_WORD_LETTERS = 3  # words this long or longer tell which way the text runs (shorter ones can be square)
@@ -168,8 +170,8 @@ class Trial:
            the turn must be confirmed by what the page reads as;
         2. a page whose best reading is doubtful is read as scanned (plain), unless the preprocessing changed
            nothing the engine would see;
-        3. a page still doubtful asks Tesseract's orientation detection, and is read turned its way when it is
-           sure enough and proposes an orientation not yet tried.
+        3. a page whose best reading is still poor (OSD_BELOW) asks Tesseract's orientation detection, and is
+           read turned its way when it is sure enough and proposes an orientation not yet tried.
         """
         first = self.attempts[0]
         if first.error is not None:
@@ -185,7 +187,7 @@ class Trial:
             at_zero = next(a for a in self.attempts if a.orientation == 0)
             if not same_as_plain(at_zero, plain):
                 return [Attempt("plain", plain)]
-        if not self.osd_asked:
+        if not self.osd_asked and best.score < OSD_BELOW:
             self.osd_asked = True
             self.report.osd = verdict = osd(preprocess.plain(self.page, OSD_DPI), timeout)
             tried = {a.orientation for a in self.attempts}
