@@ -12,6 +12,8 @@ import numpy as np
 from .model import Line
 
 GAP_FACTOR = 1.5  # a column gap is wider than this many line heights
+MAX_BLOCK_LINES = 8  # side-by-side blocks (an NĐ 30 header, a signing block beside "Nơi nhận") are a few lines
+#                      long; a longer run of lines cut by one gap is a two-column table, read row by row
 
 
 def _gaps(line: Line, streaks: np.ndarray | None) -> list[tuple[int, int, int]]:
@@ -25,7 +27,7 @@ def _gaps(line: Line, streaks: np.ndarray | None) -> list[tuple[int, int, int]]:
 
 
 def _reorder(run: list[tuple[Line, tuple[int, int, int] | None]], channel: tuple[int, int]) -> list[Line]:
-    if sum(1 for _, gap in run if gap) < 2:
+    if not 2 <= sum(1 for _, gap in run if gap) <= MAX_BLOCK_LINES:
         return [line for line, _ in run]
     middle = (channel[0] + channel[1]) / 2
     left, right = [], []
@@ -41,8 +43,9 @@ def _reorder(run: list[tuple[Line, tuple[int, int, int] | None]], channel: tuple
 def split_columns(lines: list[Line], streaks: np.ndarray | None = None) -> list[Line]:
     """Lines in reading order with side-by-side blocks read one after the other.
 
-    A run of consecutive lines that share one vertical gap (at least two of them cut by it,
-    the others lying wholly on one side) becomes the left parts, then the right parts.
+    A run of consecutive lines that share one vertical gap (two to MAX_BLOCK_LINES of them cut by it,
+    the others lying wholly on one side) becomes the left parts, then the right parts. A line cut by
+    more than one gap is a table row and is kept whole, in place.
     Lines without such a shared gap are left as they are. *streaks* marks page columns under
     vertical streaks (a line sheet's): a gap they cross is not taken for one between columns.
     """
@@ -51,6 +54,12 @@ def split_columns(lines: list[Line], streaks: np.ndarray | None = None) -> list[
     channel: tuple[int, int] | None = None
     for line in lines:
         gap = None
+        if len(_gaps(line, streaks)) > 1:  # a table row: its cells are read left to right, as printed
+            if run:
+                out += _reorder(run, channel)
+            run, channel = [], None
+            out.append(line)
+            continue
         if channel is not None:
             gap = next((g for g in _gaps(line, streaks) if g[0] < channel[1] and g[1] > channel[0]), None)
         elif gaps := _gaps(line, streaks):
