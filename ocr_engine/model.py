@@ -71,13 +71,16 @@ class PageImage:
     ``to_source`` is the 2×3 affine matrix mapping these pixel coordinates back to the
     pixels of the source file (identity when nothing was rotated, scaled or cropped).
     ``lines_only`` marks a line sheet (:mod:`ocr_engine.linesheet`): text lines stacked in one
-    column, which needs no layout analysis.
+    column, which needs no layout analysis. ``colour`` is set only on the page as scanned (the
+    plain reading): Tesseract then thresholds the colour image itself, as plain Tesseract does;
+    faint coloured ink that the grey conversion washes out stays readable.
     """
     page_id: str
     pixels: np.ndarray  # uint8, 2-D
     dpi: float
     to_source: np.ndarray = field(default_factory=lambda: np.array([[1.0, 0, 0], [0, 1.0, 0]]))
     lines_only: bool = False
+    colour: np.ndarray | None = None  # the same pixels in RGB, when the scan is in colour and an engine may use them
 
 
 @dataclass
@@ -88,6 +91,8 @@ class PageText:
     engine: str
     engine_version: str
     seconds: float
+    noise: list[Line] = field(default_factory=list)  # lines the engine read but judged to be dirt, set aside (not
+    #                                                   in ``lines`` or ``text``) so the reading stage can weigh them
 
     @property
     def text(self) -> str:

@@ -331,6 +331,11 @@ def turned(page: LoadedPage, orientation: int | None,
 
 
 def plain(page: LoadedPage, recognition_dpi: float | None = RECOGNITION_DPI) -> PageImage:
-    """The page as scanned, only reduced to *recognition_dpi*: what plain Tesseract would read."""
+    """The page as scanned, only reduced to *recognition_dpi*: what plain Tesseract would read (colour kept)."""
     work, dpi, scale = _working(page, recognition_dpi, crop=False)
-    return _page_image(page, work, dpi, scale)
+    image = _page_image(page, work, dpi, scale)
+    if page.pixels.ndim == 3:
+        colour = page.pixels if scale[0, 0] == 1.0 else cv2.resize(page.pixels, (work.shape[1], work.shape[0]),
+                                                                   interpolation=cv2.INTER_AREA)
+        image.colour = np.ascontiguousarray(colour)
+    return image

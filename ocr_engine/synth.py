@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
+from . import fontset
+
 FONT_DIR = Path("/usr/share/fonts/truetype/liberation2")
 FONT_FILES = {"regular": "LiberationSerif-Regular.ttf", "bold": "LiberationSerif-Bold.ttf",
               "italic": "LiberationSerif-Italic.ttf"}
@@ -90,7 +92,7 @@ def _fields(seed: int, doc: dict | None) -> dict:
 
 
 def render_page(seed: int, dpi: int = 300, degrade: bool = False,
-                doc: dict | None = None) -> tuple[Image.Image, str, dict]:
+                doc: dict | None = None, font_family: str | None = None) -> tuple[Image.Image, str, dict]:
     """Render one A4 page; return ``(image, ground_truth_text, fields)``.
 
     - *seed* fixes every choice (agency, type, number, date, body, signer, degradation).
@@ -101,6 +103,8 @@ def render_page(seed: int, dpi: int = 300, degrade: bool = False,
       abbreviation, ``CV`` for a công văn), ``loai_van_ban``, ``so``, ``ngay`` (date or ISO
       string), ``dia_danh``, ``trich_yeu``, ``paragraphs`` (count or list of strings),
       ``quyen_han``, ``chuc_vu``, ``nguoi_ky``.
+    - *font_family* draws in a family of :mod:`ocr_engine.fontset` instead of Liberation Serif
+      (the page's choices and line breaks then follow that family's metrics).
 
     The ground truth has one line per printed line, NFC, in reading order: left header block,
     right header block (national motto, date), title, body, signer block; ends with a newline.
@@ -122,7 +126,7 @@ def render_page(seed: int, dpi: int = 300, degrade: bool = False,
             if not text:
                 y += pt(size) * 0.7
                 continue
-            font = _font(style, pt(size))
+            font = _font(style, pt(size)) if font_family is None else fontset.font(font_family, style, pt(size))
             for line in _wrap(text, font, x1 - x0):
                 w = font.getlength(line)
                 x = {"center": x0 + (x1 - x0 - w) / 2, "left": x0}[align]

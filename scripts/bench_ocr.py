@@ -10,6 +10,16 @@ Figures: CER, WER, CER with diacritics stripped (all totals over the pages), sec
 (wall clock of the CLI run), peak RSS (sum over the process tree, sampled), and pages per
 minute for both PDF jobs. Prints a table and writes the figures as JSON.
 Exits 0 without doing anything when the page set is absent.
+
+``--suite broad`` instead generates the project's own broad suite (ocr_engine.suite: 11 layouts,
+20 font families, 6 conditions, turned pages, odd file modes; cached in the work dir) and reads
+every page three ways: plain Tesseract (``tesseract IMG - -l vie --psm 3`` and ``--psm 6``, the same
+binary, one OpenMP thread, no preprocessing) and ``python -m ocr_engine recognize``. Figures per
+condition and per layout: CER, WER, diacritic error rate (ocr_engine.benchmetrics), CPU seconds
+per page of each side (child-process CPU time, getrusage); for sohoa also orientation accuracy on
+pages with 3+ lines, blank-page false positives, the pages it reads worse than Tesseract psm 3
+by more than 0.5 CER points, and the rank correlation of its reading score with CER.
+Tuning seeds are 0-9999 (the default, from 0); report figures on fresh seeds: --seeds 100000-100299.
 """
 from __future__ import annotations
 
@@ -17,6 +27,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -24,10 +35,12 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import psutil
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+from ocr_engine.benchmetrics import diacritic_counts, diacritic_rates, spearman  # noqa: E402
 from ocr_engine.metrics import error_counts, rates  # noqa: E402
 DEFAULT_DEV = REPO / ".." / "shared" / "bench" / "dev"
 PYTHON = sys.executable
@@ -169,10 +182,214 @@ def print_table(figures: dict) -> None:
         print(f"  RSS after {s['pages']:5d} pages: {s['rss_mb']:.1f} MB")
 
 
+# ------------------------------------------------------------------------------ the broad suite
+SUITE_PAGES = 300
+SIDES = ("tesseract_psm3", "tesseract_psm6", "sohoa")
+WORSE_BY = 0.005  # "worse than plain Tesseract": more than 0.5 CER points above it on the same page
+ORIENTATION_MIN_LINES = 3  # pages with fewer lines give orientation too little to go on
+
+
+def child_cpu() -> float:
+    """CPU seconds of every finished child process (and theirs) so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def read_plain(tesseract: str, files: list[Path], psm: int, jobs: int) -> dict[str, str]:
+    """Page id → text of ``tesseract FILE - -l vie --psm PSM`` (one OpenMP thread; '' when it fails)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+
+    def one(path: Path) -> str:
+        done = subprocess.run([tesseract, str(path), "-", "-l", "vie", "--psm", str(psm)], capture_output=True,
+                              env=env, timeout=600)
+        return done.stdout.decode("utf-8", "replace") if done.returncode == 0 else ""
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        return dict(zip((p.stem for p in files), pool.map(one, files)))
+
+
+def read_sohoa(files: list[Path], jobs: int, out: Path) -> tuple[dict[str, str], dict[str, dict]]:
+    """Page id → (text, per-page JSON) from ``python -m ocr_engine recognize --engine tesseract``."""
+    subprocess.run([PYTHON, "-m", "ocr_engine", "recognize", "--engine", "tesseract", "--jobs", str(jobs),
+                    "--out", str(out)] + [str(p) for p in files], capture_output=True)
+    texts, reports = {}, {}
+    for p in files:
+        txt, js = out / f"{p.stem}.txt", out / f"{p.stem}.json"
+        texts[p.stem] = txt.read_text(encoding="utf-8") if txt.is_file() else ""
+        reports[p.stem] = json.loads(js.read_text(encoding="utf-8")) if js.is_file() else {}
+    return texts, reports
+
+
+def reading_score(report: dict) -> float | None:
+    reading = report.get("reading") or (report.get("qc") or {}).get("reading") or {}
+    return reading.get("score") if isinstance(reading, dict) else None
+
+
+def said_blank(report: dict) -> bool:
+    return bool((report.get("qc") or {}).get("blank")) or report.get("status") == "blank"
+
+
+def pooled(rows: list[dict], side: str) -> dict:
+    """Pooled CER, WER and diacritic rates of *side* over the non-blank pages of *rows*, and the median
+    page's CER (pooled rates are dominated by the few pages where an engine emits pages of noise)."""
+    text_rows = [r for r in rows if not r["blank"]]
+    if not text_rows:
+        return {"pages": 0}
+    counts = [r[side]["counts"] for r in text_rows]
+    return {"pages": len(text_rows), **rates(counts), "median_cer": float(np.median([r[side]["cer"] for r in text_rows])),
+            **diacritic_rates([r[side]["diacritics"] for r in text_rows])}
+
+
+def suite_main(args) -> int:
+    from ocr_engine import suite
+
+    tesseract = shutil.which("tesseract")
+    if not tesseract:
+        print("bench_ocr: tesseract not installed (Debian tesseract-ocr tesseract-ocr-vie); nothing to do")
+        return 0
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+    seeds = suite.seeds_from(args.seeds) if args.seeds else list(range(args.pages or SUITE_PAGES))
+    if args.pages:
+        seeds = seeds[:args.pages]
+    work = args.work or Path(tempfile.mkdtemp(prefix="bench_ocr-"))
+    work.mkdir(parents=True, exist_ok=True)
+    jobs = max(1, args.jobs)
+
+    print(f"… generating {len(seeds)} suite pages (seeds {seeds[0]}-{seeds[-1]}) in {work / 'suite'}", file=sys.stderr)
+    cpu0, wall0 = child_cpu(), time.perf_counter()
+    metas = suite.write_suite(work / "suite", seeds, jobs=jobs)
+    generation = {"wall_s": round(time.perf_counter() - wall0, 1), "cpu_s": round(child_cpu() - cpu0, 1),
+                  "pages": len(metas), "cached_pages_cost_nothing": True}
+    skipped = [m for m in metas if "skipped" in m]
+    metas = [m for m in metas if "skipped" not in m]
+    conditions = sorted({m["condition"] for m in metas})
+    rows: list[dict] = []
+    cpu: dict[str, dict[str, float]] = {side: {} for side in SIDES}
+    for condition in conditions:
+        group = [m for m in metas if m["condition"] == condition]
+        files = [work / "suite" / m["file"] for m in group]
+        print(f"… {condition}: {len(files)} pages", file=sys.stderr)
+        texts: dict[str, dict[str, str]] = {}
+        for psm in (3, 6):
+            before = child_cpu()
+            texts[f"tesseract_psm{psm}"] = read_plain(tesseract, files, psm, jobs)
+            cpu[f"tesseract_psm{psm}"][condition] = child_cpu() - before
+        before = child_cpu()
+        texts["sohoa"], reports = read_sohoa(files, jobs, work / "sohoa" / condition)
+        cpu["sohoa"][condition] = child_cpu() - before
+        for m in group:
+            truth = (work / "suite" / "gt" / f"{m['id']}.txt").read_text(encoding="utf-8")
+            row = {"id": m["id"], "meta": {k: m[k] for k in ("condition", "layout", "font", "pt", "dpi", "rotation",
+                                                           "file_mode", "damage", "n_lines", "blank", "file")},
+                   "blank": m["blank"], "condition": condition, "layout": m["layout"]}
+            for side in SIDES:
+                counts = error_counts(truth, texts[side][m["id"]])
+                row[side] = {"counts": counts, "diacritics": diacritic_counts(truth, texts[side][m["id"]]),
+                             "cer": counts["char_edits"] / counts["chars"] if counts["chars"] else None,
+                             "hyp_chars": len("".join(texts[side][m["id"]].split()))}
+            report = reports[m["id"]]
+            row["sohoa"].update({"status": report.get("status"), "said_blank": said_blank(report),
+                                 "orientation_deg": (report.get("qc") or {}).get("orientation_deg"),
+                                 "reading_score": reading_score(report)})
+            rows.append(row)
+    figures = summarise(rows, cpu, conditions)
+    figures.update({"suite": "broad", "seeds": [seeds[0], seeds[-1]], "jobs": jobs, "cpus": os.cpu_count(),
+                    "generation": generation, "skipped": [{"id": m["id"], "why": m["skipped"]} for m in skipped],
+                    "pages": rows})
+    print_suite(figures)
+    out = args.json or work / "bench_ocr_suite.json"
+    out.write_text(json.dumps(figures, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(f"\nfigures written to {out}")
+    return 0
+
+
+def summarise(rows: list[dict], cpu: dict[str, dict[str, float]], conditions: list[str]) -> dict:
+    by_condition = {}
+    for condition in conditions + ["all"]:
+        group = [r for r in rows if condition in ("all", r["condition"])]
+        entry = {"pages": len(group)}
+        for side in SIDES:
+            seconds = sum(cpu[side].values()) if condition == "all" else cpu[side][condition]
+            entry[side] = {**pooled(group, side), "cpu_s_per_page": seconds / max(1, len(group))}
+        by_condition[condition] = entry
+    by_layout = {layout: {side: pooled([r for r in rows if r["layout"] == layout], side) for side in SIDES}
+                 for layout in sorted({r["layout"] for r in rows})}
+    oriented = [r for r in rows if r["meta"]["n_lines"] >= ORIENTATION_MIN_LINES and not r["blank"]]
+    correct = [r for r in oriented if r["sohoa"]["orientation_deg"] is not None
+               and (r["meta"]["rotation"] + r["sohoa"]["orientation_deg"]) % 360 == 0]
+    turned = [r for r in oriented if r["meta"]["rotation"]]
+    blank_pages = [r for r in rows if r["blank"]]
+    worse = [r for r in rows if not r["blank"] and r["sohoa"]["cer"] is not None
+             and r["sohoa"]["cer"] > r["tesseract_psm3"]["cer"] + WORSE_BY]
+    scored = [r for r in rows if not r["blank"] and r["sohoa"]["reading_score"] is not None]
+    return {
+        "by_condition": by_condition,
+        "by_layout": by_layout,
+        "orientation": {"pages": len(oriented), "correct": len(correct),
+                        "accuracy": len(correct) / max(1, len(oriented)),
+                        "turned_pages": len(turned), "turned_correct": sum(r in correct for r in turned)},
+        "blank": {"non_blank_pages_said_blank": [r["id"] for r in rows if not r["blank"] and r["sohoa"]["said_blank"]],
+                  "blank_pages": len(blank_pages),
+                  "blank_pages_said_blank": sum(r["sohoa"]["said_blank"] for r in blank_pages),
+                  "chars_emitted_on_blank_pages": {side: sum(r[side]["hyp_chars"] for r in blank_pages) for side in SIDES}},
+        "sohoa_worse_than_psm3": [{"id": r["id"], "sohoa_cer": round(r["sohoa"]["cer"], 4),
+                                   "psm3_cer": round(r["tesseract_psm3"]["cer"], 4), **r["meta"]} for r in worse],
+        "reading_score_vs_cer": {"pages": len(scored), "spearman": spearman(
+            [r["sohoa"]["reading_score"] for r in scored], [r["sohoa"]["cer"] for r in scored]) if scored else None},
+    }
+
+
+def print_suite(figures: dict) -> None:
+    short = {"tesseract_psm3": "psm3", "tesseract_psm6": "psm6", "sohoa": "sohoa"}
+    pct = lambda v: f"{100 * v:6.2f}" if v is not None else "     -"
+    head = " ".join(f"{short[s]:>6}" for s in SIDES)
+    columns = (("cer", "CER %"), ("median_cer", "median page CER %"), ("wer", "WER %"),
+               ("diacritic_error_rate", "diacritic err %"))
+    print("\n" + " " * 18 + "".join(f"| {label:^20} " for _, label in columns) + f"| {'CPU s/page':^20}")
+    print(f"{'condition':11} {'pages':>5}  " + f"| {head} " * (len(columns) + 1))
+    for name, entry in figures["by_condition"].items():
+        cells = "".join("| " + " ".join(pct(entry[s].get(key)) for s in SIDES) + " " for key, _ in columns)
+        cpu_cells = " ".join(f"{entry[s]['cpu_s_per_page']:6.2f}" for s in SIDES)
+        print(f"{name:11} {entry['pages']:5d}  {cells}| {cpu_cells}")
+    print(f"\n{'layout':15} {'pages':>5}  " + "".join(f"| {label:^20} " for _, label in columns))
+    print(" " * 23 + f"| {head} " * len(columns))
+    for name, entry in figures["by_layout"].items():
+        cells = "".join("| " + " ".join(pct(entry[s].get(key)) for s in SIDES) + " " for key, _ in columns)
+        print(f"{name:15} {entry['sohoa'].get('pages', 0):5d}  {cells}")
+    o, b = figures["orientation"], figures["blank"]
+    print(f"\nsohoa orientation: {o['correct']}/{o['pages']} pages with ≥ {ORIENTATION_MIN_LINES} lines upright "
+          f"({100 * o['accuracy']:.1f} %); turned pages {o['turned_correct']}/{o['turned_pages']}")
+    print(f"sohoa blank: {len(b['non_blank_pages_said_blank'])} non-blank pages said blank "
+          f"{b['non_blank_pages_said_blank'][:10]}; blank pages said blank {b['blank_pages_said_blank']}/{b['blank_pages']}; "
+          f"characters emitted on blank pages: " + ", ".join(f"{short[s]} {n}" for s, n in b["chars_emitted_on_blank_pages"].items()))
+    rs = figures["reading_score_vs_cer"]
+    if rs["pages"]:
+        print(f"reading score vs CER: Spearman {rs['spearman']:.3f} over {rs['pages']} pages"
+              if rs["spearman"] is not None else f"reading score vs CER: undefined over {rs['pages']} pages")
+    worse = figures["sohoa_worse_than_psm3"]
+    print(f"\nsohoa worse than tesseract psm 3 by > {100 * WORSE_BY:.1f} CER points: {len(worse)} pages")
+    for w in worse:
+        print(f"  {w['id']} sohoa {100 * w['sohoa_cer']:.2f} % vs psm3 {100 * w['psm3_cer']:.2f} %  {w['condition']} "
+              f"{w['layout']} {w['font']} {w['dpi']} dpi rot {w['rotation']} {w['file_mode']} {','.join(w['damage'])}")
+    g = figures["generation"]
+    print(f"\nsuite generation: {g['pages']} pages, {g['wall_s']} s wall, {g['cpu_s']} s CPU (pages already in the work "
+          "dir cost nothing)")
+    for s in figures["skipped"][:1]:
+        print(f"skipped {len(figures['skipped'])} pages: {s['why']}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("dev", nargs="?", type=Path, default=DEFAULT_DEV,
                         help="page set directory (default: ../shared/bench/dev next to the repo)")
+    parser.add_argument("--suite", choices=["broad"], default=None,
+                        help="generate and read the project's broad synthetic suite instead of a page set")
+    parser.add_argument("--seeds", default=None, metavar="A-B",
+                        help="suite seeds, e.g. 100000-100299 or 1,5,9-12 (default: from 0, the tuning range)")
+    parser.add_argument("--pages", type=int, default=None, metavar="N",
+                        help=f"suite pages (default: {SUITE_PAGES}, or all of --seeds)")
     parser.add_argument("--engines", default="tesseract", help="comma-separated engine names (default: tesseract)")
     parser.add_argument("--variants", default=None, help="comma-separated variants (default: every folder with pages)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel pages (default: all cores)")
@@ -187,6 +404,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="where to write the figures (default: bench_ocr.json in the work dir)")
     parser.add_argument("--work", type=Path, default=None, help="keep outputs here (default: a temporary dir)")
     args = parser.parse_args(argv)
+    if args.suite:
+        return suite_main(args)
 
     dev = args.dev.resolve()
     if not (dev / "gt").is_dir():

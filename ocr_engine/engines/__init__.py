@@ -59,17 +59,22 @@ class PerPageEngine(OcrEngine):
     def recognize_page(self, page: PageImage) -> list[Line]:
         """Lines of one page in reading order, coordinates of *page*. Raises EngineError."""
 
+    def recognize_page_and_noise(self, page: PageImage) -> tuple[list[Line], list[Line]]:
+        """Lines of one page as :meth:`recognize_page` gives them, and the lines it read but judged to be dirt
+        (an engine that judges nothing returns none)."""
+        return self.recognize_page(page), []
+
     def _one(self, page: PageImage) -> PageText | EngineError:
         start = time.perf_counter()
         try:
-            lines = self.recognize_page(page)
+            lines, noise = self.recognize_page_and_noise(page)
         except EngineError as exc:
             return exc
         except Exception as exc:  # a buggy engine is a page verdict, logged with its traceback
             log.exception("engine %s failed on %s", self.name, page.page_id)
             return EngineError(f"{page.page_id}: engine {self.name} crashed: {exc!r}")
         return PageText(page.page_id, finish_lines(lines, page), self.name, self.version(),
-                        round(time.perf_counter() - start, 3))
+                        round(time.perf_counter() - start, 3), _normalised(noise))
 
     def recognize(self, pages: Sequence[PageImage]) -> list[PageText | EngineError]:
         self.version()  # fail the whole batch early when the engine cannot run
@@ -83,13 +88,18 @@ def finish_lines(lines: list[Line], page: PageImage) -> list[Line]:
     """Lines in reading order (:func:`~ocr_engine.layout.split_columns`, except on a line sheet,
     whose reading back orders its lines), every word NFC-normalised with Ð→Đ mapped; empty words
     and lines dropped."""
+    out = _normalised(lines)
+    return out if page.lines_only else split_columns(out)
+
+
+def _normalised(lines: list[Line]) -> list[Line]:
     out = []
     for line in lines:
         words = tuple(Word(t, w.box, w.confidence) for w in line.words
                       if (t := normalize_text(w.text).strip()))
         if words:
             out.append(Line(words))
-    return out if page.lines_only else split_columns(out)
+    return out
 
 
 def register(cls: type[OcrEngine]) -> type[OcrEngine]:
@@ -111,4 +121,4 @@ def get_engine(name: str, **options) -> OcrEngine:
     return cls(**options)
 
 
-from . import paddle, tesseract  # noqa: E402,F401  (built-in engines register themselves)
+from . import neural, paddle, tesseract  # noqa: E402,F401  (built-in engines register themselves)

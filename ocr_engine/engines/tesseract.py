@@ -31,6 +31,13 @@ def parse_tsv(text: str, *, what: str) -> list[Line]:
     Words with empty text or conf < 0 are skipped, so are noise words, dirt at either end of a
     line, and then noise lines (see NOISE_WORD_CONF, EDGE_WORD_CONF, NOISE_LINE_CONF).
     """
+    return split_tsv(text, what=what)[0]
+
+
+def split_tsv(text: str, *, what: str) -> tuple[list[Line], list[Line]]:
+    """(lines, noise lines) from tesseract TSV: :func:`parse_tsv`'s lines, and the whole lines it judged to be
+    noise, as read (``ocr_engine.evidence`` weighs whether they were text after all: on heavily damaged pages
+    Tesseract reads real lines at low confidence)."""
     rows = csv.reader(io.StringIO(text), delimiter="\t", quoting=csv.QUOTE_NONE)
     header = next(rows, None)
     if not header or header[:1] != ["level"]:
@@ -46,8 +53,14 @@ def parse_tsv(text: str, *, what: str) -> list[Line]:
         left, top, width, height = (int(v) for v in row[6:10])
         lines.setdefault((row[2], row[3], row[4]), []).append(
             Word(word, Box(left, top, left + width, top + height), round(conf / 100.0, 4)))
-    kept = (_trim_edges(_denoise(words)) for words in lines.values())
-    return [Line(tuple(words)) for words in kept if not _noise_line(words)]
+    kept, noise = [], []
+    for words in lines.values():
+        trimmed = _trim_edges(_denoise(words))
+        if not _noise_line(trimmed):
+            kept.append(Line(tuple(trimmed)))
+        elif any(_alnum(w) for w in words):
+            noise.append(Line(tuple(words)))
+    return kept, noise
 
 
 def _trim_edges(words: list[Word]) -> list[Word]:
@@ -106,10 +119,16 @@ class TesseractEngine(PerPageEngine):
         return f"tesseract {version} ({self.lang}, oem 1, psm {self.psm})"
 
     def recognize_page(self, page: PageImage) -> list[Line]:
-        ok, pgm = cv2.imencode(".pgm", page.pixels)
+        return self.recognize_page_and_noise(page)[0]
+
+    def recognize_page_and_noise(self, page: PageImage) -> tuple[list[Line], list[Line]]:
+        if page.colour is not None:  # Tesseract thresholds a colour page itself, channel by channel
+            ok, pgm = cv2.imencode(".ppm", cv2.cvtColor(page.colour, cv2.COLOR_RGB2BGR))
+        else:
+            ok, pgm = cv2.imencode(".pgm", page.pixels)
         if not ok:
             raise EngineError(f"{page.page_id}: cannot encode page for tesseract")
         psm = PSM_BLOCK if page.lines_only else self.psm
         text = tess.tsv(pgm.tobytes(), what=page.page_id, lang=self.lang, psm=psm, dpi=int(round(page.dpi)),
                         timeout=self.timeout)
-        return parse_tsv(text, what=page.page_id)
+        return split_tsv(text, what=page.page_id)

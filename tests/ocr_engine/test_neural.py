@@ -1,0 +1,276 @@
+"""The neural recogniser's run-time pieces: character set, line normalisation, CTC decoding, batching,
+model loading and the ``neural`` engine. Fast, CPU only, no PyTorch (the main venv has none)."""
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ocr_engine import engines
+from ocr_engine.engines import neural as neural_engine
+from ocr_engine.errors import EngineError, EngineUnavailable, ModelError
+from ocr_engine.model import Box, PageImage, PageText
+from ocr_engine.neural import charset, decode, infer, lineimage
+
+ROOT = Path(__file__).resolve().parents[2]
+SHIPPED = infer.default_model_dir()
+HAVE_MODEL = (SHIPPED / infer.ONNX_NAME).is_file() and (SHIPPED / infer.META_NAME).is_file()
+
+
+# ---------------------------------------------------------------------------------------------- charset
+def test_charset_spells_every_vietnamese_letter_in_both_cases():
+    word = "Cộng hòa xã hội chủ nghĩa Việt Nam: Độc lập - Tự do - Hạnh phúc; ỲỶỸÝỴ ỳỷỹýỵ ĂẰẲẴẮẶ ƯỪỬỮỨỰ"
+    assert charset.encodable(word)
+    assert charset.decode(charset.encode(word)) == word
+    assert len(set(charset.CHARS)) == len(charset.CHARS)
+    assert all(unicodedata.is_normalized("NFC", c) for c in charset.CHARS)
+
+
+def test_normalise_text_folds_look_alikes_and_decomposed_marks():
+    assert charset.normalise_text("Ðà  Nẵng\u00a0") == "Đà Nẵng"
+    assert charset.normalise_text(unicodedata.normalize("NFD", "Tiếng Việt")) == "Tiếng Việt"
+
+
+# ------------------------------------------------------------------------------------------- line image
+@pytest.mark.parametrize("shape,value", [((1, 20000), 0), ((1, 20000), 255), ((1, 1), 0), ((200, 3), 255),
+                                         ((32, 400), 0), ((32, 400), 255), ((5000, 40), 128)])
+def test_degenerate_line_crops_normalise_to_blank_inputs_of_legal_size(shape, value):
+    out = lineimage.normalise(np.full(shape, value, np.uint8))
+    assert out.shape[0] == lineimage.HEIGHT
+    assert lineimage.MIN_WIDTH <= out.shape[1] <= lineimage.MAX_WIDTH
+    assert out.shape[1] % lineimage.WIDTH_STEP == 0
+    assert out.dtype == np.float32 and not out.any()  # no contrast: nothing to read
+
+
+def test_normalise_makes_ink_one_and_paper_zero_whatever_the_contrast():
+    faded = np.full((40, 200), 210, np.uint8)
+    faded[15:25, 20:180] = 150  # grey ink on grey paper
+    out = lineimage.normalise(faded)
+    assert out.shape == (32, 160)
+    assert out.max() == pytest.approx(1.0) and out[0].max() == 0.0
+
+
+def test_normalise_refuses_a_colour_or_empty_array():
+    with pytest.raises(ValueError):
+        lineimage.normalise(np.zeros((10, 10, 3), np.uint8))
+    with pytest.raises(ValueError):
+        lineimage.normalise(np.zeros((0, 10), np.uint8))
+
+
+# ------------------------------------------------------------------------------------------------ decode
+def logits_for(path: list[int], confidence: float = 8.0) -> np.ndarray:
+    out = np.zeros((len(path), charset.NUM_CLASSES), np.float32)
+    out[np.arange(len(path)), path] = confidence
+    return out
+
+
+def test_greedy_decode_collapses_repeats_and_keeps_letters_split_by_a_blank():
+    a, n, space = charset.INDEX["a"], charset.INDEX["n"], charset.INDEX[" "]
+    text, d = decode.greedy_decode(logits_for([0, a, a, 0, n, 0, n, space, a, 0]))
+    assert text == "ann a"
+    assert d.spans == ((1, 2), (4, 4), (6, 6), (7, 7), (8, 8))
+    assert all(0.9 < p <= 1.0 for p in d.probs)
+
+
+def test_greedy_decode_of_nothing_is_empty():
+    assert decode.greedy_decode(np.zeros((0, charset.NUM_CLASSES), np.float32))[0] == ""
+    assert decode.greedy_decode(logits_for([0, 0, 0]))[0] == ""
+
+
+# ---------------------------------------------------------------------------------------------- batching
+def test_plan_batches_sorts_by_width_bounds_lines_and_pixels_and_keeps_every_line_once():
+    rng = np.random.default_rng(0)
+    widths = [int(w) for w in rng.integers(8, 3000, 500)] + [4096]
+    batches = infer.plan_batches(widths, max_lines=16, max_pixels=16 * 32 * 800)
+    flat = [i for b in batches for i in b]
+    assert sorted(flat) == list(range(len(widths)))
+    assert [widths[i] for i in flat] == sorted(widths)
+    for b in batches:
+        assert len(b) <= 16
+        assert len(b) == 1 or max(widths[i] for i in b) * 32 * len(b) <= 16 * 32 * 800
+
+
+def test_pad_batch_left_aligns_lines_and_pads_with_paper():
+    a, b = np.ones((32, 8), np.float32), np.ones((32, 16), np.float32)
+    x = infer.pad_batch([a, b], bucket=4)
+    assert x.shape == (2, 1, 32, 16)
+    assert x[0, 0, :, :8].all() and not x[0, 0, :, 8:].any() and x[1].all()
+    assert infer.pad_batch([a, b]).shape == (2, 1, 32, infer.WIDTH_BUCKET)
+
+
+def counting_model(x: np.ndarray) -> np.ndarray:
+    """A fake model that spells, per line, how many of its input columns hold ink (padding holds none)."""
+    n, _, _, w = x.shape
+    logits = np.zeros((n, w // 4, charset.NUM_CLASSES), np.float32)
+    logits[:, :, charset.BLANK] = 1.0
+    for row in range(n):
+        for k, digit in enumerate(str(int((x[row, 0] > 0).any(axis=0).sum()))):
+            logits[row, 2 * k, charset.INDEX[digit]] = 5.0
+    return logits
+
+
+def test_recogniser_returns_readings_in_input_order_whatever_the_batching():
+    widths = [300, 40, 1000, 40, 120, 640, 8, 2000, 96]
+    crops = [np.zeros((32, w), np.uint8) for w in widths]  # ink below paper: every column counts
+    for c in crops:
+        c[:16] = 255
+    readings = infer.Recogniser(counting_model, max_lines=3, max_pixels=32 * 2000 * 2).read(crops)
+    assert [r.text for r in readings] == [str(w) for w in widths]
+
+
+def test_reading_maps_character_spans_back_to_crop_pixels():
+    crop = np.zeros((64, 400), np.uint8)  # scaled by 1/2 to 32 px: one frame = 8 crop pixels
+    crop[:32] = 255
+    reading = infer.Recogniser(counting_model).read([crop])[0]
+    assert reading.text == "200"
+    assert reading.char_x[0] == (0.0, 8.0) and reading.char_x[1] == (16.0, 24.0)
+
+
+def test_words_are_split_at_spaces_with_page_boxes_and_confidences():
+    reading = infer.LineReading("Số 15", ((0, 8), (8, 16), (16, 24), (24, 32), (32, 40)), (0.9, 0.8, 0.5, 1.0, 1.0))
+    words = neural_engine.words_of(reading, Box(100, 50, 200, 80), Box(105, 55, 195, 78))
+    assert [w.text for w in words] == ["Số", "15"]
+    assert words[0].box == Box(100, 55, 116, 78) and words[1].box == Box(124, 55, 140, 78)
+    assert words[0].confidence == pytest.approx((0.9 * 0.8) ** 0.5, abs=1e-4)
+
+
+TSV_HEAD = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n"
+
+
+def test_line_boxes_come_from_tsv_level_four_and_skip_specks():
+    tsv = (TSV_HEAD + "1\t1\t0\t0\t0\t0\t0\t0\t100\t100\t-1\t\n"
+           "4\t1\t1\t1\t1\t0\t10\t20\t300\t40\t-1\t\n"
+           "5\t1\t1\t1\t1\t1\t10\t20\t100\t40\t90\tSố\n"
+           "5\t1\t1\t1\t1\t2\t130\t20\t180\t40\t90\t15/QĐ\n"
+           "4\t1\t1\t1\t2\t0\t10\t90\t3\t3\t-1\t\n")
+    assert neural_engine.line_boxes(tsv, what="p1") == [[Box(10, 20, 310, 60)]]
+
+
+def test_a_line_joining_two_header_blocks_is_read_in_two_pieces():
+    tsv = (TSV_HEAD + "4\t1\t1\t1\t1\t0\t100\t200\t1800\t50\t-1\t\n"
+           "5\t1\t1\t1\t1\t1\t100\t200\t200\t50\t90\tUBND\n"
+           "5\t1\t1\t1\t1\t2\t320\t200\t300\t50\t90\tTHÀNH\n"
+           "5\t1\t1\t1\t1\t3\t1000\t200\t400\t50\t90\tCỘNG\n"
+           "5\t1\t1\t1\t1\t4\t1450\t200\t450\t50\t90\tHÒA\n")
+    assert neural_engine.line_boxes(tsv, what="p1") == [[Box(100, 200, 620, 250), Box(1000, 200, 1900, 250)]]
+    with pytest.raises(EngineError, match="p1: tesseract output is not TSV"):
+        neural_engine.line_boxes("Error: bad", what="p1")
+
+
+def test_crop_pads_above_for_tone_marks_and_stays_on_the_page():
+    page = np.full((100, 100), 255, np.uint8)
+    crop, box = neural_engine.crop_line(page, Box(0, 50, 100, 75))
+    assert box == Box(0, 47, 100, 76) and crop.shape == (29, 100)
+
+
+# ------------------------------------------------------------------------------------------ model files
+def write_model(tmp: Path, **meta_changes) -> Path:
+    meta = {"format": infer.MODEL_FORMAT, "format_version": infer.MODEL_FORMAT_VERSION,
+            "charset_version": charset.CHARSET_VERSION, "chars": charset.CHARS,
+            "height": lineimage.HEIGHT, "width_step": lineimage.WIDTH_STEP} | meta_changes
+    tmp.mkdir(parents=True, exist_ok=True)
+    (tmp / infer.META_NAME).write_text(json.dumps(meta), encoding="utf-8")
+    return tmp
+
+
+def test_missing_model_names_the_file_and_how_to_rebuild_it(tmp_path):
+    with pytest.raises(ModelError, match=r"model\.json is missing.*train_recogniser\.py"):
+        infer.open_session(tmp_path)
+    write_model(tmp_path)
+    with pytest.raises(ModelError, match=r"crnn\.onnx is missing.*--export"):
+        infer.open_session(tmp_path)
+
+
+def test_model_of_another_version_or_charset_is_refused(tmp_path):
+    with pytest.raises(ModelError, match="format"):
+        infer.load_metadata(write_model(tmp_path / "a", format_version=99))
+    with pytest.raises(ModelError, match="character set"):
+        infer.load_metadata(write_model(tmp_path / "b", charset_version="0123", chars="abc"))
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / infer.META_NAME).write_bytes(b"\xff\xfe{")
+    with pytest.raises(ModelError, match="unreadable"):
+        infer.load_metadata(tmp_path / "c")
+
+
+def test_truncated_or_corrupt_model_is_refused_with_the_file_named(tmp_path):
+    model = write_model(tmp_path, onnx_sha256="0" * 64)
+    (model / infer.ONNX_NAME).write_bytes(b"\x08\x07onnx-but-cut-off")
+    with pytest.raises(ModelError, match=r"crnn\.onnx.*truncated or replaced"):
+        infer.open_session(model)
+    no_sum = write_model(tmp_path / "nosum")
+    (no_sum / infer.ONNX_NAME).write_bytes(b"\x08\x07onnx-but-cut-off")
+    with pytest.raises(ModelError, match=r"crnn\.onnx cannot be loaded"):
+        infer.open_session(no_sum)
+
+
+def test_engine_without_a_model_is_unavailable_with_a_clear_message(tmp_path):
+    engine = engines.get_engine("neural", model_dir=tmp_path)
+    with pytest.raises(EngineUnavailable, match=r"engine neural: .*model\.json is missing"):
+        engine.recognize([PageImage("p1", np.full((100, 100), 255, np.uint8), 300.0)])
+
+
+@pytest.fixture
+def fake_recogniser(monkeypatch):
+    rec = infer.Recogniser(counting_model, {"arch": "fake", "step": 0})
+    monkeypatch.setattr(infer, "shared", lambda model_dir=None, threads=1: rec)
+    return rec
+
+
+@pytest.mark.skipif(shutil.which("tesseract") is None, reason="needs Debian tesseract-ocr")
+def test_page_without_lines_gives_an_empty_page_not_an_error(fake_recogniser):
+    out = engines.get_engine("neural").recognize([PageImage("blank", np.full((800, 600), 255, np.uint8), 300.0)])
+    assert isinstance(out[0], PageText) and out[0].lines == []
+
+
+# ------------------------------------------------------------------------------------------ training script
+def load_training_script():
+    spec = importlib.util.spec_from_file_location("train_recogniser", ROOT / "scripts" / "train_recogniser.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_training_corpus_with_invalid_utf8_names_the_file_and_line(tmp_path):
+    bad = tmp_path / "corpus.txt"
+    bad.write_bytes("Một dòng đúng\nHai dòng\n".encode() + b"sai \xc3\x28 ch\xe1\n")
+    script = load_training_script()
+    with pytest.raises(script.CorpusError, match=rf"{bad}: line 3: invalid UTF-8"):
+        script.read_text_file(bad)
+
+
+def test_training_script_help_runs_without_torch():
+    out = subprocess.run([sys.executable, str(ROOT / "scripts" / "train_recogniser.py"), "--help"],
+                         capture_output=True, text=True, timeout=60, check=True).stdout
+    assert "--resume" in out and "--export" in out and "Examples" in out
+
+
+# ------------------------------------------------------------------------------------ the shipped model
+@pytest.mark.skipif(not HAVE_MODEL, reason="no exported model in ocr_engine/data/neural")
+def test_shipped_model_reads_a_clean_line_of_a_font_it_never_saw():
+    from PIL import Image, ImageDraw
+
+    from ocr_engine import fontset
+    from ocr_engine.metrics import error_counts
+    family = fontset.EVAL_ONLY_FAMILIES[0]
+    if family not in fontset.available():
+        pytest.skip(f"font {family} not installed")
+    texts = ["Căn cứ Luật Lưu trữ ngày 21 tháng 6 năm 2024;", "Quyết định này có hiệu lực kể từ ngày ký.",
+             "Số: 15/QĐ-UBND", "Ủy ban nhân dân thành phố Hải Phòng"]
+    crops = []
+    for text in texts:
+        font = fontset.font(family, "regular", 50)  # 12 pt at 300 dpi
+        left, top, right, bottom = font.getbbox(text)
+        img = Image.new("L", (right - left + 30, bottom - top + 16), 255)
+        ImageDraw.Draw(img).text((15 - left, 10 - top), text, font=font, fill=0)
+        crops.append(np.asarray(img))
+    readings = infer.shared().read(crops)
+    counts = [error_counts(t, r.text) for t, r in zip(texts, readings)]
+    cer = sum(c["char_edits"] for c in counts) / sum(c["chars"] for c in counts)
+    assert cer <= 0.05, [r.text for r in readings]
