@@ -13,8 +13,10 @@ import numpy as np
 
 MIN_DPI = 200  # TT 05/2025/TT-BNV: digitised paper records at least 200 dpi
 MARK_DPI = 150  # resolution at which marks are looked for: a 1 mm digit stroke is still 6 px tall
-MARK_CONTRAST = 50  # a mark is at least this much darker than the paper (grey levels); the faded ink of
-#                     the broad suite's heavy damage lies 90-180 below its paper, paper texture and stains 10-35
+MARK_CONTRAST = 20  # a mark is at least this much darker than the paper (grey levels). 50 called 3 of the broad
+#                     suite's fresh augraphy pages blank (faint ink 22-45 below flat paper, readable by plain
+#                     Tesseract); paper grain is held off by the noise term below, and a blank page taken for
+#                     one with marks only costs a reading
 MARK_NOISE_SIGMAS = 4.0  # ... and darker than this many standard deviations of the paper's own noise
 MARK_MIN_MM = 1.0  # a mark at least this tall or wide is text-like: a page number in 10 pt is 2.5 mm tall,
 #                    dust and JPEG specks after the 3×3 median stay under 0.5 mm

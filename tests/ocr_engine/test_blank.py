@@ -118,3 +118,12 @@ def test_the_cli_reads_a_one_line_page_and_warns_only_about_the_truly_blank_one(
     assert "0001: blank" not in err and "0002: blank page" in err
     assert "kiểm tra hồ sơ" in (out / "0001.txt").read_text()
     assert (out / "0002.txt").read_text() == ""
+
+
+def test_faint_ink_on_flat_paper_is_not_blank():
+    """augraphy's default pipeline made pages whose ink lies only 22-45 levels below perfectly flat paper; plain
+    Tesseract read one at 3.5 % CER, so it is a page to read, not a blank one."""
+    page = Image.new("L", A4_200, 255)
+    ImageDraw.Draw(page).text((236, 300), "Tài liệu có giá trị lịch sử được ưu tiên số hóa trước.", font=_font(39),
+                              fill=228)
+    assert qc.text_marks(np.asarray(page), 200) >= 1
