@@ -7,8 +7,8 @@ reading scores best (:mod:`ocr_engine.quality`), and a turn must win clearly, ot
 is kept as scanned and flagged for review.
 
 Extra readings cost an engine call each, so they are made only where they can matter: a page the
-preprocessing turned (the turn is confirmed against the page as scanned), and a page whose first
-reading is doubtful (:data:`DOUBTFUL_SCORE`). A page that still reads badly then asks Tesseract's
+preprocessing turned (the turn is confirmed against the same preprocessing without the turn), and a
+page whose first reading is doubtful (:data:`DOUBTFUL_SCORE`: it is also read as scanned). A page that still reads badly then asks Tesseract's
 orientation detection for a turn nobody tried yet. Clean upright pages cost what they always did.
 """
 from __future__ import annotations
