@@ -11,7 +11,7 @@ from .errors import SohoaError
 SUBCOMMANDS = {
     "stack": "sohoa.localstack.cli",
     "catalogue": "sohoa.catalogue.cli",
-    "vendor": "sohoa.vendor.cli",
+    "vendor": "sohoa.vendor_tool.cli",
     "milestones": "sohoa.milestones.cli",
     "report": "sohoa.reports.cli",
     "demo": "sohoa.demo",

@@ -36,7 +36,7 @@ from .intake.samples import encode, make_batch, page_entry, read_manifest, write
 from .processing.review import list_items, resolve
 from .search import search
 from .vntext import fold
-from .vendor.upload import batch_status, upload_batch
+from .vendor_tool.upload import batch_status, upload_batch
 
 VENDOR = "vendor-demo"
 PATH_WORDS = {"sohoa": "tiền xử lý đầy đủ", "upright": "giữ nguyên chiều (không xoay)", "plain": "ảnh gốc",

@@ -10,7 +10,7 @@ import pytest
 from sohoa import storage
 from sohoa.config import REPO_ROOT
 from sohoa.intake.samples import make_batch
-from sohoa.vendor.upload import upload_batch
+from sohoa.vendor_tool.upload import upload_batch
 
 DAG_FILE = REPO_ROOT / "dags" / "sohoa_intake.py"
 

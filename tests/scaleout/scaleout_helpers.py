@@ -13,7 +13,7 @@ from sohoa.dagkit import ocr_routing
 from sohoa.demo import wait_for_verdict
 from sohoa.intake.samples import make_batch
 from sohoa.localstack.celery import DEFAULT_QUEUE
-from sohoa.vendor.upload import upload_batch
+from sohoa.vendor_tool.upload import upload_batch
 
 VENDOR = "vendor-demo"
 

@@ -24,7 +24,7 @@ from sohoa.intake.process import BatchNotFound, ClaimConflict, complete_batches,
 from sohoa.intake.samples import encode, make_batch, noise_page, page_entry, read_manifest, write_manifest
 from sohoa.localstack.postgres import Postgres
 from sohoa.localstack.seaweed import SeaweedS3
-from sohoa.vendor.upload import upload_batch
+from sohoa.vendor_tool.upload import upload_batch
 
 VENDOR = "vendor-demo"
 

@@ -12,7 +12,7 @@ from sohoa.cli import main
 from sohoa.intake.process import run_intake
 from sohoa.intake.samples import encode, make_batch, noise_page, page_entry, read_manifest, write_manifest
 from sohoa.intake.source import LocalBatch
-from sohoa.vendor.upload import VendorError, batch_status, upload_batch
+from sohoa.vendor_tool.upload import VendorError, batch_status, upload_batch
 
 VENDOR, OTHER = "vendor-demo", "vendor-b"
 

@@ -106,7 +106,7 @@ def intake_here(folder: Path, vendor: str, batch_id: str) -> None:
     process. For benchmarks that time the pipeline's parts themselves."""
     from .. import storage
     from ..catalogue.db import connect
-    from ..vendor.upload import upload_batch
+    from ..vendor_tool.upload import upload_batch
     from .process import run_intake
 
     upload_batch(folder, vendor=vendor, s3=storage.client(identity=vendor), progress=False, complete=False)
