@@ -35,7 +35,6 @@ SECRET_NAMES = (
     "api_archivist_token",
     "redis_password",
 )
-BUCKETS = ("inbox", "quarantine", "masters", "derivatives", "exports")
 
 
 def _default_state_dir() -> Path:

@@ -1,8 +1,9 @@
 """The S3 layer every part of sohoa uses: one way to get a client, checksummed puts, verified copies, key names.
 
-Buckets (``sohoa.config.BUCKETS``): ``inbox`` (vendors' deliveries, ``<vendor>/<batch_id>/…``), ``quarantine``
+Buckets (``BUCKETS``, each name declared here once): ``inbox`` (vendors' deliveries, ``<vendor>/<batch_id>/…``), ``quarantine``
 (rejected bytes, same layout), ``masters`` (accepted page images, versioned and object-locked,
-``<ma_ho_so>/<page:04d>.<ext>``), ``derivatives`` and ``exports``.
+``<ma_ho_so>/<page:04d>.<ext>``), ``derivatives`` and ``exports``; ``BACKED_UP`` are those with a second
+copy on the backup S3.
 
 Every object sohoa writes carries its SHA-256 twice: as the S3 checksum the server verifies on receipt, and as
 user metadata ``sha256`` (hex) that later writers compare against to skip work already done. A verified copy
@@ -27,7 +28,9 @@ from .errors import SohoaError
 
 log = logging.getLogger(__name__)
 
-INBOX, QUARANTINE, MASTERS = "inbox", "quarantine", "masters"
+INBOX, QUARANTINE, MASTERS, DERIVATIVES, EXPORTS = "inbox", "quarantine", "masters", "derivatives", "exports"
+BUCKETS = (INBOX, QUARANTINE, MASTERS, DERIVATIVES, EXPORTS)
+BACKED_UP = (MASTERS, DERIVATIVES)
 PART_SIZE = 16 * 1024 * 1024
 MASTERS_RETENTION_YEARS = 100
 PIPELINE = "pipeline"

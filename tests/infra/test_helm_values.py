@@ -19,7 +19,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from sohoa import dagkit
-from sohoa.config import BUCKETS, settings
+from sohoa.config import settings
+from sohoa.storage import BUCKETS
 from sohoa.localstack.seaweed import LOCKED_BUCKETS, VERSIONED_BUCKETS
 
 REPO = Path(__file__).resolve().parents[2]

@@ -14,7 +14,7 @@ import psycopg2
 import pytest
 
 from sohoa import localstack
-from sohoa.config import BUCKETS
+from sohoa.storage import BUCKETS
 from sohoa.errors import StackError
 from sohoa.localstack.procs import Service, ensure_port_free, port_is_free
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 
-BUCKETS = ("masters", "derivatives")  # what is backed up (sohoa.backup.replicate.BUCKETS; kept light here)
+from ..storage import BACKED_UP
 
 
 def _start(args: argparse.Namespace) -> int:
@@ -23,7 +23,7 @@ def _replicate(args: argparse.Namespace) -> int:
     conn = connect()
     try:
         report = replicate(conn, storage.client(), replica_client(), endpoint=replica_settings().s3_endpoint,
-                           prefix=args.prefix, buckets=tuple(args.bucket or BUCKETS), jobs=args.jobs)
+                           prefix=args.prefix, buckets=tuple(args.bucket or BACKED_UP), jobs=args.jobs)
     finally:
         conn.close()
     print(json.dumps(report.as_dict()))
@@ -52,11 +52,11 @@ def add_parser(sub) -> None:
     actions.add_parser("start", help="start the local backup S3 (second SeaweedFS)").set_defaults(func=_start)
     rep = actions.add_parser("replicate", help="copy and verify every catalogued object not yet backed up")
     rep.add_argument("--prefix", help="only keys under this prefix")
-    rep.add_argument("--bucket", action="append", choices=BUCKETS, help="bucket (repeatable; default both)")
+    rep.add_argument("--bucket", action="append", choices=BACKED_UP, help="bucket (repeatable; default both)")
     rep.add_argument("--jobs", type=int, default=4)
     rep.set_defaults(func=_replicate)
     restore = sub.add_parser("restore", help="rebuild a lost or damaged object from its backup copy")
-    restore.add_argument("--bucket", required=True, choices=BUCKETS)
+    restore.add_argument("--bucket", required=True, choices=BACKED_UP)
     restore.add_argument("--key", required=True)
     restore.add_argument("--force", action="store_true", help="restore even if the primary copy is intact")
     restore.add_argument("--agent", default="sohoa.backup", help="recorded as the event's agent")

@@ -20,7 +20,6 @@ from . import BackupError
 
 log = logging.getLogger(__name__)
 AGENT = "sohoa.backup"
-BUCKETS = ("masters", "derivatives")
 
 
 @dataclass
@@ -52,7 +51,7 @@ def _stream(source, target: Target, destination) -> storage.Stored:
 
 
 def replicate(conn, primary, backup, *, endpoint: str, prefix: str | None = None,
-              buckets: tuple[str, ...] = BUCKETS, jobs: int = 4, agent: str = AGENT) -> ReplicationReport:
+              buckets: tuple[str, ...] = storage.BACKED_UP, jobs: int = 4, agent: str = AGENT) -> ReplicationReport:
     """Copy every catalogued object of ``buckets`` (under ``prefix``) that has no verified replica of its
     current bytes on ``endpoint``; record a ``replication`` event and a ``replica`` row per copy. Idempotent.
     Raises ChecksumMismatch when a primary object no longer matches the catalogue (nothing is copied for it)."""

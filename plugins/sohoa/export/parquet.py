@@ -28,7 +28,6 @@ import pyarrow.dataset as pads
 from .. import storage
 
 SCHEMA_VERSION = "1.0"
-EXPORTS = "exports"
 BATCH_ROWS = 50_000
 TZ = dt.timezone(dt.timedelta(hours=7))
 PARTITION = {"agency": pa.string(), "year": pa.int32()}
@@ -134,16 +133,17 @@ def export_snapshot(conn, s3, *, agency: str | None = None, include_secret: bool
                     with open(path, "rb") as fh:
                         digest, size = storage.sha256_of(storage.file_chunks(fh))
                     with open(path, "rb") as fh:
-                        storage.upload_chunks(s3, EXPORTS, key, storage.file_chunks(fh), size=size, sha256_hex=digest)
+                        storage.upload_chunks(s3, storage.EXPORTS, key, storage.file_chunks(fh), size=size,
+                                              sha256_hex=digest)
                     files.append({"key": key, "table": table, "rows": count, "sha256": digest, "size": size})
             withheld = _withheld(conn, params) if not include_secret else 0
     finally:
         conn.set_session(isolation_level="DEFAULT", readonly=False)
     manifest = {"schema_version": SCHEMA_VERSION, "snapshot": taken.isoformat(timespec="seconds"),
-                "prefix": f"{EXPORTS}/{prefix}", "agency": agency, "rows": rows, "files": files,
+                "prefix": f"{storage.EXPORTS}/{prefix}", "agency": agency, "rows": rows, "files": files,
                 "withheld_secret_ho_so": withheld,
                 "columns": {t: [[n, str(k)] for n, k in cols] for t, cols in COLUMNS.items()}}
-    storage.put_bytes(s3, EXPORTS, prefix + "_manifest.json",
+    storage.put_bytes(s3, storage.EXPORTS, prefix + "_manifest.json",
                       json.dumps(manifest, ensure_ascii=False, indent=1).encode(), content_type="application/json")
     return manifest
 

@@ -110,7 +110,7 @@ def _fetch_pdfs(s3, unit: Unit, root: Path, jobs: int) -> list[premis.PackageFil
             raise HandoverError(f"Hồ sơ {unit.ho_so['ma_ho_so']}: từ chối lập gói vì thiếu tệp "
                                 f"s3://{row['pdf_bucket']}/{row['pdf_key']} — {exc}") from exc
         return premis.PackageFile(href, row["pdf_sha256"], path.stat().st_size, row["stt"],
-                                  "PDF/A-2b" if row["pdf_bucket"] == "derivatives" else "PDF")
+                                  "PDF/A-2b" if row["pdf_bucket"] == storage.DERIVATIVES else "PDF")
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         return list(pool.map(fetch, unit.van_ban))

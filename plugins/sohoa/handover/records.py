@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import psycopg2.extras
 
+from .. import storage
 from . import HandoverError, MissingMetadata
 
 TZ = dt.timezone(dt.timedelta(hours=7))
@@ -85,8 +86,8 @@ def describe(cur, ma_ho_so: str) -> Unit:
     for row in van_ban:
         pdf = pdfs.get(str(row["stt"]), {})
         # born-digital originals (HP-Net) are kept in masters; PDFs made here live in derivatives
-        row["pdf_bucket"], row["pdf_key"], row["pdf_sha256"] = pdf.get("bucket", "derivatives"), pdf.get("key"), \
-            pdf.get("sha256")
+        row["pdf_bucket"] = pdf.get("bucket", storage.DERIVATIVES)
+        row["pdf_key"], row["pdf_sha256"] = pdf.get("key"), pdf.get("sha256")
     missing = missing_fields(ho_so, van_ban)
     if missing:
         raise MissingMetadata(ma_ho_so, missing)

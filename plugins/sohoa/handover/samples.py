@@ -54,15 +54,16 @@ def make_ho_so(conn, s3, *, pages: int = 4, van_ban: int = 2, page_bytes: int = 
     ma = f"{ma_phong}.01.{year}.{tag}"
     page_keys = [storage.master_key(ma, n, "jpg") for n in range(1, pages + 1)]
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        page_digests = list(pool.map(lambda key: storage.put_bytes(s3, "masters", key, os.urandom(page_bytes),
-                                                                   content_type="image/jpeg"), page_keys))
+        page_digests = list(pool.map(lambda key: storage.put_bytes(s3, storage.MASTERS, key,
+                                                                   os.urandom(page_bytes), content_type="image/jpeg"),
+                                     page_keys))
     per = max(1, pages // van_ban)
     spans = [(stt, (stt - 1) * per + 1, pages if stt == van_ban else stt * per) for stt in range(1, van_ban + 1)]
 
     def put_pdf(span):
         stt, first, last = span
         body = b"%PDF-1.7\n" + os.urandom(page_bytes * (last - first + 1)) + b"\n%%EOF\n"
-        put = storage.put_bytes(s3, "derivatives", keys.pdf_key(ma, stt), body, content_type="application/pdf")
+        put = storage.put_bytes(s3, storage.DERIVATIVES, keys.pdf_key(ma, stt), body, content_type="application/pdf")
         return str(stt), {"key": put.key, "sha256": put.sha256, "pages": [first, last]}
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:

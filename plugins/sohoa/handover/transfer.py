@@ -29,7 +29,6 @@ from .records import LEVELS, TZ, Unit, describe, per_van_ban
 from .transfer_list import write_transfer_list
 
 log = logging.getLogger(__name__)
-EXPORTS = "exports"
 AGENT = "sohoa.handover"
 
 
@@ -139,13 +138,13 @@ def _store(conn, s3, handover_id: int, unit: Unit, package_type: str, tmp: Path,
     with transaction(conn) as cur:
         cur.execute("SELECT sha256, size_bytes, file_count FROM handover_package WHERE package_id = %s", (pid,))
         existing = cur.fetchone()
-    if existing and not rebuild and storage.stored_sha256(s3, EXPORTS, key) == existing[0]:
+    if existing and not rebuild and storage.stored_sha256(s3, storage.EXPORTS, key) == existing[0]:
         with transaction(conn) as cur:
             cur.execute("UPDATE handover_package SET handover_id = %s WHERE package_id = %s", (handover_id, pid))
         return {"package_id": pid, "key": key, "sha256": existing[0], "size": existing[1], "built": False}
     package: Package = build_package(s3, unit, package_type, tmp)
     with open(package.zip_path, "rb") as fh:
-        storage.upload_chunks(s3, EXPORTS, key, storage.file_chunks(fh), size=package.size,
+        storage.upload_chunks(s3, storage.EXPORTS, key, storage.file_chunks(fh), size=package.size,
                               sha256_hex=package.sha256)
     package.zip_path.unlink()
     van_ban_id = package.van_ban_ids[0] if unit.level == "van_ban" else None
@@ -161,7 +160,7 @@ def _store(conn, s3, handover_id: int, unit: Unit, package_type: str, tmp: Path,
              "type": package_type, "level": unit.level, "key": key, "sha": package.sha256, "size": package.size,
              "files": package.file_count})
         record_event(cur, Event("information package creation", "ho_so", unit.ho_so["ma_ho_so"], AGENT, "success",
-                                {"package_id": pid, "package_type": package_type, "key": f"{EXPORTS}/{key}",
+                                {"package_id": pid, "package_type": package_type, "key": f"{storage.EXPORTS}/{key}",
                                  "sha256": package.sha256, "size": package.size, "handover_id": handover_id}))
     return {"package_id": pid, "key": key, "sha256": package.sha256, "size": package.size, "built": True}
 
@@ -174,13 +173,13 @@ def finish(conn, s3, handover_id: int) -> dict:
         name, refused = cur.fetchone()
         data, package_count = write_transfer_list(cur, handover_id)
     key = f"handover/{name}/danh_muc_ho_so_nop_luu.xlsx"
-    stored = storage.put_bytes(s3, EXPORTS, key, data, content_type="application/vnd.openxmlformats-officedocument"
-                                                                   ".spreadsheetml.sheet")
+    stored = storage.put_bytes(s3, storage.EXPORTS, key, data,
+                               content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     with transaction(conn) as cur:
         cur.execute("UPDATE handover SET transfer_list_key = %s, transfer_list_sha256 = %s WHERE id = %s",
                     (key, stored.sha256, handover_id))
     return {"handover_id": handover_id, "name": name, "packages": package_count, "refused": refused,
-            "transfer_list": f"{EXPORTS}/{key}"}
+            "transfer_list": f"{storage.EXPORTS}/{key}"}
 
 
 def hand_over(conn, s3, selection: Selection, *, package_type: str = "AIP", level: str = "ho_so",

@@ -210,7 +210,7 @@ def import_export(conn, s3, export_dir: Path, *, agency_ma: str, agent: str = AG
                      psycopg2.extras.Json(report, dumps=lambda o: json.dumps(o, default=str))))
         import_id = cur.fetchone()[0]
     key = f"hpnet/{import_id:06d}-{export_dir.name}/doi_chieu_hpnet.xlsx"
-    storage.put_bytes(s3, "exports", key, reconcile.workbook(report),
+    storage.put_bytes(s3, storage.EXPORTS, key, reconcile.workbook(report),
                       content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     log.info("HP-Net import #%d of %s for %s: %d imported, %d already there, %d refused", import_id,
              export_dir.name, agency_ma, len(imported), len(already), len(refused))

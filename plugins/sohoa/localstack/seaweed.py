@@ -13,13 +13,13 @@ from pathlib import Path
 
 import botocore.exceptions
 
-from ..config import BUCKETS, Settings
-from ..storage import s3_client as client  # the one S3 client builder; `client(cfg, key, secret)` here
+from ..config import Settings
+from ..storage import BUCKETS, EXPORTS, MASTERS, s3_client as client  # the one S3 client builder; `client(cfg, key, secret)` here
 from ..errors import StackError
 from .procs import Service, ensure_port_free, wait_until
 
-VERSIONED_BUCKETS = ("masters",)
-LOCKED_BUCKETS = ("masters",)
+VERSIONED_BUCKETS = (MASTERS,)
+LOCKED_BUCKETS = (MASTERS,)
 
 
 def weed_binary() -> str:
@@ -90,9 +90,9 @@ class SeaweedS3:
         """Listing buckets succeeds before reads do after a restart, so health is a write and a read back."""
         try:
             s3 = self.admin()
-            if "exports" in {b["Name"] for b in s3.list_buckets().get("Buckets", [])}:
-                s3.put_object(Bucket="exports", Key=".health", Body=b"ok")
-                return s3.get_object(Bucket="exports", Key=".health")["Body"].read() == b"ok"
+            if EXPORTS in {b["Name"] for b in s3.list_buckets().get("Buckets", [])}:
+                s3.put_object(Bucket=EXPORTS, Key=".health", Body=b"ok")
+                return s3.get_object(Bucket=EXPORTS, Key=".health")["Body"].read() == b"ok"
             return True
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError):
             return False

@@ -112,7 +112,7 @@ def assemble_ho_so(conn, s3, ma_ho_so: str, *, rebuild: bool = False) -> dict:
             problems = validate_pdfa(pdf_path, expected_text=expected)
             if problems:
                 raise AssemblyError(f"{pdf_path.name} failed validation: {'; '.join(problems)}")
-            put = storage.put_bytes(s3, "derivatives", keys.pdf_key(ma_ho_so, stt), pdf_path.read_bytes(),
+            put = storage.put_bytes(s3, storage.DERIVATIVES, keys.pdf_key(ma_ho_so, stt), pdf_path.read_bytes(),
                                     content_type=keys.CONTENT_TYPES["pdf"])
             result[str(stt)] = {"key": put.key, "sha256": put.sha256, "pages": [first, last]}
             _propose_metadata(conn, van_ban_id, span)
@@ -147,13 +147,13 @@ def assemble_ready(conn, s3, ready: list[str]) -> tuple[list[str], dict[str, str
 def _write_pdf(s3, span: list[PageForPdf], path: Path, *, title: str, workdir: Path) -> None:
     with PdfAWriter(path, title=title, created=dt.datetime.now(TZ).replace(microsecond=0)) as writer:
         for page in span:
-            image = download_verified(s3, "masters", page.master_key,
+            image = download_verified(s3, storage.MASTERS, page.master_key,
                                       workdir / f"p{page.so_trang}{Path(page.master_key).suffix}", page.sha256,
                                       version_id=page.master_version_id)
             header = read_header(list_pages(image)[0])  # JPEG masters are embedded without decoding
             text, to_source, rotate = None, IDENTITY, 0  # a parked page: image only
             if page.words_key:
-                body = s3.get_object(Bucket="derivatives", Key=page.words_key)["Body"].read()
+                body = s3.get_object(Bucket=storage.DERIVATIVES, Key=page.words_key)["Body"].read()
                 text, to_source, rotate = words.loads(body)
             writer.add_page(header, text, to_source, rotate)
             image.unlink()

@@ -91,7 +91,7 @@ def ocr_chunk(conn, s3, trang_ids: list[int], *, engine: str, jobs: int = 1) -> 
             for page in pages:
                 path = workdir / f"{page.trang_id}{Path(page.master_key).suffix}"
                 try:
-                    download_verified(s3, "masters", page.master_key, path, page.sha256,
+                    download_verified(s3, storage.MASTERS, page.master_key, path, page.sha256,
                                       version_id=page.master_version_id)
                 except storage.StorageError as exc:
                     _fail(conn, page, f"master unreadable: {exc}", report)
@@ -125,7 +125,7 @@ def _store(conn, s3, page: PageRef, outcome: pipeline.PageOutcome, text: PageTex
     written["words.json"].write_bytes(words.dumps(text, outcome.to_source, rotate))
     stored = {}
     for kind, path in written.items():
-        put = storage.put_bytes(s3, "derivatives", keys.derivative(page.ma_ho_so, page.so_trang, kind),
+        put = storage.put_bytes(s3, storage.DERIVATIVES, keys.derivative(page.ma_ho_so, page.so_trang, kind),
                                 path.read_bytes(), content_type=keys.CONTENT_TYPES[kind])
         stored[kind] = {"key": put.key, "sha256": put.sha256}
     problems = [vars(p) for p in outcome.problems]

@@ -26,7 +26,6 @@ from ..milestones.wording import vn_date, vn_number
 from . import charts
 from .errors import ReportError
 
-EXPORTS = "exports"
 HP_NET_RANGE = range(2019, 2026)  # the years the plan's HP-Net figures cover (2019 – 6/2025)
 HP_NET_TITLE = "Hồ sơ HP-Net theo năm (số liệu kế hoạch)"
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -362,7 +361,7 @@ def publish(s3, agency: str, year: int, paths: list[Path]) -> list[str]:
     """Store the built files in the exports bucket (overwriting last build's); return ``s3://`` URLs."""
     import botocore.exceptions
 
-    from ..storage import put_bytes
+    from ..storage import EXPORTS, put_bytes
 
     urls = []
     for path in paths:

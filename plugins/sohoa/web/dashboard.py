@@ -82,7 +82,7 @@ def recent_runs(limit: int = 12) -> list[dict]:
 
 def report_links(s3) -> list[dict]:
     """The yearly reports stored in the exports bucket, newest year first."""
-    from ..reports.annual import EXPORTS
+    from ..storage import EXPORTS
 
     pages = s3.get_paginator("list_objects_v2").paginate(Bucket=EXPORTS, Prefix=REPORT_PREFIX)
     links = []
@@ -187,8 +187,8 @@ def create_app() -> FastAPI:
 
     @app.get("/bao-cao/{path:path}", dependencies=[user])
     def report_file(path: str) -> Response:
-        from ..reports.annual import DOCX_TYPE, EXPORTS, XLSX_TYPE
-        from ..storage import client
+        from ..reports.annual import DOCX_TYPE, XLSX_TYPE
+        from ..storage import EXPORTS, client
 
         match = REPORT_NAME.match(path)
         if not match:
