@@ -13,13 +13,9 @@ import urllib.request
 import uuid
 
 from .config import Settings
-from .errors import SohoaError
+from .errors import AirflowApiError
 
 FINISHED = {"success", "failed"}
-
-
-class AirflowApiError(SohoaError):
-    """The Airflow API refused a request or a run did not finish in time."""
 
 
 class AirflowClient:

@@ -18,9 +18,11 @@ from pydantic import BaseModel, Field
 
 from .catalogue.db import connect, transaction
 from .config import settings
+from .errors import SearchError
 from .glossary import MUC_DO_TIEP_CAN
-from .processing.review import EDITABLE_FIELDS, RESOLUTIONS, ReviewError, list_items, resolve
-from .search import MAX_QUERY_CHARS, PUBLIC, Filters, SearchError, search
+from .processing.errors import ReviewError
+from .processing.review import EDITABLE_FIELDS, RESOLUTIONS, list_items, resolve
+from .search import MAX_QUERY_CHARS, PUBLIC, Filters, search
 
 
 @dataclass(frozen=True)

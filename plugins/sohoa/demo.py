@@ -30,7 +30,7 @@ from .airflow_api import AirflowClient
 from .catalogue import migrate
 from .catalogue.db import connect, transaction
 from .config import settings
-from .errors import SohoaError
+from .errors import DemoError
 from .handover.transfer import Selection, hand_over
 from .intake.samples import encode, make_batch, page_entry, read_manifest, write_manifest
 from .processing.review import list_items, resolve
@@ -42,10 +42,6 @@ VENDOR = "vendor-demo"
 PATH_WORDS = {"sohoa": "tiền xử lý đầy đủ", "upright": "giữ nguyên chiều (không xoay)", "plain": "ảnh gốc",
               "turn90": "xoay 90°", "turn180": "xoay 180°", "turn270": "xoay 270°", "none": "không ghi"}
 LOW_DPI = 150
-
-
-class DemoError(SohoaError):
-    """The demo could not finish; the message says which step and where to look."""
 
 
 def demo_page(seed: int, number: int, so_trang: int):

@@ -1,12 +1,32 @@
-"""The one exception hierarchy of the sohoa package."""
+"""The one exception hierarchy of the sohoa package, and the error types of its top-level modules.
+
+Each subpackage keeps its own error types in one place (``errors.py`` or its ``__init__``), all below
+:class:`SohoaError`.
+"""
 
 
 class SohoaError(Exception):
     """Base of every error sohoa raises on purpose."""
 
 
-class ConfigError(SohoaError):
-    """A setting is missing or wrong; the message names it."""
+class StorageError(SohoaError):
+    """An S3 operation failed in a way the caller must act on; the message names bucket and key."""
+
+
+class ChecksumMismatch(StorageError):
+    """Bytes read back from S3 do not hash to what was written."""
+
+
+class SearchError(SohoaError):
+    """A query that cannot be run; the message is shown to the user (Vietnamese)."""
+
+
+class AirflowApiError(SohoaError):
+    """The Airflow API refused a request or a run did not finish in time."""
+
+
+class DemoError(SohoaError):
+    """The demo could not finish; the message says which step and where to look."""
 
 
 class StackError(SohoaError):

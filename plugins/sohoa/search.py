@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from psycopg2.extensions import connection as Connection
 from rapidfuzz.distance import Levenshtein
 
-from .errors import SohoaError
+from .errors import SearchError
 from .glossary import MUC_DO_TIEP_CAN
 from .vntext import fold, nfc
 
@@ -25,10 +25,6 @@ TYPO_SIMILARITY = 0.25
 PUBLIC = "cong_khai"
 ACCESS_LEVELS = tuple(MUC_DO_TIEP_CAN)  # cong_khai, co_dieu_kien, mat
 _WORD = re.compile(r"\w+", re.UNICODE)
-
-
-class SearchError(SohoaError):
-    """A query that cannot be run; the message is shown to the user (Vietnamese)."""
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ import botocore.config
 import botocore.exceptions
 
 from .config import settings
-from .errors import SohoaError
+from .errors import ChecksumMismatch, StorageError
 
 log = logging.getLogger(__name__)
 
@@ -34,14 +34,6 @@ BACKED_UP = (MASTERS, DERIVATIVES)
 PART_SIZE = 16 * 1024 * 1024
 MASTERS_RETENTION_YEARS = 100
 PIPELINE = "pipeline"
-
-
-class StorageError(SohoaError):
-    """An S3 operation failed in a way the caller must act on; the message names bucket and key."""
-
-
-class ChecksumMismatch(StorageError):
-    """Bytes read back from S3 do not hash to what was written."""
 
 
 def client(*, conn_id: str | None = None, identity: str = PIPELINE):

@@ -14,10 +14,11 @@ from sohoa import storage
 from sohoa.catalogue.db import connect, transaction
 from sohoa.catalogue.events import events_of
 from sohoa.processing import keys
-from sohoa.processing.assemble import AssemblyError, assemble_ho_so, assemble_ready, ready_ho_so
-from sohoa.processing.ocr import MAX_ATTEMPTS, OcrIncomplete, ocr_chunk
+from sohoa.processing.assemble import assemble_ho_so, assemble_ready, ready_ho_so
+from sohoa.processing.errors import AssemblyError, OcrIncomplete, ReviewError
+from sohoa.processing.ocr import MAX_ATTEMPTS, ocr_chunk
 from sohoa.processing.plan import pending_chunks
-from sohoa.processing.review import ReviewError, list_items, resolve
+from sohoa.processing.review import list_items, resolve
 
 pytestmark = pytest.mark.stack
 

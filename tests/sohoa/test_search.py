@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from sohoa.catalogue.db import transaction
-from sohoa.search import Filters, SearchError, query_terms, search, snippet
+from sohoa.errors import SearchError
+from sohoa.search import Filters, query_terms, search, snippet
 from sohoa.vntext import fold
 
 pytestmark = pytest.mark.stack

@@ -2,8 +2,3 @@
 
 See :mod:`sohoa.export.parquet` for the layout and :data:`sohoa.export.parquet.SCHEMA_VERSION` for the contract.
 """
-from ..errors import SohoaError
-
-
-class ExportError(SohoaError):
-    """A snapshot could not be written; the message says which table and why."""

@@ -24,19 +24,15 @@ from ocr_engine.pipeline import IDENTITY
 from .. import storage
 from ..catalogue.db import transaction
 from ..catalogue.events import Event, record_event
-from ..errors import SohoaError
 from ..extraction.nd30 import extract
 from . import keys, words
+from .errors import AssemblyError
 from .fetch import download_verified
 from .review import flag_ho_so, flag_van_ban
 
 log = logging.getLogger(__name__)
 AGENT = "sohoa.processing.assemble"
 TZ = dt.timezone(dt.timedelta(hours=7))
-
-
-class AssemblyError(SohoaError):
-    """A PDF could not be built or failed its validation; the message names the hồ sơ and văn bản."""
 
 
 @dataclass(frozen=True)

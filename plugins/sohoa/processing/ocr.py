@@ -20,9 +20,9 @@ from ocr_engine.model import PageText
 from .. import storage
 from ..catalogue.db import transaction
 from ..catalogue.events import Event, record_event
-from ..errors import SohoaError
 from ..search import index_page
 from . import keys, words
+from .errors import OcrIncomplete
 from .fetch import download_verified
 from .review import flag_page
 
@@ -31,10 +31,6 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
 LOW_CONFIDENCE = 0.80
 AGENT = "sohoa.processing.ocr"
-
-
-class OcrIncomplete(SohoaError):
-    """Some pages of a chunk failed and will be tried again (the task should be retried)."""
 
 
 @dataclass

@@ -12,15 +12,11 @@ from dataclasses import dataclass
 import psycopg2.extras
 
 from ..catalogue.events import Event, record_event
-from ..errors import SohoaError
+from .errors import ReviewError
 
 RESOLUTIONS = ("accepted", "corrected", "rescan")
 EDITABLE_FIELDS = ("ten_loai", "so", "ky_hieu", "ngay_ban_hanh", "co_quan_ban_hanh", "trich_yeu", "nguoi_ky",
                    "ghi_chu")
-
-
-class ReviewError(SohoaError):
-    """A review action that cannot be done; the message is for the archivist (Vietnamese)."""
 
 
 @dataclass(frozen=True)
