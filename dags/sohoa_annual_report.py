@@ -6,22 +6,18 @@ where the dashboard "Tiến độ số hóa" links to them. Trigger with ``{"yea
 """
 from __future__ import annotations
 
-from datetime import timedelta
-
-import pendulum
 from airflow.sdk import Param, dag, task
 
-VN = pendulum.timezone("Asia/Ho_Chi_Minh")
-DEFAULT_ARGS = {"owner": "sohoa-milestones", "retries": 2, "retry_delay": timedelta(minutes=10)}
+from sohoa.dagkit import START_DATE, planning_args
 
 
 @dag(
     dag_id="sohoa_annual_report",
     schedule="0 7 20 11 *",
-    start_date=pendulum.datetime(2025, 1, 1, tz=VN),
+    start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
-    default_args=DEFAULT_ARGS,
+    default_args=planning_args(),
     params={"year": Param(None, type=["null", "integer"], description="Năm báo cáo (mặc định: năm của lượt chạy)")},
     tags=["sohoa", "milestones", "report"],
     doc_md=__doc__,
@@ -34,19 +30,19 @@ def sohoa_annual_report():
         from pathlib import Path
 
         from sohoa.config import settings
-        from sohoa.milestones import daily
+        from sohoa.dagkit import catalogue, s3
         from sohoa.milestones.definitions import load_plan
         from sohoa.reports import annual
-        from sohoa.storage import client
+        from sohoa.vntime import day_in_vietnam
 
         plan = load_plan()
-        today = daily.day_in_vietnam(dag_run.run_after)
+        today = day_in_vietnam(dag_run.run_after)
         year = params["year"] or today.year
         urls = []
-        with daily.airflow_catalogue() as conn, tempfile.TemporaryDirectory() as tmp:
+        with catalogue() as conn, s3() as client, tempfile.TemporaryDirectory() as tmp:
             for agency in sorted({m.agency for m in plan.milestones}):
                 paths = annual.build(conn, plan, agency, year, today, Path(tmp), settings().agency)
-                urls += annual.publish(client(conn_id="sohoa_s3"), agency, year, paths)
+                urls += annual.publish(client, agency, year, paths)
         return urls
 
     build_and_publish()

@@ -11,18 +11,15 @@ backup S3 (TT 05/2025: two copies on independent media); it fails the run if the
 """
 from __future__ import annotations
 
-import pendulum
 from airflow.sdk import Param, dag, task
 
-from sohoa.dagkit import default_args
-
-S3_CONN = "sohoa_s3"
+from sohoa.dagkit import START_DATE, default_args
 
 
 @dag(
     dag_id="sohoa_fixity",
     schedule="30 1 * * *",
-    start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Ho_Chi_Minh"),
+    start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
     default_args=default_args(),
@@ -36,16 +33,12 @@ def sohoa_fixity():
     @task
     def verify(params=None) -> dict:
         """Check the sample; record the events; return the report (problems listed, not raised)."""
-        from sohoa import storage
-        from sohoa.catalogue.db import connect
+        from sohoa.dagkit import catalogue, s3
         from sohoa.fixity.check import run_fixity
 
-        conn = connect()
-        try:
-            report = run_fixity(conn, storage.client(conn_id=S3_CONN), limit=params["sample"] or None,
-                                prefix=params["prefix"], jobs=params["jobs"], agent="sohoa_fixity")
-        finally:
-            conn.close()
+        with catalogue() as conn, s3() as client:
+            report = run_fixity(conn, client, limit=params["sample"] or None, prefix=params["prefix"],
+                                jobs=params["jobs"], agent="sohoa_fixity")
         return report.as_dict()
 
     @task
@@ -70,18 +63,13 @@ def sohoa_fixity():
     @task
     def replicate(params=None) -> dict:
         """Copy and verify, on the backup S3, every catalogued object not backed up yet (under ``prefix``)."""
-        from sohoa import storage
         from sohoa.backup.replica import replica_client, replica_settings
         from sohoa.backup.replicate import replicate as copy_missing
-        from sohoa.catalogue.db import connect
+        from sohoa.dagkit import catalogue, s3
 
-        conn = connect()
-        try:
-            return copy_missing(conn, storage.client(conn_id=S3_CONN), replica_client(),
-                                endpoint=replica_settings().s3_endpoint, prefix=params["prefix"],
-                                jobs=params["jobs"], agent="sohoa_fixity").as_dict()
-        finally:
-            conn.close()
+        with catalogue() as conn, s3() as client:
+            return copy_missing(conn, client, replica_client(), endpoint=replica_settings().s3_endpoint,
+                                prefix=params["prefix"], jobs=params["jobs"], agent="sohoa_fixity").as_dict()
 
     replicate()
     alert_on_problems(verify())

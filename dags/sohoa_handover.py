@@ -12,19 +12,17 @@ data goes to ``exports/catalogue/snapshot=…/`` (all agencies, or ``snapshot_ag
 """
 from __future__ import annotations
 
-import pendulum
 from airflow.sdk import Param, dag, task
 
-from sohoa.dagkit import default_args
+from sohoa.dagkit import START_DATE, default_args
 
-S3_CONN = "sohoa_s3"
 CHUNK = 20  # hồ sơ per mapped task
 
 
 @dag(
     dag_id="sohoa_handover",
     schedule=None,
-    start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Ho_Chi_Minh"),
+    start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
     default_args=default_args(),
@@ -49,35 +47,29 @@ def sohoa_handover():
         selection that matches nothing (or wrong options) fails at once: retrying cannot change it."""
         from airflow.sdk.exceptions import AirflowFailException
 
-        from sohoa.catalogue.db import connect
+        from sohoa.dagkit import catalogue
         from sohoa.handover import HandoverError
         from sohoa.handover.transfer import Selection, start as open_handover
 
         selection = Selection(phong=params["phong"], year=params["year"], milestone=params["milestone"],
                               ma_ho_so=tuple(params["ma_ho_so"] or ()))
-        conn = connect()
-        try:
-            handover_id, chosen = open_handover(conn, selection, package_type=params["package_type"],
-                                                level=params["level"], agent="sohoa_handover")
-        except HandoverError as exc:
-            raise AirflowFailException(str(exc)) from exc
-        finally:
-            conn.close()
+        with catalogue() as conn:
+            try:
+                handover_id, chosen = open_handover(conn, selection, package_type=params["package_type"],
+                                                    level=params["level"], agent="sohoa_handover")
+            except HandoverError as exc:
+                raise AirflowFailException(str(exc)) from exc
         return [{"handover_id": handover_id, "ho_so": chosen[i:i + CHUNK]} for i in range(0, len(chosen), CHUNK)]
 
     @task
     def build(job: dict, params=None) -> list[dict]:
         """Build, validate and store the packages of a chunk of hồ sơ (refusals are recorded, not raised)."""
-        from sohoa import storage
-        from sohoa.catalogue.db import connect
+        from sohoa.dagkit import catalogue, s3
         from sohoa.handover.transfer import hand_over_ho_so
 
-        conn = connect()
-        try:
-            s3 = storage.client(conn_id=S3_CONN)
-            return [hand_over_ho_so(conn, s3, job["handover_id"], ma, rebuild=params["rebuild"]) for ma in job["ho_so"]]
-        finally:
-            conn.close()
+        with catalogue() as conn, s3() as client:
+            return [hand_over_ho_so(conn, client, job["handover_id"], ma, rebuild=params["rebuild"])
+                    for ma in job["ho_so"]]
 
     @task(trigger_rule="all_done")
     def finish(jobs: list[dict], results: list[list[dict]]) -> dict:
@@ -85,17 +77,13 @@ def sohoa_handover():
         ``start`` failed — this task is a leaf, so the run's state is the handover's."""
         from airflow.sdk.exceptions import AirflowFailException
 
-        from sohoa import storage
-        from sohoa.catalogue.db import connect
+        from sohoa.dagkit import catalogue, s3
         from sohoa.handover.transfer import finish as close_handover
 
         if not jobs:
             raise AirflowFailException("no handover was opened: the start task failed (see its log)")
-        conn = connect()
-        try:
-            summary = close_handover(conn, storage.client(conn_id=S3_CONN), jobs[0]["handover_id"])
-        finally:
-            conn.close()
+        with catalogue() as conn, s3() as client:
+            summary = close_handover(conn, client, jobs[0]["handover_id"])
         problems = []
         if summary["refused"]:
             lines = "; ".join(f"{ma}: {', '.join(reasons)}" for ma, reasons in summary["refused"].items())
@@ -113,17 +101,13 @@ def sohoa_handover():
         """Parquet snapshot of phông, hồ sơ, văn bản and trang metadata, partitioned by agency and year."""
         from airflow.sdk.exceptions import AirflowSkipException
 
-        from sohoa import storage
-        from sohoa.catalogue.db import connect
+        from sohoa.dagkit import catalogue, s3
         from sohoa.export.parquet import export_snapshot
 
         if not params["catalogue_snapshot"]:
             raise AirflowSkipException("catalogue_snapshot is off for this run")
-        conn = connect()
-        try:
-            manifest = export_snapshot(conn, storage.client(conn_id=S3_CONN), agency=params["snapshot_agency"])
-        finally:
-            conn.close()
+        with catalogue() as conn, s3() as client:
+            manifest = export_snapshot(conn, client, agency=params["snapshot_agency"])
         return {k: manifest[k] for k in ("schema_version", "snapshot", "prefix", "rows")}
 
     jobs = start()

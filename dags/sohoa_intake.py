@@ -9,10 +9,9 @@ is idempotent, so retries and re-runs are safe. The batch contract: docs/batch-c
 """
 from __future__ import annotations
 
-import pendulum
 from airflow.sdk import Asset, BaseOperator, Param, dag, task
 
-from sohoa.dagkit import MASTERS_URI, default_args
+from sohoa.dagkit import MASTERS_URI, START_DATE, default_args
 
 
 class WaitForCompleteBatches(BaseOperator):
@@ -48,7 +47,7 @@ def intake_batch(batch: dict) -> dict:
 @dag(
     dag_id="sohoa_intake",
     schedule="@continuous",
-    start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Ho_Chi_Minh"),
+    start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
     default_args=default_args(retries=3),

@@ -7,22 +7,18 @@ delivery fails its task; nothing is dropped silently.
 """
 from __future__ import annotations
 
-from datetime import timedelta
-
-import pendulum
 from airflow.sdk import dag, task
 
-VN = pendulum.timezone("Asia/Ho_Chi_Minh")
-DEFAULT_ARGS = {"owner": "sohoa-milestones", "retries": 2, "retry_delay": timedelta(minutes=10)}
+from sohoa.dagkit import START_DATE, planning_args
 
 
 @dag(
     dag_id="sohoa_milestones",
     schedule="0 7 * * *",
-    start_date=pendulum.datetime(2026, 1, 1, tz=VN),
+    start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
-    default_args=DEFAULT_ARGS,
+    default_args=planning_args(),
     tags=["sohoa", "milestones"],
     doc_md=__doc__,
 )
@@ -30,22 +26,26 @@ def sohoa_milestones():
     @task
     def record_progress(dag_run=None) -> list[dict]:
         """Evaluate and store today's progress of every milestone; return one summary per milestone."""
+        from sohoa.dagkit import catalogue
         from sohoa.milestones import daily
         from sohoa.milestones.definitions import load_plan
+        from sohoa.vntime import day_in_vietnam
 
-        with daily.airflow_catalogue() as conn:
-            return daily.record(conn, load_plan(), daily.day_in_vietnam(dag_run.run_after))
+        with catalogue() as conn:
+            return daily.record(conn, load_plan(), day_in_vietnam(dag_run.run_after))
 
     @task
     def send_alerts(dag_run=None) -> list[str]:
         """Send what is new today through the configured channels; raise if any delivery failed."""
+        from sohoa.dagkit import catalogue
         from sohoa.milestones import daily
         from sohoa.milestones.definitions import load_plan
         from sohoa.milestones.notifiers import channels_from_settings
+        from sohoa.vntime import day_in_vietnam
 
         plan = load_plan()
-        today = daily.day_in_vietnam(dag_run.run_after)
-        with daily.airflow_catalogue() as conn:
+        today = day_in_vietnam(dag_run.run_after)
+        with catalogue() as conn:
             return daily.alert(conn, plan, today, channels_from_settings(plan.alerts))
 
     record_progress() >> send_alerts()

@@ -9,12 +9,9 @@ and alerts the platform team.
 """
 from __future__ import annotations
 
-import pendulum
 from airflow.sdk import Asset, dag, get_current_context, task
 
-from sohoa.dagkit import MASTERS_URI, deadline, default_args, ocr_routing
-
-S3_CONN = "sohoa_s3"
+from sohoa.dagkit import MASTERS_URI, START_DATE, deadline, default_args, ocr_routing
 
 
 def _batch_pk(cur) -> int | None:
@@ -36,7 +33,7 @@ def _batch_pk(cur) -> int | None:
 @dag(
     dag_id="sohoa_process",
     schedule=[Asset(MASTERS_URI)],
-    start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Ho_Chi_Minh"),
+    start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
     default_args=default_args(),
@@ -48,48 +45,37 @@ def sohoa_process():
     @task
     def plan_chunks() -> list[list[int]]:
         """Chunks of page ids waiting for OCR."""
-        from sohoa.catalogue.db import connect, transaction
+        from sohoa.catalogue.db import transaction
         from sohoa.config import settings
+        from sohoa.dagkit import catalogue
         from sohoa.processing.plan import pending_chunks
 
-        conn = connect()
-        try:
-            with transaction(conn) as cur:
-                return pending_chunks(cur, batch_pk=_batch_pk(cur), chunk_size=settings().ocr_chunk_pages)
-        finally:
-            conn.close()
+        with catalogue() as conn, transaction(conn) as cur:
+            return pending_chunks(cur, batch_pk=_batch_pk(cur), chunk_size=settings().ocr_chunk_pages)
 
     @task(**ocr_routing())
     def ocr(chunk: list[int]) -> dict:
         """OCR one chunk; store text, ALTO and words; index for search; flag for review."""
-        from sohoa import storage
-        from sohoa.catalogue.db import connect
         from sohoa.config import settings
+        from sohoa.dagkit import catalogue, s3
         from sohoa.processing.ocr import ocr_chunk
 
-        conn = connect()
-        try:
-            cfg = settings()
-            return ocr_chunk(conn, storage.client(conn_id=S3_CONN), chunk, engine=cfg.ocr_engine,
-                             jobs=cfg.ocr_jobs).as_dict()
-        finally:
-            conn.close()
+        cfg = settings()
+        with catalogue() as conn, s3() as client:
+            return ocr_chunk(conn, client, chunk, engine=cfg.ocr_engine, jobs=cfg.ocr_jobs).as_dict()
 
     @task(trigger_rule="all_done")
     def assemble() -> dict:
         """One PDF/A per văn bản of every hồ sơ that is complete, even when some chunks failed; proposed
         metadata for review. A hồ sơ whose PDF fails is parked for review; the others go on."""
-        from sohoa import storage
-        from sohoa.catalogue.db import connect, transaction
+        from sohoa.catalogue.db import transaction
+        from sohoa.dagkit import catalogue, s3
         from sohoa.processing.assemble import assemble_ready, ready_ho_so
 
-        conn = connect()
-        try:
+        with catalogue() as conn, s3() as client:
             with transaction(conn) as cur:
                 ready = ready_ho_so(cur, batch_pk=_batch_pk(cur))
-            assembled, parked = assemble_ready(conn, storage.client(conn_id=S3_CONN), ready)
-        finally:
-            conn.close()
+            assembled, parked = assemble_ready(conn, client, ready)
         return {"assembled": assembled, "parked": parked}
 
     @task

@@ -8,10 +8,9 @@ shows it every time. Under the LocalExecutor there are no queues and the check d
 """
 from __future__ import annotations
 
-import pendulum
 from airflow.sdk import Variable, dag, task
 
-from sohoa.dagkit import default_args
+from sohoa.dagkit import START_DATE, default_args
 
 LAST_ALERT = "sohoa_queue_watch_last_alert"  # Airflow Variable: the last stranded-queue alert sent
 
@@ -19,7 +18,7 @@ LAST_ALERT = "sohoa_queue_watch_last_alert"  # Airflow Variable: the last strand
 @dag(
     dag_id="sohoa_queue_watch",
     schedule="*/10 * * * *",
-    start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Ho_Chi_Minh"),
+    start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
     default_args=default_args(),

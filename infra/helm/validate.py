@@ -22,6 +22,7 @@ from jsonschema import Draft202012Validator
 from pydantic import ValidationError
 
 from sohoa.config import Settings
+from sohoa.dagkit import CATALOGUE_CONN_ID, S3_CONN_ID
 from sohoa.localstack.airflow import environment
 from sohoa.milestones.definitions import load_plan
 
@@ -35,8 +36,9 @@ SECRETS_SCHEMA = {"type": "array", "items": {"$ref": "#/$defs/secretManifest"}}
 # The Secrets the chart itself reads when the values name them, and the key it reads in each.
 CHART_SECRET_KEYS = {"data.metadataSecretName": "connection", "fernetKeySecretName": "fernet-key",
                      "apiSecretKeySecretName": "api-secret-key", "jwtSecretName": "jwt-secret"}
-# The connections the code builds from its own settings (sohoa.config); the alert channels point elsewhere.
-CONNECTIONS_FROM_SETTINGS = ("sohoa_postgres", "sohoa_s3")
+# The connections every task reaches the catalogue and S3 through (sohoa.dagkit), which the code also builds from
+# its own settings (sohoa.config); the alert channels point elsewhere.
+CONNECTIONS_FROM_SETTINGS = (CATALOGUE_CONN_ID, S3_CONN_ID)
 CHART_DEFAULT_WORKER_CONCURRENCY = "16"  # config.celery.worker_concurrency in the chart's own values.yaml
 CONCURRENCY_ENV = "AIRFLOW__CELERY__WORKER_CONCURRENCY"
 GPU = "nvidia.com/gpu"
@@ -142,7 +144,8 @@ def code_facts() -> CodeFacts:
     local = {name.removeprefix("AIRFLOW_CONN_").lower() for name in environment(defaults)
              if name.startswith("AIRFLOW_CONN_")}
     alerts = load_plan().alerts
-    return CodeFacts(frozenset(local | ({alerts.email_conn_id, alerts.webhook_conn_id} - {""})),
+    return CodeFacts(frozenset(local | set(CONNECTIONS_FROM_SETTINGS)
+                               | ({alerts.email_conn_id, alerts.webhook_conn_id} - {""})),
                      frozenset(f"SOHOA_{name.upper()}" for name in Settings.model_fields),
                      defaults.ocr_gpu_queue, frozenset({defaults.ocr_pool, defaults.ocr_gpu_queue}))
 
@@ -221,8 +224,9 @@ def setting_names(release: Release, facts: CodeFacts) -> list[Problem]:
 def connections_match_settings(release: Release, facts: CodeFacts) -> list[Problem]:
     """sohoa_postgres and sohoa_s3 are the connections the code builds from the release's SOHOA_* settings.
 
-    Tasks reach the same servers both ways (hooks use the connections, sohoa's own code the settings), so the
-    two must not drift. Passwords are compared but never printed.
+    Tasks reach the catalogue and S3 only through these connections (:mod:`sohoa.dagkit`); the ``sohoa``
+    commands run in the same images (migrations, fixity, restore, reports) reach them through the settings. Both
+    must name the same servers. Passwords are compared but never printed.
     """
     try:
         built = environment(ReleaseSettings(**release_settings(release)))

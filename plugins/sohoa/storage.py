@@ -36,17 +36,11 @@ MASTERS_RETENTION_YEARS = 100
 PIPELINE = "pipeline"
 
 
-def client(*, conn_id: str | None = None, identity: str = PIPELINE):
-    """A boto3 S3 client.
-
-    Inside Airflow tasks pass ``conn_id`` (e.g. ``"sohoa_s3"``): the client comes from the amazon provider's
-    S3Hook, credentials from the connection. Elsewhere the credentials of ``identity`` come from the settings:
-    ``"pipeline"``, ``"admin"`` or a vendor name from ``settings().vendors``.
+def client(*, identity: str = PIPELINE):
+    """A boto3 S3 client with the credentials of ``identity`` from the settings: ``"pipeline"``, ``"admin"`` or a
+    vendor name from ``settings().vendors``. (Airflow tasks use :func:`sohoa.dagkit.s3` instead: credentials from
+    the connection ``sohoa_s3``.)
     """
-    if conn_id is not None:
-        from airflow.providers.amazon.aws.hooks.s3 import S3Hook
-
-        return S3Hook(aws_conn_id=conn_id).get_conn()
     cfg = settings()
     if identity == PIPELINE:
         key, secret = cfg.s3_pipeline_key, cfg.s3_pipeline_secret

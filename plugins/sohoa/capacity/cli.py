@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from ..milestones.cli import today_arg
-from ..milestones.daily import VN_TZ
+from ..vntime import VN_TZ
 from .parameters import DEFAULT_PATH
 
 # option dest -> the parameter it overrides ("section.key")

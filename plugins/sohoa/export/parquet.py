@@ -26,10 +26,10 @@ import pyarrow as pa
 import pyarrow.dataset as pads
 
 from .. import storage
+from ..vntime import VN_TZ
 
 SCHEMA_VERSION = "1.0"
 BATCH_ROWS = 50_000
-TZ = dt.timezone(dt.timedelta(hours=7))
 PARTITION = {"agency": pa.string(), "year": pa.int32()}
 
 COLUMNS: dict[str, list[tuple[str, pa.DataType]]] = {
@@ -110,7 +110,7 @@ def export_snapshot(conn, s3, *, agency: str | None = None, include_secret: bool
                     now: dt.datetime | None = None) -> dict:
     """Write one snapshot (every table) to ``exports``; return its manifest (also stored as ``_manifest.json``).
     The snapshot is read in one repeatable-read transaction, so the tables agree with each other."""
-    taken = (now or dt.datetime.now(TZ)).astimezone(TZ)
+    taken = (now or dt.datetime.now(VN_TZ)).astimezone(VN_TZ)
     prefix = f"catalogue/snapshot={taken:%Y%m%dT%H%M%S}.{taken.microsecond // 1000:03d}{taken:%z}/"
     params = {"agency": agency, "secret": include_secret}
     files, rows = [], {}

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 import psycopg2.extras
 
 from .. import storage
+from ..vntime import VN_TZ
 from . import HandoverError, MissingMetadata
 
-TZ = dt.timezone(dt.timedelta(hours=7))
 LEVELS = ("ho_so", "van_ban")
 
 # Fields without which a package is refused, with the label an archivist reads.
@@ -29,7 +29,7 @@ VAN_BAN_REQUIRED = {
 
 def iso(moment: dt.datetime | None = None) -> str:
     """ISO-8601 in +07:00, to the second (TT 05/2025): ``2026-11-24T09:30:00+07:00``."""
-    return (moment or dt.datetime.now(TZ)).astimezone(TZ).isoformat(timespec="seconds")
+    return (moment or dt.datetime.now(VN_TZ)).astimezone(VN_TZ).isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True)

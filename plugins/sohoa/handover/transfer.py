@@ -23,9 +23,10 @@ from psycopg2 import sql
 from .. import storage
 from ..catalogue.db import transaction
 from ..catalogue.events import Event, record_event
+from ..vntime import VN_TZ
 from . import HandoverError, MissingMetadata
 from .package import PACKAGE_TYPES, Package, build_package, package_id
-from .records import LEVELS, TZ, Unit, describe, per_van_ban
+from .records import LEVELS, Unit, describe, per_van_ban
 from .transfer_list import write_transfer_list
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,7 @@ def start(conn, selection: Selection, *, package_type: str = "AIP", level: str =
     selection matches nothing or the options are wrong."""
     if package_type not in PACKAGE_TYPES or level not in LEVELS:
         raise HandoverError(f"package type must be one of {PACKAGE_TYPES} and level one of {LEVELS}")
-    name = name or f"nop-luu-{dt.datetime.now(TZ):%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
+    name = name or f"nop-luu-{dt.datetime.now(VN_TZ):%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
     with transaction(conn) as cur:
         chosen = select_ho_so(cur, selection)
         if not chosen:

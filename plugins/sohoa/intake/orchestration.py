@@ -1,4 +1,5 @@
-"""Airflow glue for intake: clients from Airflow connections, and a deferrable wait for complete batches.
+"""Airflow glue for intake: its tasks over the connections of :mod:`sohoa.dagkit`, and a deferrable wait for
+complete batches.
 
 Loaded inside tasks and by the triggerer (never at DAG-parse time); the intake code loads inside functions.
 """
@@ -6,54 +7,32 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from urllib.parse import quote
 
-from airflow.sdk import BaseHook
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
-S3_CONN = "sohoa_s3"
-CATALOGUE_CONN = "sohoa_postgres"
-
-
-def s3_client():
-    """The pipeline's S3 client, from the Airflow connection ``sohoa_s3``."""
-    from .. import storage
-
-    return storage.client(conn_id=S3_CONN)
-
-
-def catalogue_dsn() -> str:
-    """libpq DSN of the catalogue, from the Airflow connection ``sohoa_postgres``."""
-    conn = BaseHook.get_connection(CATALOGUE_CONN)
-    return f"host={conn.host} port={conn.port} dbname={conn.schema} user={conn.login} password={conn.password}"
+from ..dagkit import catalogue, catalogue_url, s3
 
 
 def migrate_catalogue() -> None:
     """Bring the catalogue schema to the newest revision (idempotent)."""
     from ..catalogue import migrate
 
-    conn = BaseHook.get_connection(CATALOGUE_CONN)
-    migrate.upgrade(f"postgresql+psycopg2://{quote(conn.login, safe='')}:{quote(conn.password, safe='')}"
-                    f"@{conn.host}:{conn.port}/{conn.schema}")
+    migrate.upgrade(catalogue_url())
 
 
 def intake(vendor: str, batch_id: str) -> dict:
     """Run :func:`sohoa.intake.process.run_intake` for one batch with the Airflow connections."""
-    from ..catalogue import db
     from .process import run_intake
 
-    conn = db.connect(catalogue_dsn())
-    try:
-        outcome = run_intake(s3_client(), conn, vendor, batch_id)
-    finally:
-        conn.close()
-    return outcome.__dict__
+    with catalogue() as conn, s3() as client:
+        return run_intake(client, conn, vendor, batch_id).__dict__
 
 
 def complete_batches() -> list[dict]:
     from .process import complete_batches as find
 
-    return find(s3_client())
+    with s3() as client:
+        return find(client)
 
 
 class CompleteBatchTrigger(BaseTrigger):

@@ -1,8 +1,8 @@
 """Airflow 3.3 as four daemons (api-server, scheduler, dag-processor, triggerer) with the LocalExecutor.
 
-The metadata database is the local PostgreSQL; the connections ``sohoa_postgres`` and ``sohoa_s3`` come from
-the environment (``AIRFLOW_CONN_*``), never from the metadata database, so they cannot drift from the
-settings. Logins use Airflow's simple auth manager with one admin whose password is generated.
+The metadata database is the local PostgreSQL; the connections ``sohoa_postgres`` and ``sohoa_s3`` (the ids of
+:mod:`sohoa.dagkit`) come from the environment (``AIRFLOW_CONN_*``), never from the metadata database, so they
+cannot drift from the settings. Logins use Airflow's simple auth manager with one admin whose password is generated.
 """
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import urllib.request
 from pathlib import Path
 
 from ..config import REPO_ROOT, Settings
+from ..dagkit import CATALOGUE_CONN_ID, S3_CONN_ID
 from ..errors import StackError
 from .procs import Service, ensure_port_free, wait_until
 
@@ -65,8 +66,8 @@ def environment(cfg: Settings, *, database: str | None = None) -> dict[str, str]
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "15",
         "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "True",
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(cfg.state_dir / "logs" / "airflow"),
-        "AIRFLOW_CONN_SOHOA_S3": json.dumps(s3_conn),
-        "AIRFLOW_CONN_SOHOA_POSTGRES": json.dumps(pg_conn),
+        f"AIRFLOW_CONN_{S3_CONN_ID.upper()}": json.dumps(s3_conn),
+        f"AIRFLOW_CONN_{CATALOGUE_CONN_ID.upper()}": json.dumps(pg_conn),
         "AIRFLOW_CONN_SOHOA_SMTP": json.dumps(smtp_conn),
         "AIRFLOW_CONN_SOHOA_ALERT_WEBHOOK": json.dumps(webhook_conn),
         **(_celery(cfg) if cfg.stack_profile == "celery" else {}),

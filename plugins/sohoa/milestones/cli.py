@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from .daily import VN_TZ
+from ..vntime import VN_TZ
 
 
 def today_arg(value: str) -> dt.date:

@@ -4,10 +4,8 @@ Both steps take ``today`` (the run's day in Việt Nam time, given by the DAG) a
 """
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import logging
-from collections.abc import Iterator
 from typing import Sequence
 
 from .alerts import dispatch
@@ -16,33 +14,6 @@ from .progress import MilestoneStatus, evaluate, record_progress, sync_milestone
 from .wording import vn_date
 
 log = logging.getLogger(__name__)
-
-VN_TZ = dt.timezone(dt.timedelta(hours=7), "+07:00")
-CATALOGUE_CONN_ID = "sohoa_postgres"
-
-
-@contextlib.contextmanager
-def airflow_catalogue(conn_id: str = CATALOGUE_CONN_ID) -> Iterator:
-    """Inside an Airflow task: a psycopg2 connection to the catalogue from the Airflow connection, closed after.
-
-    (PostgresHook.get_conn() may hand out psycopg 3; this package's SQL layer is psycopg2.)
-    """
-    from airflow.sdk import BaseHook
-    from psycopg2.extensions import make_dsn
-
-    from ..catalogue.db import connect
-
-    c = BaseHook.get_connection(conn_id)
-    conn = connect(make_dsn(host=c.host, port=c.port, dbname=c.schema, user=c.login, password=c.password))
-    try:
-        yield conn
-    finally:
-        conn.close()
-
-
-def day_in_vietnam(moment: dt.datetime) -> dt.date:
-    """The calendar day in Việt Nam (UTC+07:00) of an aware datetime."""
-    return moment.astimezone(VN_TZ).date()
 
 
 def evaluate_plan(conn, plan: Plan, today: dt.date, agency: str | None = None) -> list[MilestoneStatus]:

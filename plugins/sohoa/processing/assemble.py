@@ -25,6 +25,7 @@ from .. import storage
 from ..catalogue.db import transaction
 from ..catalogue.events import Event, record_event
 from ..extraction.nd30 import extract
+from ..vntime import VN_TZ
 from . import keys, words
 from .errors import AssemblyError
 from .fetch import download_verified
@@ -32,7 +33,6 @@ from .review import flag_ho_so, flag_van_ban
 
 log = logging.getLogger(__name__)
 AGENT = "sohoa.processing.assemble"
-TZ = dt.timezone(dt.timedelta(hours=7))
 
 
 @dataclass(frozen=True)
@@ -141,7 +141,7 @@ def assemble_ready(conn, s3, ready: list[str]) -> tuple[list[str], dict[str, str
 
 
 def _write_pdf(s3, span: list[PageForPdf], path: Path, *, title: str, workdir: Path) -> None:
-    with PdfAWriter(path, title=title, created=dt.datetime.now(TZ).replace(microsecond=0)) as writer:
+    with PdfAWriter(path, title=title, created=dt.datetime.now(VN_TZ).replace(microsecond=0)) as writer:
         for page in span:
             image = download_verified(s3, storage.MASTERS, page.master_key,
                                       workdir / f"p{page.so_trang}{Path(page.master_key).suffix}", page.sha256,

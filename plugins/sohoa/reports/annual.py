@@ -15,7 +15,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..milestones.daily import VN_TZ, evaluate_plan
+from ..milestones.daily import evaluate_plan
 from ..milestones.definitions import STAGE_LABELS, STAGES, Plan
 from ..milestones.forecast import CONDITION_LABELS
 from ..milestones.inventory import (HP_NET_BY_YEAR, HP_NET_TOTAL, PlanFigure, YearlyReconciliation, plan_figures,
@@ -23,6 +23,7 @@ from ..milestones.inventory import (HP_NET_BY_YEAR, HP_NET_TOTAL, PlanFigure, Ye
 from ..milestones.progress import MilestoneStatus
 from ..milestones.query import run_query
 from ..milestones.wording import vn_date, vn_number
+from ..vntime import VN_TZ
 from . import charts
 from .errors import ReportError
 

@@ -57,7 +57,7 @@ def _user_dependency():
 
 
 def _today(value: str | None) -> dt.date:
-    from ..milestones.daily import VN_TZ
+    from ..vntime import VN_TZ
 
     if value is None:
         return dt.datetime.now(VN_TZ).date()
