@@ -33,8 +33,8 @@ def _reorder(run: list[tuple[Line, tuple[int, int, int] | None]], channel: tuple
     left, right = [], []
     for line, gap in run:
         if gap:
-            left.append(Line(line.words[:gap[2]]))
-            right.append(Line(line.words[gap[2]:]))
+            left.append(Line(line.words[:gap[2]], line.source))
+            right.append(Line(line.words[gap[2]:], line.source))
         else:
             (left if line.box.x1 <= middle else right).append(line)
     return left + right

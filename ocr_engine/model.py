@@ -50,6 +50,7 @@ class Word:
 @dataclass(frozen=True)
 class Line:
     words: tuple[Word, ...]
+    source: str = ""  # which reading the line is (engine auto: "tesseract" or "neural"); empty when one engine read all
 
     @property
     def text(self) -> str:

@@ -158,6 +158,8 @@ def _settle(outcome: PageOutcome, attempts: list[evidence.Attempt]) -> None:
     report.path = winner.name
     report.paths = [a.to_dict(a is winner) for a in attempts]
     report.reading = winner.reading.to_dict()
+    sources = [line.source for line in winner.text.lines if line.source]
+    report.lines_by_engine = {s: sources.count(s) for s in sorted(set(sources))} or None
     flags = []
     if uncertain:
         flags.append(qc.orientation_problem(outcome.page_id))

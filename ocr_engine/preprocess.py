@@ -259,8 +259,11 @@ def suppress_streaks(grey: np.ndarray, dpi: float, mask: np.ndarray | None = Non
         return grey, 0
     streak_columns = mask.max(axis=0) > 0
     rows = _text_rows(grey, streak_columns)
-    density = np.convolve((grey[rows] < 128).mean(axis=0), np.ones(31) / 31, mode="same")
-    text_columns = np.flatnonzero((density > 0.01) & ~streak_columns)
+    if grey[rows].size:
+        density = np.convolve((grey[rows] < 128).mean(axis=0), np.ones(31) / 31, mode="same")
+        text_columns = np.flatnonzero((density > 0.01) & ~streak_columns)
+    else:  # no text rows found: the streaks may cross text anywhere
+        text_columns = np.empty(0, np.intp)
     x_lo, x_hi = (text_columns[0], text_columns[-1]) if text_columns.size else (0, grey.shape[1])
     crossing = sum(1 for x, _, w, _, _ in stats[1:] if not (x + w < x_lo or x > x_hi))
     if not crossing:

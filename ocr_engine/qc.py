@@ -48,6 +48,7 @@ class QcReport:
     reading: dict | None = None  # the kept reading's quality (ocr_engine.quality.Reading.to_dict())
     path: str | None = None  # which way of reading the page won (see ocr_engine.evidence)
     paths: list[dict] = field(default_factory=list)  # every reading tried: name, orientation, score, evidence
+    lines_by_engine: dict[str, int] | None = None  # engine auto: how many kept lines each reader's reading won
     osd: dict | None = None  # Tesseract's orientation detection, when it was asked
 
     @property

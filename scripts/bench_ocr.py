@@ -184,7 +184,16 @@ def print_table(figures: dict) -> None:
 
 # ------------------------------------------------------------------------------ the broad suite
 SUITE_PAGES = 300
-SIDES = ("tesseract_psm3", "tesseract_psm6", "sohoa")
+PLAIN_SIDES = ("tesseract_psm3", "tesseract_psm6")
+
+
+def sohoa_side(engine: str) -> str:
+    """Name of the side that reads pages with ``python -m ocr_engine recognize --engine ENGINE``."""
+    return "sohoa" if engine == "tesseract" else f"sohoa_{engine}"
+
+
+def short_name(side: str) -> str:
+    return {"tesseract_psm3": "psm3", "tesseract_psm6": "psm6"}.get(side, side)
 WORSE_BY = 0.005  # "worse than plain Tesseract": more than 0.5 CER points above it on the same page
 ORIENTATION_MIN_LINES = 3  # pages with fewer lines give orientation too little to go on
 
@@ -210,9 +219,10 @@ def read_plain(tesseract: str, files: list[Path], psm: int, jobs: int) -> dict[s
         return dict(zip((p.stem for p in files), pool.map(one, files)))
 
 
-def read_sohoa(files: list[Path], jobs: int, out: Path) -> tuple[dict[str, str], dict[str, dict]]:
-    """Page id → (text, per-page JSON) from ``python -m ocr_engine recognize --engine tesseract``."""
-    subprocess.run([PYTHON, "-m", "ocr_engine", "recognize", "--engine", "tesseract", "--jobs", str(jobs),
+def read_sohoa(files: list[Path], jobs: int, out: Path, engine: str = "tesseract"
+               ) -> tuple[dict[str, str], dict[str, dict]]:
+    """Page id → (text, per-page JSON) from ``python -m ocr_engine recognize --engine ENGINE``."""
+    subprocess.run([PYTHON, "-m", "ocr_engine", "recognize", "--engine", engine, "--jobs", str(jobs),
                     "--out", str(out)] + [str(p) for p in files], capture_output=True)
     texts, reports = {}, {}
     for p in files:
@@ -265,8 +275,10 @@ def suite_main(args) -> int:
     skipped = [m for m in metas if "skipped" in m]
     metas = [m for m in metas if "skipped" not in m]
     conditions = sorted({m["condition"] for m in metas})
+    engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    sides = [*PLAIN_SIDES, *(sohoa_side(e) for e in engines)]
     rows: list[dict] = []
-    cpu: dict[str, dict[str, float]] = {side: {} for side in SIDES}
+    cpu: dict[str, dict[str, float]] = {side: {} for side in sides}
     for condition in conditions:
         group = [m for m in metas if m["condition"] == condition]
         files = [work / "suite" / m["file"] for m in group]
@@ -276,26 +288,32 @@ def suite_main(args) -> int:
             before = child_cpu()
             texts[f"tesseract_psm{psm}"] = read_plain(tesseract, files, psm, jobs)
             cpu[f"tesseract_psm{psm}"][condition] = child_cpu() - before
-        before = child_cpu()
-        texts["sohoa"], reports = read_sohoa(files, jobs, work / "sohoa" / condition)
-        cpu["sohoa"][condition] = child_cpu() - before
+        reports: dict[str, dict[str, dict]] = {}
+        for engine in engines:
+            side = sohoa_side(engine)
+            before = child_cpu()
+            texts[side], reports[side] = read_sohoa(files, jobs, work / side / condition, engine)
+            cpu[side][condition] = child_cpu() - before
         for m in group:
             truth = (work / "suite" / "gt" / f"{m['id']}.txt").read_text(encoding="utf-8")
             row = {"id": m["id"], "meta": {k: m[k] for k in ("condition", "layout", "font", "pt", "dpi", "rotation",
                                                            "file_mode", "damage", "n_lines", "blank", "file")},
                    "blank": m["blank"], "condition": condition, "layout": m["layout"]}
-            for side in SIDES:
+            for side in sides:
                 counts = error_counts(truth, texts[side][m["id"]])
                 row[side] = {"counts": counts, "diacritics": diacritic_counts(truth, texts[side][m["id"]]),
                              "cer": counts["char_edits"] / counts["chars"] if counts["chars"] else None,
                              "hyp_chars": len("".join(texts[side][m["id"]].split()))}
-            report = reports[m["id"]]
-            row["sohoa"].update({"status": report.get("status"), "said_blank": said_blank(report),
-                                 "orientation_deg": (report.get("qc") or {}).get("orientation_deg"),
-                                 "reading_score": reading_score(report)})
+            for engine in engines:
+                side = sohoa_side(engine)
+                report = reports[side][m["id"]]
+                row[side].update({"status": report.get("status"), "said_blank": said_blank(report),
+                                  "orientation_deg": (report.get("qc") or {}).get("orientation_deg"),
+                                  "reading_score": reading_score(report),
+                                  "lines_by_engine": (report.get("qc") or {}).get("lines_by_engine")})
             rows.append(row)
-    figures = summarise(rows, cpu, conditions)
-    figures.update({"suite": "broad", "seeds": [seeds[0], seeds[-1]], "jobs": jobs, "cpus": os.cpu_count(),
+    figures = summarise(rows, cpu, conditions, sides)
+    figures.update({"suite": "broad", "sides": sides, "seeds": [seeds[0], seeds[-1]], "jobs": jobs, "cpus": os.cpu_count(),
                     "generation": generation, "skipped": [{"id": m["id"], "why": m["skipped"]} for m in skipped],
                     "pages": rows})
     print_suite(figures)
@@ -305,74 +323,95 @@ def suite_main(args) -> int:
     return 0
 
 
-def summarise(rows: list[dict], cpu: dict[str, dict[str, float]], conditions: list[str]) -> dict:
+def summarise(rows: list[dict], cpu: dict[str, dict[str, float]], conditions: list[str],
+              sides: list[str]) -> dict:
     by_condition = {}
     for condition in conditions + ["all"]:
         group = [r for r in rows if condition in ("all", r["condition"])]
         entry = {"pages": len(group)}
-        for side in SIDES:
+        for side in sides:
             seconds = sum(cpu[side].values()) if condition == "all" else cpu[side][condition]
             entry[side] = {**pooled(group, side), "cpu_s_per_page": seconds / max(1, len(group))}
         by_condition[condition] = entry
-    by_layout = {layout: {side: pooled([r for r in rows if r["layout"] == layout], side) for side in SIDES}
+    by_layout = {layout: {side: pooled([r for r in rows if r["layout"] == layout], side) for side in sides}
                  for layout in sorted({r["layout"] for r in rows})}
-    oriented = [r for r in rows if r["meta"]["n_lines"] >= ORIENTATION_MIN_LINES and not r["blank"]]
-    correct = [r for r in oriented if r["sohoa"]["orientation_deg"] is not None
-               and (r["meta"]["rotation"] + r["sohoa"]["orientation_deg"]) % 360 == 0]
-    turned = [r for r in oriented if r["meta"]["rotation"]]
     blank_pages = [r for r in rows if r["blank"]]
-    worse = [r for r in rows if not r["blank"] and r["sohoa"]["cer"] is not None
-             and r["sohoa"]["cer"] > r["tesseract_psm3"]["cer"] + WORSE_BY]
-    scored = [r for r in rows if not r["blank"] and r["sohoa"]["reading_score"] is not None]
     return {
         "by_condition": by_condition,
         "by_layout": by_layout,
+        "chars_emitted_on_blank_pages": {side: sum(r[side]["hyp_chars"] for r in blank_pages) for side in sides},
+        "blank_pages": len(blank_pages),
+        "sohoa": {side: sohoa_figures(rows, side) for side in sides if side not in PLAIN_SIDES},
+    }
+
+
+def sohoa_figures(rows: list[dict], side: str) -> dict:
+    """Orientation, blank pages, pages worse than psm 3, reading score vs CER, lines by engine of one sohoa side."""
+    oriented = [r for r in rows if r["meta"]["n_lines"] >= ORIENTATION_MIN_LINES and not r["blank"]]
+    correct = [r for r in oriented if r[side]["orientation_deg"] is not None
+               and (r["meta"]["rotation"] + r[side]["orientation_deg"]) % 360 == 0]
+    turned = [r for r in oriented if r["meta"]["rotation"]]
+    blank_pages = [r for r in rows if r["blank"]]
+    worse = [r for r in rows if not r["blank"] and r[side]["cer"] is not None
+             and r[side]["cer"] > r["tesseract_psm3"]["cer"] + WORSE_BY]
+    scored = [r for r in rows if not r["blank"] and r[side]["reading_score"] is not None]
+    lines: dict[str, int] = {}
+    for r in rows:
+        for engine, n in (r[side].get("lines_by_engine") or {}).items():
+            lines[engine] = lines.get(engine, 0) + n
+    return {
         "orientation": {"pages": len(oriented), "correct": len(correct),
                         "accuracy": len(correct) / max(1, len(oriented)),
                         "turned_pages": len(turned), "turned_correct": sum(r in correct for r in turned)},
-        "blank": {"non_blank_pages_said_blank": [r["id"] for r in rows if not r["blank"] and r["sohoa"]["said_blank"]],
+        "blank": {"non_blank_pages_said_blank": [r["id"] for r in rows if not r["blank"] and r[side]["said_blank"]],
                   "blank_pages": len(blank_pages),
-                  "blank_pages_said_blank": sum(r["sohoa"]["said_blank"] for r in blank_pages),
-                  "chars_emitted_on_blank_pages": {side: sum(r[side]["hyp_chars"] for r in blank_pages) for side in SIDES}},
-        "sohoa_worse_than_psm3": [{"id": r["id"], "sohoa_cer": round(r["sohoa"]["cer"], 4),
-                                   "psm3_cer": round(r["tesseract_psm3"]["cer"], 4), **r["meta"]} for r in worse],
+                  "blank_pages_said_blank": sum(r[side]["said_blank"] for r in blank_pages)},
+        "worse_than_psm3": [{"id": r["id"], "cer": round(r[side]["cer"], 4),
+                             "psm3_cer": round(r["tesseract_psm3"]["cer"], 4), **r["meta"]} for r in worse],
         "reading_score_vs_cer": {"pages": len(scored), "spearman": spearman(
-            [r["sohoa"]["reading_score"] for r in scored], [r["sohoa"]["cer"] for r in scored]) if scored else None},
+            [r[side]["reading_score"] for r in scored], [r[side]["cer"] for r in scored]) if scored else None},
+        "lines_by_engine": lines,
     }
 
 
 def print_suite(figures: dict) -> None:
-    short = {"tesseract_psm3": "psm3", "tesseract_psm6": "psm6", "sohoa": "sohoa"}
+    sides = figures["sides"]
     pct = lambda v: f"{100 * v:6.2f}" if v is not None else "     -"
-    head = " ".join(f"{short[s]:>6}" for s in SIDES)
+    width = 7 * len(sides) - 1
+    head = " ".join(f"{short_name(s)[-6:]:>6}" for s in sides)
     columns = (("cer", "CER %"), ("median_cer", "median page CER %"), ("wer", "WER %"),
                ("diacritic_error_rate", "diacritic err %"))
-    print("\n" + " " * 18 + "".join(f"| {label:^20} " for _, label in columns) + f"| {'CPU s/page':^20}")
+    print("\nsides: " + ", ".join(sides))
+    print("\n" + " " * 18 + "".join(f"| {label:^{width}} " for _, label in columns) + f"| {'CPU s/page':^{width}}")
     print(f"{'condition':11} {'pages':>5}  " + f"| {head} " * (len(columns) + 1))
     for name, entry in figures["by_condition"].items():
-        cells = "".join("| " + " ".join(pct(entry[s].get(key)) for s in SIDES) + " " for key, _ in columns)
-        cpu_cells = " ".join(f"{entry[s]['cpu_s_per_page']:6.2f}" for s in SIDES)
+        cells = "".join("| " + " ".join(pct(entry[s].get(key)) for s in sides) + " " for key, _ in columns)
+        cpu_cells = " ".join(f"{entry[s]['cpu_s_per_page']:6.2f}" for s in sides)
         print(f"{name:11} {entry['pages']:5d}  {cells}| {cpu_cells}")
-    print(f"\n{'layout':15} {'pages':>5}  " + "".join(f"| {label:^20} " for _, label in columns))
+    print(f"\n{'layout':15} {'pages':>5}  " + "".join(f"| {label:^{width}} " for _, label in columns))
     print(" " * 23 + f"| {head} " * len(columns))
     for name, entry in figures["by_layout"].items():
-        cells = "".join("| " + " ".join(pct(entry[s].get(key)) for s in SIDES) + " " for key, _ in columns)
-        print(f"{name:15} {entry['sohoa'].get('pages', 0):5d}  {cells}")
-    o, b = figures["orientation"], figures["blank"]
-    print(f"\nsohoa orientation: {o['correct']}/{o['pages']} pages with ≥ {ORIENTATION_MIN_LINES} lines upright "
-          f"({100 * o['accuracy']:.1f} %); turned pages {o['turned_correct']}/{o['turned_pages']}")
-    print(f"sohoa blank: {len(b['non_blank_pages_said_blank'])} non-blank pages said blank "
-          f"{b['non_blank_pages_said_blank'][:10]}; blank pages said blank {b['blank_pages_said_blank']}/{b['blank_pages']}; "
-          f"characters emitted on blank pages: " + ", ".join(f"{short[s]} {n}" for s, n in b["chars_emitted_on_blank_pages"].items()))
-    rs = figures["reading_score_vs_cer"]
-    if rs["pages"]:
-        print(f"reading score vs CER: Spearman {rs['spearman']:.3f} over {rs['pages']} pages"
-              if rs["spearman"] is not None else f"reading score vs CER: undefined over {rs['pages']} pages")
-    worse = figures["sohoa_worse_than_psm3"]
-    print(f"\nsohoa worse than tesseract psm 3 by > {100 * WORSE_BY:.1f} CER points: {len(worse)} pages")
-    for w in worse:
-        print(f"  {w['id']} sohoa {100 * w['sohoa_cer']:.2f} % vs psm3 {100 * w['psm3_cer']:.2f} %  {w['condition']} "
-              f"{w['layout']} {w['font']} {w['dpi']} dpi rot {w['rotation']} {w['file_mode']} {','.join(w['damage'])}")
+        cells = "".join("| " + " ".join(pct(entry[s].get(key)) for s in sides) + " " for key, _ in columns)
+        print(f"{name:15} {entry[sides[-1]].get('pages', 0):5d}  {cells}")
+    print(f"\ncharacters emitted on {figures['blank_pages']} blank pages: "
+          + ", ".join(f"{short_name(s)} {n}" for s, n in figures["chars_emitted_on_blank_pages"].items()))
+    for side, f in figures["sohoa"].items():
+        o, b = f["orientation"], f["blank"]
+        print(f"\n{side} orientation: {o['correct']}/{o['pages']} pages with ≥ {ORIENTATION_MIN_LINES} lines upright "
+              f"({100 * o['accuracy']:.1f} %); turned pages {o['turned_correct']}/{o['turned_pages']}")
+        print(f"{side} blank: {len(b['non_blank_pages_said_blank'])} non-blank pages said blank "
+              f"{b['non_blank_pages_said_blank'][:10]}; blank pages said blank {b['blank_pages_said_blank']}/{b['blank_pages']}")
+        rs = f["reading_score_vs_cer"]
+        if rs["pages"]:
+            print(f"{side} reading score vs CER: Spearman {rs['spearman']:.3f} over {rs['pages']} pages"
+                  if rs["spearman"] is not None else f"{side} reading score vs CER: undefined over {rs['pages']} pages")
+        if f["lines_by_engine"]:
+            print(f"{side} lines by engine: " + ", ".join(f"{k} {v}" for k, v in sorted(f["lines_by_engine"].items())))
+        worse = f["worse_than_psm3"]
+        print(f"{side} worse than tesseract psm 3 by > {100 * WORSE_BY:.1f} CER points: {len(worse)} pages")
+        for w in worse:
+            print(f"  {w['id']} {100 * w['cer']:.2f} % vs psm3 {100 * w['psm3_cer']:.2f} %  {w['condition']} "
+                  f"{w['layout']} {w['font']} {w['dpi']} dpi rot {w['rotation']} {w['file_mode']} {','.join(w['damage'])}")
     g = figures["generation"]
     print(f"\nsuite generation: {g['pages']} pages, {g['wall_s']} s wall, {g['cpu_s']} s CPU (pages already in the work "
           "dir cost nothing)")

@@ -74,7 +74,7 @@ class PerPageEngine(OcrEngine):
             log.exception("engine %s failed on %s", self.name, page.page_id)
             return EngineError(f"{page.page_id}: engine {self.name} crashed: {exc!r}")
         return PageText(page.page_id, finish_lines(lines, page), self.name, self.version(),
-                        round(time.perf_counter() - start, 3), _normalised(noise))
+                        round(time.perf_counter() - start, 3), normalised(noise))
 
     def recognize(self, pages: Sequence[PageImage]) -> list[PageText | EngineError]:
         self.version()  # fail the whole batch early when the engine cannot run
@@ -88,17 +88,18 @@ def finish_lines(lines: list[Line], page: PageImage) -> list[Line]:
     """Lines in reading order (:func:`~ocr_engine.layout.split_columns`, except on a line sheet,
     whose reading back orders its lines), every word NFC-normalised with Ð→Đ mapped; empty words
     and lines dropped."""
-    out = _normalised(lines)
+    out = normalised(lines)
     return out if page.lines_only else split_columns(out)
 
 
-def _normalised(lines: list[Line]) -> list[Line]:
+def normalised(lines: list[Line]) -> list[Line]:
+    """*lines* with every word NFC-normalised (Ð→Đ); empty words and lines dropped; each line's source kept."""
     out = []
     for line in lines:
         words = tuple(Word(t, w.box, w.confidence) for w in line.words
                       if (t := normalize_text(w.text).strip()))
         if words:
-            out.append(Line(words))
+            out.append(Line(words, line.source))
     return out
 
 

@@ -11,8 +11,6 @@ reading is discarded here and is what engine ``auto`` will compare against (issu
 """
 from __future__ import annotations
 
-import csv
-import io
 import math
 import time
 from collections.abc import Sequence
@@ -22,7 +20,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from . import OcrEngine, finish_lines, register
+from . import OcrEngine, finish_lines, normalised, register, tesseract
+from .. import lm as lm_module
 from .._exec import tesseract as tess
 from ..errors import EngineError, EngineUnavailable, ModelError
 from ..layout import GAP_FACTOR
@@ -35,43 +34,34 @@ BOTTOM_PAD = 0.04
 SIDE_PAD = 0.25  # of the height: training crops had 0–0.5 em of paper at either end
 MIN_LINE_PX = 6  # a box lower than this is a rule or a speck, not text
 NOISE_LINE_CONF = 0.5  # a line whose mean character probability is below this is dirt read as text
+MISSING_LOGPROB = -10.0  # engine auto: cost of a token one reading lacks and the other has (placeholder,
+SWITCH_MARGIN = 0.0  # tuned below) — mean log-probability per token the recogniser's reading must win by
 
 
 def line_boxes(tsv_text: str, *, what: str) -> list[list[Box]]:
-    """Text lines of one page from Tesseract TSV, in its order; each line as one or more pieces.
+    """Text lines of one page from Tesseract TSV, in its order; each line as one or more pieces
+    (:func:`pieces`). EngineError if the text is not TSV."""
+    return [p for line in tesseract.tsv_lines(tsv_text, what=what) if (p := pieces(line))]
+
+
+def pieces(line: tesseract.TsvLine) -> list[Box]:
+    """The pieces of one TSV line to read, or none when its box is a rule or a speck (:data:`MIN_LINE_PX`).
 
     A line is cut where its words (level 5) leave a gap wider than :data:`~ocr_engine.layout.GAP_FACTOR`
     line heights: Tesseract joins the side-by-side blocks of an NĐ 30 header into one line, and the CRNN,
     which never saw such a gap, may read it as no space at all. Each piece spans the line's height (level
-    4) and its words' width. EngineError if the text is not TSV.
+    4) and its words' width.
     """
-    rows = csv.reader(io.StringIO(tsv_text), delimiter="\t", quoting=csv.QUOTE_NONE)
-    header = next(rows, None)
-    if not header or header[:1] != ["level"]:
-        raise EngineError(f"{what}: tesseract output is not TSV: {tsv_text[:60]!r}")
-    lines: dict[tuple[str, str, str], Box] = {}
-    words: dict[tuple[str, str, str], list[tuple[int, int]]] = {}
-    for row in rows:
-        if len(row) < 10 or row[0] not in ("4", "5"):
-            continue
-        left, top, width, height = (int(v) for v in row[6:10])
-        key = (row[2], row[3], row[4])
-        if row[0] == "4":
-            lines[key] = Box(left, top, left + width, top + height)
-        else:
-            words.setdefault(key, []).append((left, left + width))
-    out = []
-    for key, box in lines.items():
-        if box.height < MIN_LINE_PX or box.width < MIN_LINE_PX:
-            continue
-        pieces, x0, x1 = [], None, None
-        for a, b in sorted(words.get(key, [(box.x0, box.x1)])):
-            if x1 is not None and a - x1 > GAP_FACTOR * box.height:
-                pieces.append(Box(x0, box.y0, x1, box.y1))
-                x0 = None
-            x0, x1 = (a if x0 is None else x0), (b if x1 is None else max(x1, b))
-        pieces.append(Box(x0, box.y0, x1, box.y1))
-        out.append(pieces)
+    box = line.box
+    if box is None or box.height < MIN_LINE_PX or box.width < MIN_LINE_PX:
+        return []
+    out, x0, x1 = [], None, None
+    for a, b in sorted(line.spans or [(box.x0, box.x1)]):
+        if x1 is not None and a - x1 > GAP_FACTOR * box.height:
+            out.append(Box(x0, box.y0, x1, box.y1))
+            x0 = None
+        x0, x1 = (a if x0 is None else x0), (b if x1 is None else max(x1, b))
+    out.append(Box(x0, box.y0, x1, box.y1))
     return out
 
 
@@ -132,7 +122,8 @@ class NeuralEngine(OcrEngine):
         tess.version()
         return f"neural {self._recogniser().version}; lines by tesseract {tess.version()}"
 
-    def _boxes(self, page: PageImage) -> list[Box] | EngineError:
+    def _layout(self, page: PageImage) -> list[tesseract.TsvLine] | EngineError:
+        """Tesseract's TSV of *page* (its lines, and its own reading of them), or the page's error."""
         ok, pgm = cv2.imencode(".pgm", page.pixels)
         if not ok:
             return EngineError(f"{page.page_id}: cannot encode page for tesseract")
@@ -140,37 +131,115 @@ class NeuralEngine(OcrEngine):
             text = tess.tsv(pgm.tobytes(), what=page.page_id, lang=self.lang,
                             psm=PSM_BLOCK if page.lines_only else PSM_AUTO, dpi=int(round(page.dpi)),
                             timeout=self.timeout)
-            return line_boxes(text, what=page.page_id)
+            return tesseract.tsv_lines(text, what=page.page_id)
         except EngineUnavailable:
             raise
         except EngineError as exc:
             return exc
 
-    def recognize(self, pages: Sequence[PageImage]) -> list[PageText | EngineError]:
-        version = self.version()
-        start = time.perf_counter()
+    def _read(self, pages: Sequence[PageImage]) -> tuple[list[list[tesseract.TsvLine] | EngineError],
+                                                          dict[tuple[int, int], list[Word] | None]]:
+        """Layout of every page, and the recogniser's words per (page, TSV line) — None for a line read as
+        dirt (mean character probability below :data:`NOISE_LINE_CONF`); all lines in one batched pass."""
         with ThreadPoolExecutor(max_workers=max(1, min(self.jobs, len(pages)))) as pool:
-            boxes = list(pool.map(self._boxes, pages))
+            layouts = list(pool.map(self._layout, pages))
         crops, where = [], []  # where: (page index, line index, crop box, line piece box)
-        for p, (page, page_lines) in enumerate(zip(pages, boxes)):
+        for p, (page, page_lines) in enumerate(zip(pages, layouts)):
             if isinstance(page_lines, EngineError):
                 continue
-            for k, pieces in enumerate(page_lines):
-                for box in pieces:
+            for k, line in enumerate(page_lines):
+                for box in pieces(line):
                     crop, crop_box = crop_line(page.pixels, box)
                     if crop.size:
                         crops.append(crop)
                         where.append((p, k, crop_box, box))
         readings = self._recogniser().read(crops)
-        words: dict[tuple[int, int], list[Word]] = {}
+        words: dict[tuple[int, int], list[Word] | None] = {}
         for reading, (p, k, crop_box, box) in zip(readings, where):
+            line_words = words.setdefault((p, k), [])
             if reading.char_probs and float(np.mean(reading.char_probs)) >= NOISE_LINE_CONF:
-                words.setdefault((p, k), []).extend(words_of(reading, crop_box, box))
-        lines: list[list[Line]] = [[] for _ in pages]
-        for (p, _), line_words in sorted(words.items()):
-            if line_words:
-                lines[p].append(Line(tuple(line_words)))
+                line_words.extend(words_of(reading, crop_box, box))
+        return layouts, {key: (w or None) for key, w in words.items()}
+
+    def _lines(self, layout: list[tesseract.TsvLine], neural: dict[int, list[Word] | None]
+               ) -> tuple[list[Line], list[Line]]:
+        """(lines, noise lines) of one page from its layout and the recogniser's words per line index."""
+        return [Line(tuple(w), self.name) for _, w in sorted(neural.items()) if w], []
+
+    def recognize(self, pages: Sequence[PageImage]) -> list[PageText | EngineError]:
+        version = self.version()
+        start = time.perf_counter()
+        layouts, words = self._read(pages)
+        per_page: list[dict[int, list[Word] | None]] = [{} for _ in pages]
+        for (p, k), line_words in words.items():
+            per_page[p][k] = line_words
         seconds = round((time.perf_counter() - start) / max(1, len(pages)), 3)
-        return [b if isinstance(b, EngineError) else PageText(page.page_id, finish_lines(lines[p], page),
-                                                              self.name, version, seconds)
-                for p, (page, b) in enumerate(zip(pages, boxes))]
+        out: list[PageText | EngineError] = []
+        for p, (page, layout) in enumerate(zip(pages, layouts)):
+            if isinstance(layout, EngineError):
+                out.append(layout)
+                continue
+            lines, noise = self._lines(layout, per_page[p])
+            out.append(PageText(page.page_id, finish_lines(lines, page), self.name, version, seconds,
+                                normalised(noise)))
+        return out
+
+
+@register
+class AutoEngine(NeuralEngine):
+    """Tesseract and the recogniser read every line; per line the reading the syllable language model
+    (:mod:`ocr_engine.lm`) finds more plausible is kept (:func:`choose`), and ``Line.source`` says which.
+
+    Both readings come from one pass: the Tesseract run that finds the lines also reads them. Options as
+    :class:`NeuralEngine`, plus ``lm`` (path of a syllable model; default the shipped one)."""
+    name = "auto"
+
+    def __init__(self, *, lm: str | Path | None = None, **options) -> None:
+        super().__init__(**options)
+        self.lm_path = str(lm) if lm else None
+
+    def _lm(self) -> lm_module.SyllableLM:
+        try:
+            return lm_module.shared(self.lm_path)
+        except ModelError as exc:
+            raise EngineUnavailable(f"engine auto: {exc}") from exc
+
+    def version(self) -> str:
+        self._lm()
+        return f"auto: {super().version()}; syllable LM {lm_module.FORMAT}"
+
+    def _lines(self, layout: list[tesseract.TsvLine], neural: dict[int, list[Word] | None]
+               ) -> tuple[list[Line], list[Line]]:
+        model = self._lm()
+        lines, noise = [], []
+        for k, line in enumerate(layout):
+            tess_words, tess_noise = tesseract.clean_line(line.words) if line.words else ([], True)
+            candidates = []
+            if not tess_noise:
+                candidates.append(Line(tuple(tess_words), "tesseract"))
+            if neural.get(k):
+                candidates.append(Line(tuple(neural[k]), "neural"))
+            if candidates:
+                lines.append(choose(candidates, model))
+            elif any(w.text.strip(" .,-") for w in line.words):
+                noise.append(Line(line.words, "tesseract"))
+        return lines, noise
+
+
+def line_merit(line: Line, model: lm_module.SyllableLM, width: int) -> float:
+    """Mean log-probability per token of *line* under *model*, over *width* tokens: tokens it lacks
+    (another reading of the same line has more) cost :data:`MISSING_LOGPROB` each."""
+    toks = lm_module.tokens(w.text for w in line.words)
+    total = model.logprob(toks) + (width - len(toks)) * MISSING_LOGPROB
+    return total / max(1, width)
+
+
+def choose(candidates: list[Line], model: lm_module.SyllableLM) -> Line:
+    """The candidate reading of one line with the best :func:`line_merit`; the first (Tesseract's) unless
+    another beats it by :data:`SWITCH_MARGIN`."""
+    if len(candidates) == 1:
+        return candidates[0]
+    width = max(len(lm_module.tokens(w.text for w in c.words)) for c in candidates)
+    merits = [line_merit(c, model, width) for c in candidates]
+    best = max(range(1, len(candidates)), key=lambda i: merits[i])
+    return candidates[best] if merits[best] > merits[0] + SWITCH_MARGIN else candidates[0]

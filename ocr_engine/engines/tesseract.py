@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -34,32 +36,63 @@ def parse_tsv(text: str, *, what: str) -> list[Line]:
     return split_tsv(text, what=what)[0]
 
 
-def split_tsv(text: str, *, what: str) -> tuple[list[Line], list[Line]]:
-    """(lines, noise lines) from tesseract TSV: :func:`parse_tsv`'s lines, and the whole lines it judged to be
-    noise, as read (``ocr_engine.evidence`` weighs whether they were text after all: on heavily damaged pages
-    Tesseract reads real lines at low confidence)."""
+@dataclass(frozen=True)
+class TsvLine:
+    """One text line of Tesseract TSV: its key (block, paragraph, line), its box (level 4), the horizontal
+    extent of every word box in it (level 5, read or not) and the words read (text, conf ≥ 0)."""
+    key: tuple[str, str, str]
+    box: Box | None
+    spans: tuple[tuple[int, int], ...]
+    words: tuple[Word, ...]
+
+
+def tsv_lines(text: str, *, what: str) -> list[TsvLine]:
+    """The lines of Tesseract TSV in its order; EngineError if *text* is not TSV."""
     rows = csv.reader(io.StringIO(text), delimiter="\t", quoting=csv.QUOTE_NONE)
     header = next(rows, None)
     if not header or header[:1] != ["level"]:
         raise EngineError(f"{what}: tesseract output is not TSV: {text[:60]!r}")
-    lines: dict[tuple[str, str, str], list[Word]] = {}
+    boxes: dict[tuple[str, str, str], Box | None] = {}
+    spans: dict[tuple[str, str, str], list[tuple[int, int]]] = {}
+    words: dict[tuple[str, str, str], list[Word]] = {}
     for row in rows:
-        if len(row) < 12 or row[0] != "5":
-            continue
-        conf = float(row[10])
-        word = row[11].strip()
-        if conf < 0 or not word:
+        if len(row) < 10 or row[0] not in ("4", "5"):
             continue
         left, top, width, height = (int(v) for v in row[6:10])
-        lines.setdefault((row[2], row[3], row[4]), []).append(
-            Word(word, Box(left, top, left + width, top + height), round(conf / 100.0, 4)))
+        key = (row[2], row[3], row[4])
+        if row[0] == "4":
+            boxes[key] = Box(left, top, left + width, top + height)
+            continue
+        boxes.setdefault(key, None)
+        spans.setdefault(key, []).append((left, left + width))
+        if len(row) < 12:
+            continue
+        conf, word = float(row[10]), row[11].strip()
+        if conf >= 0 and word:
+            words.setdefault(key, []).append(Word(word, Box(left, top, left + width, top + height),
+                                                  round(conf / 100.0, 4)))
+    return [TsvLine(key, box, tuple(spans.get(key, ())), tuple(words.get(key, ()))) for key, box in boxes.items()]
+
+
+def clean_line(words: Sequence[Word]) -> tuple[list[Word], bool]:
+    """(the words of a line without noise words and edge dirt, whether the line as a whole is noise)."""
+    trimmed = _trim_edges(_denoise(list(words)))
+    return trimmed, _noise_line(trimmed)
+
+
+def split_tsv(text: str, *, what: str) -> tuple[list[Line], list[Line]]:
+    """(lines, noise lines) from tesseract TSV: :func:`parse_tsv`'s lines, and the whole lines it judged to be
+    noise, as read (``ocr_engine.evidence`` weighs whether they were text after all: on heavily damaged pages
+    Tesseract reads real lines at low confidence)."""
     kept, noise = [], []
-    for words in lines.values():
-        trimmed = _trim_edges(_denoise(words))
-        if not _noise_line(trimmed):
+    for line in tsv_lines(text, what=what):
+        if not line.words:
+            continue
+        trimmed, is_noise = clean_line(line.words)
+        if not is_noise:
             kept.append(Line(tuple(trimmed)))
-        elif any(_alnum(w) for w in words):
-            noise.append(Line(tuple(words)))
+        elif any(_alnum(w) for w in line.words):
+            noise.append(Line(line.words))
     return kept, noise
 
 

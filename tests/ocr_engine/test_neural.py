@@ -274,3 +274,48 @@ def test_shipped_model_reads_a_clean_line_of_a_font_it_never_saw():
     counts = [error_counts(t, r.text) for t, r in zip(texts, readings)]
     cer = sum(c["char_edits"] for c in counts) / sum(c["chars"] for c in counts)
     assert cer <= 0.05, [r.text for r in readings]
+
+
+# ------------------------------------------------------------------------------------------ engine auto
+def _line(text: str, source: str, conf: float = 0.9) -> "Line":
+    from ocr_engine.model import Line, Word
+    return Line(tuple(Word(w, Box(10 * i, 0, 10 * i + 8, 10), conf) for i, w in enumerate(text.split())), source)
+
+
+def test_auto_keeps_the_reading_the_language_model_finds_plausible():
+    from ocr_engine import lm
+    model = lm.shared()
+    right = "Ủy ban nhân dân thành phố Hải Phòng"
+    for tess, neural, want in [
+        (right, "Ủy ban nhân đân thành phổ Hải Phòng", "tesseract"),
+        ("Ủy bạn nhân dân thánh phố Hải Phong", right, "neural"),
+        ("Ủy ban nhân dân", right, "neural"),  # Tesseract lost words: the missing tokens cost
+        (right, right, "tesseract"),  # a tie keeps Tesseract's reading
+    ]:
+        chosen = neural_engine.choose([_line(tess, "tesseract"), _line(neural, "neural")], model)
+        assert chosen.source == want, (tess, neural)
+    alone = _line("dọ} ưọu", "neural")
+    assert neural_engine.choose([alone], model) is alone
+
+
+def test_auto_builds_lines_from_both_readings_and_sets_noise_aside():
+    from ocr_engine.engines.tesseract import TsvLine
+    from ocr_engine.model import Word
+    engine = engines.get_engine("auto")
+    good = tuple(Word(w, Box(0, 0, 10, 10), 0.95) for w in "Ủy ban nhân dân thành phố".split())
+    bad = tuple(Word(w, Box(0, 20, 10, 30), 0.95) for w in "Ủy bạn nhân đân thánh phổ".split())
+    dirt = (Word("~", Box(0, 40, 5, 45), 0.1), Word("ư", Box(6, 40, 9, 45), 0.2))
+    layout = [TsvLine(("1", "1", "1"), Box(0, 0, 100, 10), (), good),
+              TsvLine(("1", "1", "2"), Box(0, 20, 100, 30), (), bad),
+              TsvLine(("1", "1", "3"), Box(0, 40, 100, 45), (), dirt)]
+    neural = {0: list(bad), 1: list(good), 2: None}
+    lines, noise = engine._lines(layout, neural)
+    assert [(l.source, l.text) for l in lines] == [("tesseract", "Ủy ban nhân dân thành phố"),
+                                                   ("neural", "Ủy ban nhân dân thành phố")]
+    assert [l.text for l in noise] == ["~ ư"]
+
+
+def test_auto_without_its_language_model_is_unavailable_with_the_file_named(tmp_path):
+    engine = engines.get_engine("auto", lm=tmp_path / "absent.tsv.gz")
+    with pytest.raises(EngineUnavailable, match=r"engine auto: language model .*absent\.tsv\.gz is missing"):
+        engine.version()

@@ -158,13 +158,19 @@ def test_spearman_uses_average_ranks_and_is_undefined_for_constant_input():
 def test_broad_benchmark_runs_end_to_end_on_four_pages(tmp_path, tesseract):
     figures = tmp_path / "figures.json"
     done = subprocess.run([sys.executable, str(SCRIPT), "--suite", "broad", "--pages", "4", "--jobs", "2",
-                           "--work", str(tmp_path / "work"), "--json", str(figures)], capture_output=True, text=True)
+                           "--engines", "tesseract,auto", "--work", str(tmp_path / "work"), "--json", str(figures)],
+                          capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
     result = json.loads(figures.read_text(encoding="utf-8"))
     assert len(result["pages"]) + len(result["skipped"]) == 4
+    assert result["sides"] == ["tesseract_psm3", "tesseract_psm6", "sohoa", "sohoa_auto"]
     everything = result["by_condition"]["all"]
-    for side in ("tesseract_psm3", "tesseract_psm6", "sohoa"):
+    for side in result["sides"]:
         assert everything[side]["cpu_s_per_page"] > 0
         assert 0 <= everything[side]["cer"] < 1.5
-    assert "orientation" in result and "sohoa_worse_than_psm3" in result
+    assert set(result["sohoa"]) == {"sohoa", "sohoa_auto"}
+    assert set(result["sohoa"]["sohoa_auto"]["lines_by_engine"]) <= {"tesseract", "neural"}
+    assert sum(result["sohoa"]["sohoa_auto"]["lines_by_engine"].values()) > 0
+    assert "orientation" in result["sohoa"]["sohoa"] and "worse_than_psm3" in result["sohoa"]["sohoa"]
     assert "condition" in done.stdout and "sohoa worse than tesseract psm 3" in done.stdout
+    assert "sohoa_auto lines by engine" in done.stdout

@@ -1,0 +1,175 @@
+"""A Vietnamese syllable bigram language model: how plausible a line of text is, without ground truth.
+
+Built by ``scripts/build_lm.py`` from the recogniser's training text only (``corpus.sentences("train")``,
+the "train" half of ``data/train_text_vi.txt`` and generated NĐ 30 lines from training seeds), so the
+broad benchmark's evaluation sentences never shaped it. Shipped as ``data/syllable_lm.tsv.gz``.
+
+Tokens are what :mod:`ocr_engine.quality` judges: punctuation stripped, lower case; numbers become
+``<num>``; a token that is not a syllable, number or abbreviation becomes ``<bad>``. The model is an
+interpolated Kneser-Ney bigram (absolute discount :data:`DISCOUNT`), whose unigram level is itself
+interpolated with a uniform share :data:`UNSEEN_SHARE` over :data:`SYLLABLE_SPACE` possible syllables,
+so an unseen but well-formed syllable (a rare name) costs more than a common one but far less than
+``<bad>`` (:data:`BAD_LOGPROB`).
+
+:meth:`SyllableLM.logprob` scores a token sequence; engine ``auto`` uses it to pick, per line, between two
+readings, and the CTC beam search (:mod:`ocr_engine.neural.decode`) to rescore word ends.
+"""
+from __future__ import annotations
+
+import functools
+import gzip
+import math
+from collections.abc import Iterable, Sequence
+from importlib import resources
+from pathlib import Path
+
+from .errors import ModelError
+from .quality import STRIP_LEADING, STRIP_TRAILING, VALID_CLASSES, token_class
+from .textnorm import normalize_text
+
+LM_NAME = "syllable_lm.tsv.gz"
+FORMAT = "sohoa-syllable-bigram-kn 1"
+BOS, NUM, BAD = "<s>", "<num>", "<bad>"
+DISCOUNT = 0.75  # Kneser-Ney's usual absolute discount (Chen & Goodman 1998: 0.7-0.8 for bigrams)
+SYLLABLE_SPACE = 20_000  # well-formed Vietnamese syllables in use: about 6,700 distinct tone-marked ones
+#   occur in the build text; dictionaries list 7-8 thousand; the margin covers names and loan syllables
+UNSEEN_SHARE = 0.02  # of the unigram mass kept for syllables the build text never showed
+BAD_LOGPROB = math.log(1e-7)  # a token that is not Vietnamese: far below any unseen syllable (~ -13.8 vs -13.9
+#   for an unseen syllable at the end of a rare context; junk tokens must never win against real words)
+MIN_BIGRAM_COUNT = 2  # bigrams seen once are dropped from the shipped file (they stay in the context counts)
+REBUILD = "rebuild it with `python scripts/build_lm.py` (see docs/neural.md) or restore it from git"
+
+
+def token(word: str) -> str | None:
+    """The LM token of one word as read (None for punctuation)."""
+    kind = token_class(word)
+    if kind == "punct":
+        return None
+    if kind not in VALID_CLASSES:
+        return BAD
+    if kind == "number":
+        return NUM
+    core = normalize_text(word).lstrip(STRIP_LEADING).rstrip(STRIP_TRAILING)
+    return core.lower()
+
+
+def tokens(words: Iterable[str]) -> list[str]:
+    """LM tokens of *words* (punctuation dropped)."""
+    return [t for w in words if (t := token(w)) is not None]
+
+
+class SyllableLM:
+    """Counts → probabilities. ``unigrams``: token → (count, distinct left neighbours); ``contexts``: token →
+    (count as a left neighbour, distinct right neighbours); ``bigrams``: (left, right) → count."""
+
+    def __init__(self, unigrams: dict[str, tuple[int, int]], contexts: dict[str, tuple[int, int]],
+                 bigrams: dict[tuple[str, str], int]) -> None:
+        self.unigrams, self.contexts, self.bigrams = unigrams, contexts, bigrams
+        self.total_continuations = max(1, sum(c for _, c in unigrams.values()))
+
+    def unigram(self, tok: str) -> float:
+        """P_cont(tok), interpolated with a uniform share for unseen syllables."""
+        seen = self.unigrams.get(tok, (0, 0))[1] / self.total_continuations
+        return (1.0 - UNSEEN_SHARE) * seen + UNSEEN_SHARE / SYLLABLE_SPACE
+
+    def prob(self, tok: str, prev: str) -> float:
+        """P(tok | prev), interpolated Kneser-Ney."""
+        lower = self.unigram(tok)
+        count, followers = self.contexts.get(prev, (0, 0))
+        if not count:
+            return lower
+        pair = self.bigrams.get((prev, tok), 0)
+        return max(pair - DISCOUNT, 0.0) / count + DISCOUNT * followers / count * lower
+
+    def logprob(self, toks: Sequence[str], prev: str = BOS) -> float:
+        """Natural-log probability of *toks* after *prev* (``<bad>`` tokens cost :data:`BAD_LOGPROB` each
+        and reset the context)."""
+        total = 0.0
+        for tok in toks:
+            if tok == BAD:
+                total += BAD_LOGPROB
+            else:
+                total += math.log(self.prob(tok, prev))
+            prev = tok if tok != BAD else BOS
+        return total
+
+    def per_token(self, words: Iterable[str]) -> tuple[float, int]:
+        """(mean log-probability per token, tokens) of a line of *words*; (0.0, 0) when it has none."""
+        toks = tokens(words)
+        return (self.logprob(toks) / len(toks), len(toks)) if toks else (0.0, 0)
+
+    # --- file ---------------------------------------------------------------------------------------
+    def write(self, path: Path, *, header: Sequence[str] = ()) -> None:
+        with gzip.open(path, "wt", encoding="utf-8", compresslevel=9) as out:
+            out.write(f"#format\t{FORMAT}\n")
+            for line in header:
+                out.write(f"# {line}\n")
+            for tok in sorted(self.unigrams):
+                out.write(f"1\t{tok}\t{self.unigrams[tok][0]}\t{self.unigrams[tok][1]}\n")
+            for tok in sorted(self.contexts):
+                out.write(f"c\t{tok}\t{self.contexts[tok][0]}\t{self.contexts[tok][1]}\n")
+            for (a, b) in sorted(self.bigrams):
+                out.write(f"2\t{a}\t{b}\t{self.bigrams[(a, b)]}\n")
+
+    @classmethod
+    def read(cls, path: Path) -> SyllableLM:
+        """The model in *path*; ModelError naming the file when it is missing, truncated or of another format."""
+        unigrams: dict[str, tuple[int, int]] = {}
+        contexts: dict[str, tuple[int, int]] = {}
+        bigrams: dict[tuple[str, str], int] = {}
+        try:
+            with gzip.open(path, "rt", encoding="utf-8") as src:
+                first = src.readline().rstrip("\n")
+                if first != f"#format\t{FORMAT}":
+                    raise ModelError(f"language model {path}: format {first[:60]!r} is not {FORMAT!r}; {REBUILD}")
+                for line in src:
+                    if line.startswith("#"):
+                        continue
+                    f = line.rstrip("\n").split("\t")
+                    if f[0] == "1":
+                        unigrams[f[1]] = (int(f[2]), int(f[3]))
+                    elif f[0] == "c":
+                        contexts[f[1]] = (int(f[2]), int(f[3]))
+                    elif f[0] == "2":
+                        bigrams[(f[1], f[2])] = int(f[3])
+                    else:
+                        raise ValueError(f"unknown record {f[0]!r}")
+        except FileNotFoundError:
+            raise ModelError(f"language model {path} is missing; {REBUILD}") from None
+        except (OSError, EOFError, UnicodeDecodeError, ValueError, IndexError) as exc:
+            raise ModelError(f"language model {path} is unreadable or truncated ({exc}); {REBUILD}") from None
+        if not unigrams:
+            raise ModelError(f"language model {path} holds no syllables; {REBUILD}")
+        return cls(unigrams, contexts, bigrams)
+
+    @classmethod
+    def count(cls, lines: Iterable[Sequence[str]], *, min_bigram: int = MIN_BIGRAM_COUNT) -> SyllableLM:
+        """Build from token lines (each already :func:`tokens`; a line starts after ``<s>``)."""
+        pairs: dict[tuple[str, str], int] = {}
+        for toks in lines:
+            prev = BOS
+            for tok in toks:
+                if tok != BAD:
+                    pairs[(prev, tok)] = pairs.get((prev, tok), 0) + 1
+                prev = tok if tok != BAD else BOS
+        unigrams: dict[str, list[int]] = {}
+        contexts: dict[str, list[int]] = {}
+        for (a, b), n in pairs.items():
+            u = unigrams.setdefault(b, [0, 0])
+            u[0] += n
+            u[1] += 1
+            c = contexts.setdefault(a, [0, 0])
+            c[0] += n
+            c[1] += 1
+        kept = {k: n for k, n in pairs.items() if n >= min_bigram}
+        return cls({k: tuple(v) for k, v in unigrams.items()}, {k: tuple(v) for k, v in contexts.items()}, kept)
+
+
+def default_path() -> Path:
+    return Path(str(resources.files("ocr_engine").joinpath(f"data/{LM_NAME}")))
+
+
+@functools.lru_cache(maxsize=2)
+def shared(path: str | None = None) -> SyllableLM:
+    """The process-wide model (default: the shipped one), read once."""
+    return SyllableLM.read(Path(path) if path else default_path())
