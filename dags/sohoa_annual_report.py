@@ -8,16 +8,13 @@ from __future__ import annotations
 
 from airflow.sdk import Param, dag, task
 
-from sohoa.dagkit import START_DATE, planning_args
+from sohoa.dagkit import dag_defaults, planning_args
 
 
 @dag(
     dag_id="sohoa_annual_report",
     schedule="0 7 20 11 *",
-    start_date=START_DATE,
-    catchup=False,
-    max_active_runs=1,
-    default_args=planning_args(),
+    **dag_defaults(planning_args()),
     params={"year": Param(None, type=["null", "integer"], description="Năm báo cáo (mặc định: năm của lượt chạy)")},
     tags=["sohoa", "milestones", "report"],
     doc_md=__doc__,

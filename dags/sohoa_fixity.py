@@ -13,16 +13,13 @@ from __future__ import annotations
 
 from airflow.sdk import Param, dag, task
 
-from sohoa.dagkit import START_DATE, default_args
+from sohoa.dagkit import dag_defaults
 
 
 @dag(
     dag_id="sohoa_fixity",
     schedule="30 1 * * *",
-    start_date=START_DATE,
-    catchup=False,
-    max_active_runs=1,
-    default_args=default_args(),
+    **dag_defaults(),
     tags=["sohoa", "fixity", "preservation"],
     doc_md=__doc__,
     params={"sample": Param(5000, type="integer", minimum=0, description="objects per run; 0 = all"),

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from airflow.sdk import Param, dag, task
 
-from sohoa.dagkit import START_DATE, default_args
+from sohoa.dagkit import dag_defaults
 
 CHUNK = 20  # hồ sơ per mapped task
 
@@ -22,10 +22,7 @@ CHUNK = 20  # hồ sơ per mapped task
 @dag(
     dag_id="sohoa_handover",
     schedule=None,
-    start_date=START_DATE,
-    catchup=False,
-    max_active_runs=1,
-    default_args=default_args(),
+    **dag_defaults(),
     tags=["sohoa", "handover", "preservation"],
     doc_md=__doc__,
     params={

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from airflow.sdk import Asset, BaseOperator, Param, dag, task
 
-from sohoa.dagkit import MASTERS_URI, START_DATE, default_args
+from sohoa.dagkit import MASTERS_URI, dag_defaults, default_args
 
 
 class WaitForCompleteBatches(BaseOperator):
@@ -47,10 +47,7 @@ def intake_batch(batch: dict) -> dict:
 @dag(
     dag_id="sohoa_intake",
     schedule="@continuous",
-    start_date=START_DATE,
-    catchup=False,
-    max_active_runs=1,
-    default_args=default_args(retries=3),
+    **dag_defaults(default_args(retries=3)),
     params={"vendor": Param(None, type=["null", "string"], description="process only this vendor's batch"),
             "batch_id": Param(None, type=["null", "string"], description="the batch to process")},
     tags=["sohoa", "intake"],

@@ -9,16 +9,13 @@ from __future__ import annotations
 
 from airflow.sdk import dag, task
 
-from sohoa.dagkit import START_DATE, planning_args
+from sohoa.dagkit import dag_defaults, planning_args
 
 
 @dag(
     dag_id="sohoa_milestones",
     schedule="0 7 * * *",
-    start_date=START_DATE,
-    catchup=False,
-    max_active_runs=1,
-    default_args=planning_args(),
+    **dag_defaults(planning_args()),
     tags=["sohoa", "milestones"],
     doc_md=__doc__,
 )

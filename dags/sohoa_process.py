@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from airflow.sdk import Asset, dag, get_current_context, task
 
-from sohoa.dagkit import MASTERS_URI, START_DATE, deadline, default_args, ocr_routing
+from sohoa.dagkit import MASTERS_URI, dag_defaults, deadline, ocr_routing
 
 
 def _batch_pk(cur) -> int | None:
@@ -33,10 +33,7 @@ def _batch_pk(cur) -> int | None:
 @dag(
     dag_id="sohoa_process",
     schedule=[Asset(MASTERS_URI)],
-    start_date=START_DATE,
-    catchup=False,
-    max_active_runs=1,
-    default_args=default_args(),
+    **dag_defaults(),
     deadline=deadline(),
     tags=["sohoa", "processing", "ocr"],
     doc_md=__doc__,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from airflow.sdk import Variable, dag, task
 
-from sohoa.dagkit import START_DATE, default_args
+from sohoa.dagkit import dag_defaults
 
 LAST_ALERT = "sohoa_queue_watch_last_alert"  # Airflow Variable: the last stranded-queue alert sent
 
@@ -18,10 +18,7 @@ LAST_ALERT = "sohoa_queue_watch_last_alert"  # Airflow Variable: the last strand
 @dag(
     dag_id="sohoa_queue_watch",
     schedule="*/10 * * * *",
-    start_date=START_DATE,
-    catchup=False,
-    max_active_runs=1,
-    default_args=default_args(),
+    **dag_defaults(),
     tags=["sohoa", "operations", "scale-out"],
     doc_md=__doc__,
 )

@@ -45,6 +45,13 @@ def planning_args() -> dict:
                         retry_exponential_backoff=False)
 
 
+def dag_defaults(args: dict | None = None) -> dict:
+    """What every sohoa DAG sets alike: :data:`START_DATE`, no catch-up, one run at a time, and ``args`` as its
+    default arguments (:func:`default_args` when None). Spread into ``@dag(..., **dag_defaults())``."""
+    return {"start_date": START_DATE, "catchup": False, "max_active_runs": 1,
+            "default_args": default_args() if args is None else args}
+
+
 def deadline():
     """The DeadlineAlert every pipeline DAG carries (see :mod:`sohoa.milestones.deadline`)."""
     return pipeline_deadline(PIPELINE_DEADLINE)
