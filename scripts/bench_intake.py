@@ -31,7 +31,7 @@ from sohoa.intake.samples import make_batch
 from sohoa.intake.source import LocalBatch
 from sohoa.intake.process import run_intake
 from sohoa.intake.validate import validate_batch
-from sohoa.vendor.upload import upload_batch
+from sohoa.vendor_tool.upload import upload_batch
 
 A4_300DPI = (2480, 3508)
 
