@@ -274,7 +274,7 @@ def _letters(text: str) -> str:
     return "".join(unicodedata.normalize("NFC", text).split())
 
 
-def _syntax_problems(pdf) -> list[str]:
+def _check_syntax(pdf) -> list[str]:
     """qpdf's ``--check`` without decoding JPEG images (most of its time on a scanned document): every other
     stream is decoded, every page's content stream parsed, and a JPEG's header must agree with its image
     dictionary (size and components)."""
@@ -304,88 +304,139 @@ def _syntax_problems(pdf) -> list[str]:
             problems.append(f"page {number}: {exc}")
     if not len(pdf.pages):
         problems.append("file does not contain any pages")
-    return problems + [f"WARNING: {w}" for w in pdf.get_warnings()]
+    problems += [f"WARNING: {w}" for w in pdf.get_warnings()]
+    return [f"syntax: {p}" for p in problems]
+
+
+def _check_encryption(pdf) -> list[str]:
+    return ["encrypted"] if pdf.is_encrypted else []
+
+
+def _check_trailer_id(pdf) -> list[str]:
+    return [] if "/ID" in pdf.trailer else ["trailer has no /ID"]
+
+
+def _check_xmp_identification(pdf) -> list[str]:
+    meta = pdf.open_metadata()
+    if str(meta.get("pdfaid:part")) != "2" or str(meta.get("pdfaid:conformance")) != "B":
+        return [f"XMP identification is part={meta.get('pdfaid:part')} "
+                f"conformance={meta.get('pdfaid:conformance')}, expected 2/B"]
+    return []
+
+
+def _check_info_matches_xmp(pdf) -> list[str]:
+    """Title, producer, creator, author and creation date say the same in the info dictionary and XMP."""
+    problems = []
+    meta, info = pdf.open_metadata(), pdf.docinfo
+    pairs = {"/Title": "dc:title", "/Producer": "pdf:Producer", "/Creator": "xmp:CreatorTool",
+             "/Author": "dc:creator"}
+    for key, prop in pairs.items():
+        if key in info:
+            xmp_value = meta.get(prop)
+            xmp_value = ", ".join(xmp_value) if isinstance(xmp_value, list) else xmp_value
+            if str(info[key]) != str(xmp_value):
+                problems.append(f"info {key} {str(info[key])!r} differs from XMP {prop} {xmp_value!r}")
+    created = str(info.get("/CreationDate", ""))
+    xmp_created = str(meta.get("xmp:CreateDate", ""))
+    if created and xmp_created and _pdf_date(dt.datetime.fromisoformat(xmp_created)) != created:
+        problems.append(f"info /CreationDate {created} differs from XMP xmp:CreateDate {xmp_created}")
+    return problems
+
+
+def _check_output_intent(pdf) -> list[str]:
+    """A GTS_PDFA1 output intent whose ICC profile can be read."""
+    from PIL import ImageCms
+
+    intents = pdf.Root.get("/OutputIntents") or []
+    pdfa_intents = [i for i in intents if i.get("/S") == "/GTS_PDFA1"]
+    problems = [] if pdfa_intents else ["no GTS_PDFA1 output intent"]
+    for intent in pdfa_intents:
+        profile = intent.get("/DestOutputProfile")
+        try:
+            ImageCms.ImageCmsProfile(io.BytesIO(profile.read_bytes()))
+        except (AttributeError, OSError, ImageCms.PyCMSError) as exc:
+            problems.append(f"output intent ICC profile unreadable: {exc}")
+    return problems
+
+
+def _font_problems(obj) -> list[str]:
+    """A font object: every font program embedded, a ToUnicode map."""
+    if obj.get("/Type") != "/Font" or obj.get("/Subtype") not in ("/Type0", "/TrueType", "/Type1"):
+        return []
+    problems = []
+    fonts = [obj] if obj.get("/Subtype") != "/Type0" else list(obj.DescendantFonts)
+    for f in fonts:
+        desc = f.get("/FontDescriptor")
+        if desc is None or not any(k in desc for k in ("/FontFile", "/FontFile2", "/FontFile3")):
+            problems.append(f"font {f.get('/BaseFont')} not embedded")
+    if "/ToUnicode" not in obj:
+        problems.append(f"font {obj.get('/BaseFont')} has no ToUnicode map")
+    return problems
+
+
+def _forbidden_problems(obj) -> list[str]:
+    """What PDF/A forbids in any object: JavaScript, LZW, interpolated images."""
+    import pikepdf
+
+    problems = []
+    if "/S" in obj and obj.get("/S") == "/JavaScript":
+        problems.append("JavaScript action present")
+    if isinstance(obj, pikepdf.Stream):
+        filters = obj.get("/Filter")
+        names = list(filters) if isinstance(filters, pikepdf.Array) else [filters]
+        if pikepdf.Name.LZWDecode in names:
+            problems.append("LZW-compressed stream")
+        if obj.get("/Subtype") == "/Image" and bool(obj.get("/Interpolate", False)):
+            problems.append("image with /Interpolate true")
+    return problems
+
+
+def _check_objects(pdf) -> list[str]:
+    """Every dictionary and stream, in file order: fonts, then what PDF/A forbids."""
+    import pikepdf
+
+    problems = []
+    for obj in pdf.objects:
+        if isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream)):
+            problems += _font_problems(obj) + _forbidden_problems(obj)
+    return problems
+
+
+_CHECKS = (_check_syntax, _check_encryption, _check_trailer_id, _check_xmp_identification,
+           _check_info_matches_xmp, _check_output_intent, _check_objects)
+
+
+def _check_text_layer(path: Path, expected_text: str) -> list[str]:
+    """``pdftotext`` gives back *expected_text*'s characters in the same order (NFC; whitespace ignored)."""
+    try:
+        extracted = poppler.pdftotext(path)
+    except OcrEngineError as exc:
+        return [f"text extraction failed: {exc}"]
+    got, want = _letters(extracted), _letters(expected_text)
+    if got == want:
+        return []
+    first = next((i for i, (a, b) in enumerate(zip(got, want)) if a != b), min(len(got), len(want)))
+    return [f"text layer round trip differs at character {first}: "
+            f"got {got[first:first + 12]!r}, expected {want[first:first + 12]!r}"]
 
 
 def validate_pdfa(path: str | Path, *, expected_text: str | None = None) -> list[str]:
     """Problems found in *path* as a PDF/A-2b two-layer document; an empty list means none.
 
-    Checks: syntax (qpdf via pikepdf), no encryption, XMP with pdfaid part 2 / conformance B,
-    document info (title, producer, creator, author, creation date) in sync with XMP, an sRGB output intent with a readable ICC profile, every
-    font embedded with a ToUnicode map, no LZW or JavaScript, images not interpolated, a
-    trailer ID. With *expected_text*, ``pdftotext`` must give back the same characters in the same
-    order (NFC; whitespace ignored). veraPDF-level conformance is not claimed.
+    Checks, in order (``_CHECKS``): syntax (qpdf via pikepdf), no encryption, a trailer ID, XMP with pdfaid
+    part 2 / conformance B, document info (title, producer, creator, author, creation date) in sync with XMP,
+    an sRGB output intent with a readable ICC profile, every font embedded with a ToUnicode map, no LZW or
+    JavaScript, images not interpolated. With *expected_text*, ``pdftotext`` must give back the same characters
+    in the same order (NFC; whitespace ignored). veraPDF-level conformance is not claimed.
     """
     import pikepdf
-    from PIL import ImageCms
 
-    problems: list[str] = []
     try:
         pdf = pikepdf.open(path)
     except pikepdf.PdfError as exc:
         return [f"not a readable PDF: {exc}"]
     with pdf:
-        problems += [f"syntax: {p}" for p in _syntax_problems(pdf)]
-        if pdf.is_encrypted:
-            problems.append("encrypted")
-        if "/ID" not in pdf.trailer:
-            problems.append("trailer has no /ID")
-        meta = pdf.open_metadata()
-        if str(meta.get("pdfaid:part")) != "2" or str(meta.get("pdfaid:conformance")) != "B":
-            problems.append(f"XMP identification is part={meta.get('pdfaid:part')} "
-                            f"conformance={meta.get('pdfaid:conformance')}, expected 2/B")
-        info = pdf.docinfo
-        pairs = {"/Title": "dc:title", "/Producer": "pdf:Producer", "/Creator": "xmp:CreatorTool",
-                 "/Author": "dc:creator"}
-        for key, prop in pairs.items():
-            if key in info:
-                xmp_value = meta.get(prop)
-                xmp_value = ", ".join(xmp_value) if isinstance(xmp_value, list) else xmp_value
-                if str(info[key]) != str(xmp_value):
-                    problems.append(f"info {key} {str(info[key])!r} differs from XMP {prop} {xmp_value!r}")
-        created = str(info.get("/CreationDate", ""))
-        xmp_created = str(meta.get("xmp:CreateDate", ""))
-        if created and xmp_created and _pdf_date(dt.datetime.fromisoformat(xmp_created)) != created:
-            problems.append(f"info /CreationDate {created} differs from XMP xmp:CreateDate {xmp_created}")
-        intents = pdf.Root.get("/OutputIntents") or []
-        pdfa_intents = [i for i in intents if i.get("/S") == "/GTS_PDFA1"]
-        if not pdfa_intents:
-            problems.append("no GTS_PDFA1 output intent")
-        for intent in pdfa_intents:
-            profile = intent.get("/DestOutputProfile")
-            try:
-                ImageCms.ImageCmsProfile(io.BytesIO(profile.read_bytes()))
-            except (AttributeError, OSError, ImageCms.PyCMSError) as exc:
-                problems.append(f"output intent ICC profile unreadable: {exc}")
-        for obj in pdf.objects:
-            if not isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream)):
-                continue
-            if obj.get("/Type") == "/Font" and obj.get("/Subtype") in ("/Type0", "/TrueType", "/Type1"):
-                fonts = [obj] if obj.get("/Subtype") != "/Type0" else list(obj.DescendantFonts)
-                for f in fonts:
-                    desc = f.get("/FontDescriptor")
-                    if desc is None or not any(k in desc for k in ("/FontFile", "/FontFile2", "/FontFile3")):
-                        problems.append(f"font {f.get('/BaseFont')} not embedded")
-                if "/ToUnicode" not in obj:
-                    problems.append(f"font {obj.get('/BaseFont')} has no ToUnicode map")
-            if "/S" in obj and obj.get("/S") == "/JavaScript":
-                problems.append("JavaScript action present")
-            if isinstance(obj, pikepdf.Stream):
-                filters = obj.get("/Filter")
-                names = list(filters) if isinstance(filters, pikepdf.Array) else [filters]
-                if pikepdf.Name.LZWDecode in names:
-                    problems.append("LZW-compressed stream")
-                if obj.get("/Subtype") == "/Image" and bool(obj.get("/Interpolate", False)):
-                    problems.append("image with /Interpolate true")
+        problems = [problem for check in _CHECKS for problem in check(pdf)]
     if expected_text is not None:
-        try:
-            extracted = poppler.pdftotext(Path(path))
-        except OcrEngineError as exc:
-            problems.append(f"text extraction failed: {exc}")
-        else:
-            got, want = _letters(extracted), _letters(expected_text)
-            if got != want:
-                first = next((i for i, (a, b) in enumerate(zip(got, want)) if a != b), min(len(got), len(want)))
-                problems.append(f"text layer round trip differs at character {first}: "
-                                f"got {got[first:first + 12]!r}, expected {want[first:first + 12]!r}")
+        problems += _check_text_layer(Path(path), expected_text)
     return problems
