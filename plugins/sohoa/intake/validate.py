@@ -136,42 +136,31 @@ def _rejected_batch(vendor: str, batch_id: str, manifest_item: Item, files: dict
     return Verdict(vendor, batch_id, "rejected", items, manifest, manifest_item.sha256, fp, duplicate_of)
 
 
-def validate_batch(source: BatchSource, *, vendor: str, batch_id: str, lookups: Lookups | None = None,
-                   workers: int = 2, progress: Callable[[int], object] = lambda n: None) -> Verdict:
-    """Check every file of a batch against the contract and return the verdict for each of them.
-
-    ``progress(n)`` is called as files other than the manifest are decided (n in total = their number).
-    Never raises for bad input: every problem becomes a rejected item with a Vietnamese reason. Raises only
-    when the source itself cannot be read (S3 or disk errors), so that the caller can retry.
-    """
-    files = source.files()
+def _read_manifest(source: BatchSource, files: dict[str, int], vendor: str,
+                   batch_id: str) -> tuple[Item, dict | None]:
+    """The manifest's item (rejected when missing, not valid JSON or schema, or addressed elsewhere) and its
+    parsed content."""
     manifest_item = Item(MANIFEST, "manifest", size_bytes=files.get(MANIFEST))
-    manifest = None
     if MANIFEST not in files:
         manifest_item.reject("manifest_missing", "thiếu tệp manifest.json ở thư mục gốc của lô")
-    else:
-        raw = source.read(MANIFEST)
-        manifest_item.sha256 = hashlib.sha256(raw).hexdigest()
-        manifest, problems = parse(raw)
-        for problem in problems:
-            manifest_item.reject("manifest_invalid", problem)
-        if manifest and (manifest["vendor"], manifest["batch_id"]) != (vendor, batch_id):
-            manifest_item.reject("manifest_address", f"manifest ghi nhà thầu/lô {manifest['vendor']}/"
-                                                     f"{manifest['batch_id']} nhưng lô được nộp vào "
-                                                     f"{vendor}/{batch_id}")
-    if manifest_item.status == "rejected":
-        return _rejected_batch(vendor, batch_id, manifest_item, files,
-                               "lô bị từ chối vì manifest.json không hợp lệ (xem lỗi của manifest.json)")
-    fp = fingerprint(manifest)
-    earlier = lookups.batch_with_fingerprint(fp) if lookups else None
-    if earlier:
-        return _rejected_batch(vendor, batch_id, manifest_item, files,
-                               f"lô trùng với lô {earlier[1]} đã được tiếp nhận (cùng các trang ảnh)",
-                               manifest, fp, earlier[0])
+        return manifest_item, None
+    raw = source.read(MANIFEST)
+    manifest_item.sha256 = hashlib.sha256(raw).hexdigest()
+    manifest, problems = parse(raw)
+    for problem in problems:
+        manifest_item.reject("manifest_invalid", problem)
+    if manifest and (manifest["vendor"], manifest["batch_id"]) != (vendor, batch_id):
+        manifest_item.reject("manifest_address", f"manifest ghi nhà thầu/lô {manifest['vendor']}/"
+                                                 f"{manifest['batch_id']} nhưng lô được nộp vào "
+                                                 f"{vendor}/{batch_id}")
+    return manifest_item, manifest
 
-    ho_so_owners = lookups.ho_so_owners([h["ma_ho_so"] for h in manifest["ho_so"]]) if lookups else {}
-    ho_so_problems = _ho_so_problems(manifest, ho_so_owners)
-    items: list[Item] = [manifest_item]
+
+def _list_pages(source: BatchSource, files: dict[str, int], manifest: dict,
+                progress: Callable[[int], object]) -> tuple[list[Item], list[tuple[BatchSource, Item, dict]]]:
+    """One item per page the manifest lists, checked without reading it (safe name, listed once, present, size),
+    and the pages still to read."""
+    items: list[Item] = []
     to_read: list[tuple[BatchSource, Item, dict]] = []
     listed: set[str] = set()
     for ho_so, trang in pages(manifest):
@@ -199,11 +188,11 @@ def validate_batch(source: BatchSource, *, vendor: str, batch_id: str, lookups: 
             to_read.append((source, item, trang))
         else:
             progress(1)
+    return items, to_read
 
-    for _ in in_parallel(_inspect, to_read, workers):
-        progress(1)
 
-    page_items = [item for item in items if item.kind == "page"]
+def _reject_duplicate_pages(page_items: list[Item], lookups: Lookups | None) -> None:
+    """A page whose image another page of this batch, or the catalogue, already holds is rejected."""
     by_sha = collections.defaultdict(list)
     for item in page_items:
         if item.status == "accepted":
@@ -218,6 +207,10 @@ def validate_batch(source: BatchSource, *, vendor: str, batch_id: str, lookups: 
             item.reject("page_duplicate", f"Trang {item.so_trang}: ảnh trùng hệt trang đã lưu trữ "
                                           f"({owners[item.sha256]})")
 
+
+def _reject_incomplete_ho_so(page_items: list[Item], ho_so_problems: dict[str, list[tuple[str, str]]]) -> None:
+    """A hồ sơ is accepted whole or not at all: its problems go on each of its pages, and a good page of a hồ sơ
+    with a rejected page is rejected too."""
     rejected_ho_so = {ma for ma, found in ho_so_problems.items() if found}
     rejected_ho_so |= {item.ma_ho_so for item in page_items if item.status == "rejected"}
     for item in page_items:
@@ -227,6 +220,10 @@ def validate_batch(source: BatchSource, *, vendor: str, batch_id: str, lookups: 
             item.reject("ho_so_incomplete", f"Trang {item.so_trang}: trang này đạt yêu cầu nhưng hồ sơ "
                                             f"{item.ma_ho_so} có trang bị từ chối; nộp lại cả hồ sơ")
 
+
+def _unlisted_files(files: dict[str, int], listed: set[str], progress: Callable[[int], object]) -> list[Item]:
+    """A rejected item for each file in the batch that the manifest does not list."""
+    items = []
     for name in sorted(set(files) - listed - {MANIFEST}):
         item = Item(checks.display_name(name), "file", size_bytes=files[name])
         item.reject("unlisted", "tệp có trong lô nhưng không được khai báo trong manifest.json")
@@ -234,6 +231,38 @@ def validate_batch(source: BatchSource, *, vendor: str, batch_id: str, lookups: 
             item.reject(problem.code, problem.message)
         items.append(item)
         progress(1)
+    return items
+
+
+def validate_batch(source: BatchSource, *, vendor: str, batch_id: str, lookups: Lookups | None = None,
+                   workers: int = 2, progress: Callable[[int], object] = lambda n: None) -> Verdict:
+    """Check every file of a batch against the contract and return the verdict for each of them.
+
+    ``progress(n)`` is called as files other than the manifest are decided (n in total = their number).
+    Never raises for bad input: every problem becomes a rejected item with a Vietnamese reason. Raises only
+    when the source itself cannot be read (S3 or disk errors), so that the caller can retry.
+    """
+    files = source.files()
+    manifest_item, manifest = _read_manifest(source, files, vendor, batch_id)
+    if manifest_item.status == "rejected":
+        return _rejected_batch(vendor, batch_id, manifest_item, files,
+                               "lô bị từ chối vì manifest.json không hợp lệ (xem lỗi của manifest.json)")
+    fp = fingerprint(manifest)
+    earlier = lookups.batch_with_fingerprint(fp) if lookups else None
+    if earlier:
+        return _rejected_batch(vendor, batch_id, manifest_item, files,
+                               f"lô trùng với lô {earlier[1]} đã được tiếp nhận (cùng các trang ảnh)",
+                               manifest, fp, earlier[0])
+
+    ho_so_owners = lookups.ho_so_owners([h["ma_ho_so"] for h in manifest["ho_so"]]) if lookups else {}
+    ho_so_problems = _ho_so_problems(manifest, ho_so_owners)
+    page_items, to_read = _list_pages(source, files, manifest, progress)
+    for _ in in_parallel(_inspect, to_read, workers):
+        progress(1)
+    _reject_duplicate_pages(page_items, lookups)
+    _reject_incomplete_ho_so(page_items, ho_so_problems)
+    listed = {trang["ten_tep"] for _, trang in pages(manifest)}
+    items = [manifest_item, *page_items, *_unlisted_files(files, listed, progress)]
 
     accepted_pages = sum(item.status == "accepted" for item in page_items)
     any_rejected = any(item.status == "rejected" for item in items)
