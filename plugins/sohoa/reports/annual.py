@@ -203,26 +203,31 @@ def chart_images(report: AnnualReport) -> dict[str, bytes]:
     return images
 
 
-def write_docx(report: AnnualReport, images: dict[str, bytes], path: Path) -> Path:
-    """Render the report as a Word document at ``path``."""
-    from docx import Document
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Cm, Pt
+class _Docx:
+    """A Word document in the report's style (Times New Roman 13) with the three things its sections add beside
+    headings and paragraphs: centred lines, bordered tables with a bold header row, and the charts by name."""
 
-    doc = Document()
-    style = doc.styles["Normal"]
-    style.font.name, style.font.size = "Times New Roman", Pt(13)
-    doc.core_properties.title = f"Báo cáo kết quả số hóa tài liệu lưu trữ năm {report.year}"
-    doc.core_properties.author = report.agency_name
+    def __init__(self, report: AnnualReport, images: dict[str, bytes]) -> None:
+        from docx import Document
+        from docx.shared import Pt
 
-    def centred(text: str, bold: bool = False, italic: bool = False) -> None:
-        paragraph = doc.add_paragraph()
+        self.doc = Document()
+        self.images = images
+        style = self.doc.styles["Normal"]
+        style.font.name, style.font.size = "Times New Roman", Pt(13)
+        self.doc.core_properties.title = f"Báo cáo kết quả số hóa tài liệu lưu trữ năm {report.year}"
+        self.doc.core_properties.author = report.agency_name
+
+    def centred(self, text: str, bold: bool = False, italic: bool = False) -> None:
+        from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+        paragraph = self.doc.add_paragraph()
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
         run = paragraph.add_run(text)
         run.bold, run.italic = bold, italic
 
-    def table(header: list[str], rows: list[list[str]]) -> None:
-        t = doc.add_table(rows=1, cols=len(header))
+    def table(self, header: list[str], rows: list[list[str]]) -> None:
+        t = self.doc.add_table(rows=1, cols=len(header))
         t.style = "Table Grid"
         for cell, text in zip(t.rows[0].cells, header):
             cell.text = text
@@ -231,63 +236,85 @@ def write_docx(report: AnnualReport, images: dict[str, bytes], path: Path) -> Pa
             for cell, text in zip(t.add_row().cells, row):
                 cell.text = text
 
-    def picture(name: str) -> None:
-        if name in images:
-            doc.add_picture(io.BytesIO(images[name]), width=Cm(16))
+    def picture(self, name: str) -> None:
+        from docx.shared import Cm
 
-    centred(report.agency_name.upper(), bold=True)
-    centred(place_and_date(report.today), italic=True)
-    centred(f"BÁO CÁO\nKết quả số hóa tài liệu lưu trữ năm {report.year}", bold=True)
-    centred("Kính gửi: Sở Nội vụ thành phố Hải Phòng")
-    doc.add_paragraph(f"Thực hiện Kế hoạch số 154/KH-UBND ngày 18/6/2025 của Ủy ban nhân dân thành phố, "
-                      f"{report.agency_name} báo cáo kết quả số hóa tài liệu lưu trữ năm {report.year} "
-                      f"(hạn gửi báo cáo: trước ngày {vn_date(report.due)}) như sau:")
+        if name in self.images:
+            self.doc.add_picture(io.BytesIO(self.images[name]), width=Cm(16))
 
-    doc.add_heading("I. Thực trạng tài liệu lưu trữ (số liệu kế hoạch)", level=2)
-    doc.add_paragraph("Các số liệu dưới đây là số liệu do đơn vị nêu trong Kế hoạch, được nhập sẵn vào hệ thống; "
-                      "chúng không phải là kết quả xử lý của hệ thống.")
+
+def _docx_opening(d: _Docx, report: AnnualReport) -> None:
+    d.centred(report.agency_name.upper(), bold=True)
+    d.centred(place_and_date(report.today), italic=True)
+    d.centred(f"BÁO CÁO\nKết quả số hóa tài liệu lưu trữ năm {report.year}", bold=True)
+    d.centred("Kính gửi: Sở Nội vụ thành phố Hải Phòng")
+    d.doc.add_paragraph(f"Thực hiện Kế hoạch số 154/KH-UBND ngày 18/6/2025 của Ủy ban nhân dân thành phố, "
+                        f"{report.agency_name} báo cáo kết quả số hóa tài liệu lưu trữ năm {report.year} "
+                        f"(hạn gửi báo cáo: trước ngày {vn_date(report.due)}) như sau:")
+
+
+def _docx_inventory(d: _Docx, report: AnnualReport) -> None:
+    d.doc.add_heading("I. Thực trạng tài liệu lưu trữ (số liệu kế hoạch)", level=2)
+    d.doc.add_paragraph("Các số liệu dưới đây là số liệu do đơn vị nêu trong Kế hoạch, được nhập sẵn vào hệ thống; "
+                        "chúng không phải là kết quả xử lý của hệ thống.")
     if report.inventory:
-        table(["Khối tài liệu", "Số mét", "Số hồ sơ", "Giai đoạn", "Ghi chú"], inventory_rows(report))
+        d.table(["Khối tài liệu", "Số mét", "Số hồ sơ", "Giai đoạn", "Ghi chú"], inventory_rows(report))
     else:
-        doc.add_paragraph("Chưa nhập số liệu kế hoạch cho đơn vị này.")
+        d.doc.add_paragraph("Chưa nhập số liệu kế hoạch cho đơn vị này.")
     if report.hp_net:
-        doc.add_paragraph("Hồ sơ lưu trữ điện tử trên HP-Net theo năm:")
-        table(["Năm", "Số hồ sơ", "Ghi chú"], hp_net_rows(report))
-        doc.add_paragraph(hp_net_sentence(report.hp_net))
-        picture("hp-net")
+        d.doc.add_paragraph("Hồ sơ lưu trữ điện tử trên HP-Net theo năm:")
+        d.table(["Năm", "Số hồ sơ", "Ghi chú"], hp_net_rows(report))
+        d.doc.add_paragraph(hp_net_sentence(report.hp_net))
+        d.picture("hp-net")
 
-    doc.add_heading("II. Kết quả số hóa theo từng giai đoạn (số liệu từ CSDL)", level=2)
+
+def _docx_progress(d: _Docx, report: AnnualReport) -> None:
+    d.doc.add_heading("II. Kết quả số hóa theo từng giai đoạn (số liệu từ CSDL)", level=2)
     for status in report.statuses:
-        doc.add_heading(status.milestone.title, level=3)
-        table(["Chỉ tiêu", "Hồ sơ", "Trang", "Số mét"], progress_rows(status))
-        doc.add_paragraph(outlook_sentence(status))
-        doc.add_paragraph(f"Trang bị từ chối khi tiếp nhận: {vn_number(status.rejected_pages)}; "
-                          f"trang bị gắn cờ kiểm tra chất lượng: {vn_number(status.flagged_pages)}.")
-        picture(f"burnup-{status.milestone.id}")
+        d.doc.add_heading(status.milestone.title, level=3)
+        d.table(["Chỉ tiêu", "Hồ sơ", "Trang", "Số mét"], progress_rows(status))
+        d.doc.add_paragraph(outlook_sentence(status))
+        d.doc.add_paragraph(f"Trang bị từ chối khi tiếp nhận: {vn_number(status.rejected_pages)}; "
+                            f"trang bị gắn cờ kiểm tra chất lượng: {vn_number(status.flagged_pages)}.")
+        d.picture(f"burnup-{status.milestone.id}")
         if report.month_ends[status.milestone.id]:
-            doc.add_paragraph("Số liệu hệ thống ghi nhận cuối mỗi tháng:")
-            table(["Ngày chốt", "Hồ sơ đã hoàn thành", "Trang"], month_end_rows(report, status))
+            d.doc.add_paragraph("Số liệu hệ thống ghi nhận cuối mỗi tháng:")
+            d.table(["Ngày chốt", "Hồ sơ đã hoàn thành", "Trang"], month_end_rows(report, status))
 
-    doc.add_heading(f"III. Số trang tiếp nhận theo tháng năm {report.year}", level=2)
-    picture("pages-by-month")
-    doc.add_heading("IV. Hồ sơ đã đăng ký theo năm hình thành", level=2)
+
+def _docx_intake(d: _Docx, report: AnnualReport) -> None:
+    d.doc.add_heading(f"III. Số trang tiếp nhận theo tháng năm {report.year}", level=2)
+    d.picture("pages-by-month")
+    d.doc.add_heading("IV. Hồ sơ đã đăng ký theo năm hình thành", level=2)
     if report.ho_so_by_year:
-        table(["Năm", "Số hồ sơ", "Số mét"], [[str(y) if y else "Không rõ năm", vn_number(n), _metres(m)]
-                                            for y, n, m in report.ho_so_by_year])
+        d.table(["Năm", "Số hồ sơ", "Số mét"], [[str(y) if y else "Không rõ năm", vn_number(n), _metres(m)]
+                                              for y, n, m in report.ho_so_by_year])
     else:
-        doc.add_paragraph("Chưa có hồ sơ nào của đơn vị trong CSDL.")
+        d.doc.add_paragraph("Chưa có hồ sơ nào của đơn vị trong CSDL.")
 
-    doc.add_heading("V. Việc chậm tiến độ", level=2)
+
+def _docx_late(d: _Docx, report: AnnualReport) -> None:
+    d.doc.add_heading("V. Việc chậm tiến độ", level=2)
     late = [s for s in report.statuses if s.conditions]
     for status in late:
-        doc.add_paragraph(f"Giai đoạn {status.milestone.phase}: {outlook_sentence(status)}", style="List Bullet")
+        d.doc.add_paragraph(f"Giai đoạn {status.milestone.phase}: {outlook_sentence(status)}", style="List Bullet")
     for dag_id, run_id, deadline_at in report.deadline_misses:
         when = f" {deadline_at.astimezone(VN_TZ):%H:%M %d/%m/%Y}" if deadline_at else ""
-        doc.add_paragraph(f"Lượt chạy {dag_id} / {run_id} không xong trước hạn{when}.", style="List Bullet")
+        d.doc.add_paragraph(f"Lượt chạy {dag_id} / {run_id} không xong trước hạn{when}.", style="List Bullet")
     if not late and not report.deadline_misses:
-        doc.add_paragraph("Không có việc chậm tiến độ.")
+        d.doc.add_paragraph("Không có việc chậm tiến độ.")
+
+
+_DOCX_SECTIONS = (_docx_opening, _docx_inventory, _docx_progress, _docx_intake, _docx_late)
+
+
+def write_docx(report: AnnualReport, images: dict[str, bytes], path: Path) -> Path:
+    """Render the report as a Word document at ``path``: the opening, then sections I–V in order."""
+    d = _Docx(report, images)
+    for section in _DOCX_SECTIONS:
+        section(d, report)
     path.parent.mkdir(parents=True, exist_ok=True)
-    doc.save(path)
+    d.doc.save(path)
     return path
 
 
