@@ -13,6 +13,7 @@ import logging
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import psycopg2.extras
 
@@ -37,12 +38,27 @@ AGENT = "sohoa.processing.assemble"
 
 @dataclass(frozen=True)
 class PageForPdf:
+    """One page as the catalogue holds it: its master, its stored words (none when parked) and its text."""
     so_trang: int
     sha256: str
     master_key: str
     master_version_id: str | None
     words_key: str | None
     text: str | None
+    ocr_status: str
+
+
+class VanBanSpan(NamedTuple):
+    id: int
+    stt: int
+    first: int
+    last: int
+
+
+def _named_rows(cur, row_type: type) -> list:
+    """The rows of the last query as ``row_type``, built by column name (the query names its columns so)."""
+    columns = [column.name for column in cur.description]
+    return [row_type(**dict(zip(columns, row))) for row in cur.fetchall()]
 
 
 def ready_ho_so(cur, *, batch_pk: int | None = None) -> list[str]:
@@ -61,14 +77,15 @@ def ready_ho_so(cur, *, batch_pk: int | None = None) -> list[str]:
     return [row[0] for row in cur.fetchall()]
 
 
-def _van_ban_spans(cur, ho_so_id: int, ma_ho_so: str, page_count: int) -> list[tuple[int, int, int, int]]:
-    """(van_ban.id, stt, first page, last page) of every văn bản; creates STT 1 over all pages if none."""
+def _van_ban_spans(cur, ho_so_id: int, ma_ho_so: str, page_count: int) -> list[VanBanSpan]:
+    """The pages every văn bản spans, in STT order; creates STT 1 over all pages if none."""
     cur.execute("""INSERT INTO van_ban (ho_so_id, stt, ma_luu_tru, trang_dau, trang_cuoi, so_trang)
                    SELECT %s, 1, %s, 1, %s, %s
                    WHERE NOT EXISTS (SELECT 1 FROM van_ban WHERE ho_so_id = %s)""",
                 (ho_so_id, f"{ma_ho_so}.01", page_count, page_count, ho_so_id))
-    cur.execute("SELECT id, stt, trang_dau, trang_cuoi FROM van_ban WHERE ho_so_id = %s ORDER BY stt", (ho_so_id,))
-    return cur.fetchall()
+    cur.execute("""SELECT id, stt, trang_dau AS first, trang_cuoi AS last FROM van_ban
+                   WHERE ho_so_id = %s ORDER BY stt""", (ho_so_id,))
+    return _named_rows(cur, VanBanSpan)
 
 
 def assemble_ho_so(conn, s3, ma_ho_so: str, *, rebuild: bool = False) -> dict:
@@ -86,19 +103,20 @@ def assemble_ho_so(conn, s3, ma_ho_so: str, *, rebuild: bool = False) -> dict:
         if stored and not rebuild:
             return stored
         cur.execute("""SELECT so_trang, sha256, master_key, master_version_id,
-                              derivative_keys -> 'words.json' ->> 'key', ocr_text, ocr_status
+                              derivative_keys -> 'words.json' ->> 'key' AS words_key, ocr_text AS text, ocr_status
                        FROM trang WHERE ho_so_id = %s ORDER BY so_trang""", (ho_so_id,))
-        rows = cur.fetchall()
-        not_ready = [r[0] for r in rows if r[6] not in ("done", "parked")]
+        rows = _named_rows(cur, PageForPdf)
+        not_ready = [page.so_trang for page in rows if page.ocr_status not in ("done", "parked")]
         if not_ready:
             raise AssemblyError(f"hồ sơ {ma_ho_so}: pages {not_ready} are not OCR'd yet")
-        pages = {r[0]: PageForPdf(*r[:6]) for r in rows}
+        pages = {page.so_trang: page for page in rows}
         spans = _van_ban_spans(cur, ho_so_id, ma_ho_so, len(rows))
     result = {}
     with tempfile.TemporaryDirectory(prefix="sohoa-pdf-") as tmp:
         workdir = Path(tmp)
-        for van_ban_id, stt, first, last in spans:
-            span = [pages[n] for n in range(first, last + 1) if n in pages]
+        for van_ban in spans:
+            stt = van_ban.stt
+            span = [pages[n] for n in range(van_ban.first, van_ban.last + 1) if n in pages]
             pdf_path = workdir / keys.pdf_name(ma_ho_so, stt)
             try:
                 _write_pdf(s3, span, pdf_path, title=f"{ma_ho_so}.{stt:02d} — {tieu_de}", workdir=workdir)
@@ -110,8 +128,8 @@ def assemble_ho_so(conn, s3, ma_ho_so: str, *, rebuild: bool = False) -> dict:
                 raise AssemblyError(f"{pdf_path.name} failed validation: {'; '.join(problems)}")
             put = storage.put_bytes(s3, storage.DERIVATIVES, keys.pdf_key(ma_ho_so, stt), pdf_path.read_bytes(),
                                     content_type=keys.CONTENT_TYPES["pdf"])
-            result[str(stt)] = {"key": put.key, "sha256": put.sha256, "pages": [first, last]}
-            _propose_metadata(conn, van_ban_id, span)
+            result[str(stt)] = {"key": put.key, "sha256": put.sha256, "pages": [van_ban.first, van_ban.last]}
+            _propose_metadata(conn, van_ban.id, span)
     with transaction(conn) as cur:
         first_pdf = result[min(result, key=int)]
         cur.execute("UPDATE ho_so SET pdf_keys = %s, pdf_key = %s, pdf_sha256 = %s WHERE id = %s",
