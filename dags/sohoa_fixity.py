@@ -3,7 +3,7 @@
 Daily it checks a rotating sample (``sample`` objects, those checked longest ago first, so every object comes
 round); ``sample`` = 0 in the run's params checks everything, ``prefix`` limits it to keys under a prefix (one
 hồ sơ: ``<mã hồ sơ>/``). Every check is a PREMIS ``fixity check`` event. Any mismatch or missing object is sent
-as an alert (the e-mail/webhook channels of ``[alerts]``) and fails the ``alert_on_problems`` task with the
+as an alert (the e-mail/webhook channels of ``config/alerts.toml``) and fails the ``alert_on_problems`` task with the
 list of objects, without retrying: a retry cannot repair bytes — ``sohoa restore`` from the backup copy can.
 
 Beside it, ``replicate`` copies every catalogued master and derivative that has no verified copy yet to the
@@ -45,16 +45,14 @@ def sohoa_fixity():
 
         from airflow.sdk.exceptions import AirflowFailException
 
+        from sohoa.alerts.channels import configured_channels
         from sohoa.fixity.alerts import FixityAlert, deliver, failure_message
         from sohoa.fixity.check import FixityReport
-        from sohoa.milestones.definitions import load_plan
-        from sohoa.milestones.notifiers import channels_from_settings
 
         result = FixityReport(report["checked"], report["bytes"], report["seconds"], report["problems"])
         if not result.problems:
             return result.checked
-        deliver(FixityAlert(run_id, result, dt.datetime.now(dt.timezone.utc)),
-                channels_from_settings(load_plan().alerts))
+        deliver(FixityAlert(run_id, result, dt.datetime.now(dt.timezone.utc)), configured_channels())
         raise AirflowFailException(failure_message(result, run_id))
 
     @task

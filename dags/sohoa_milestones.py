@@ -36,14 +36,13 @@ def sohoa_milestones():
         """Send what is new today through the configured channels; raise if any delivery failed."""
         from sohoa.dagkit import catalogue
         from sohoa.milestones import daily
+        from sohoa.alerts.channels import configured_channels
         from sohoa.milestones.definitions import load_plan
-        from sohoa.milestones.notifiers import channels_from_settings
         from sohoa.vntime import day_in_vietnam
 
-        plan = load_plan()
         today = day_in_vietnam(dag_run.run_after)
         with catalogue() as conn:
-            return daily.alert(conn, plan, today, channels_from_settings(plan.alerts))
+            return daily.alert(conn, load_plan(), today, configured_channels())
 
     record_progress() >> send_alerts()
 

@@ -2,9 +2,9 @@
 
 Every 10 minutes under the CeleryExecutor: the broker's queues that sohoa uses (``default``, ``gpu``) are
 compared with the queues live workers consume. A queue holding tasks with no consumer (the GPU workers scaled to
-zero, a worker that never came back) is sent as an alert through the e-mail and webhook channels of ``[alerts]``
-(again only every 6 hours while the same queues stay stranded) and fails the run, without retrying, so the UI
-shows it every time. Under the LocalExecutor there are no queues and the check does nothing.
+zero, a worker that never came back) is sent as an alert through the e-mail and webhook channels of
+``config/alerts.toml`` (again only every 6 hours while the same queues stay stranded) and fails the run, without
+retrying, so the UI shows it every time. Under the LocalExecutor there are no queues and the check does nothing.
 """
 from __future__ import annotations
 
@@ -31,9 +31,8 @@ def sohoa_queue_watch():
 
         from airflow.sdk.exceptions import AirflowFailException
 
+        from sohoa.alerts.channels import configured_channels
         from sohoa.config import settings
-        from sohoa.milestones.definitions import load_plan
-        from sohoa.milestones.notifiers import channels_from_settings
         from sohoa.queuewatch import StrandedQueueAlert, alert_due, sohoa_queues, stranded_queues
 
         broker = os.environ.get("AIRFLOW__CELERY__BROKER_URL")
@@ -47,7 +46,7 @@ def sohoa_queue_watch():
             return {}
         alert = StrandedQueueAlert(stranded, dt.datetime.now(dt.timezone.utc))
         if alert_due(alert.key(), alert.found_at, last):
-            for channel in channels_from_settings(load_plan().alerts):
+            for channel in configured_channels():
                 channel.notify({"alert": alert})
             Variable.set(LAST_ALERT, {"key": alert.key(), "sent_at": alert.found_at.isoformat()},
                          serialize_json=True)

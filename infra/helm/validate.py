@@ -21,10 +21,10 @@ import yaml
 from jsonschema import Draft202012Validator
 from pydantic import ValidationError
 
+from sohoa.alerts.channels import channel_settings
 from sohoa.config import Settings
 from sohoa.dagkit import CATALOGUE_CONN_ID, S3_CONN_ID
 from sohoa.localstack.airflow import environment
-from sohoa.milestones.definitions import load_plan
 
 HERE = Path(__file__).resolve().parent
 SCHEMA = json.loads((HERE / "values.schema.json").read_text(encoding="utf-8"))
@@ -139,11 +139,11 @@ class CodeFacts:
 
 
 def code_facts() -> CodeFacts:
-    """The facts from the code: the local stack's connections and the plan's alert channels, the settings."""
+    """The facts from the code: the local stack's connections and the alert channels, the settings."""
     defaults = ReleaseSettings()
     local = {name.removeprefix("AIRFLOW_CONN_").lower() for name in environment(defaults)
              if name.startswith("AIRFLOW_CONN_")}
-    alerts = load_plan().alerts
+    alerts = channel_settings()
     return CodeFacts(frozenset(local | set(CONNECTIONS_FROM_SETTINGS)
                                | ({alerts.email_conn_id, alerts.webhook_conn_id} - {""})),
                      frozenset(f"SOHOA_{name.upper()}" for name in Settings.model_fields),

@@ -13,6 +13,7 @@ SUBCOMMANDS = {
     "catalogue": "sohoa.catalogue.cli",
     "vendor": "sohoa.vendor_tool.cli",
     "milestones": "sohoa.milestones.cli",
+    "seed-demo": "sohoa.demo_seed",
     "report": "sohoa.reports.cli",
     "demo": "sohoa.demo",
     "search": "sohoa.processing.cli",

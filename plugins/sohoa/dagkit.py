@@ -19,7 +19,7 @@ from urllib.parse import quote
 import pendulum
 
 from .config import settings
-from .milestones.deadline import pipeline_deadline
+from .alerts.deadline import pipeline_deadline
 from .vntime import TIMEZONE_NAME
 
 CATALOGUE_CONN_ID = "sohoa_postgres"
@@ -53,7 +53,7 @@ def dag_defaults(args: dict | None = None) -> dict:
 
 
 def deadline():
-    """The DeadlineAlert every pipeline DAG carries (see :mod:`sohoa.milestones.deadline`)."""
+    """The DeadlineAlert every pipeline DAG carries (see :mod:`sohoa.alerts.deadline`)."""
     return pipeline_deadline(PIPELINE_DEADLINE)
 
 

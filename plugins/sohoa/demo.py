@@ -149,7 +149,7 @@ def phase_status() -> list[dict]:
     from . import demo_seed
     from .milestones.daily import evaluate_plan, summary
     from .milestones.definitions import load_plan
-    from .milestones.query import open_catalogue
+    from .catalogue.db import open_catalogue
 
     today = dt.date.today()
     conn = open_catalogue()

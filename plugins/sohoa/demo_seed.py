@@ -7,15 +7,19 @@ exactly as the plan gives it: it skips 2024 and sums to 1,511, not the 3,035 it 
 report shows that gap instead of hiding it.
 
 :func:`seed` is idempotent: re-running it changes nothing (``seeded_at`` included) unless a figure here changed.
+``sohoa seed-demo`` runs it (after the catalogue's migrations).
 """
 from __future__ import annotations
 
+import argparse
+import contextlib
 import datetime as dt
 
 from .catalogue.db import transaction
 from .milestones.definitions import Plan
 from .milestones.inventory import HP_NET_BY_YEAR, HP_NET_TOTAL
 from .milestones.progress import sync_milestones
+from .vntime import add_today
 
 AGENCY = "SNGV-HP"
 SOURCE = ("Số liệu kế hoạch (nhập sẵn): Kế hoạch tăng cường công tác số hóa tài liệu lưu trữ của Sở Ngoại vụ, "
@@ -66,3 +70,23 @@ def seed(conn, plan: Plan, today: dt.date) -> int:
             changed += cur.rowcount
     sync_milestones(conn, plan.milestones, today)
     return changed
+
+
+def add_parser(sub) -> None:
+    parser = sub.add_parser("seed-demo", help="seed the agency's own plan figures (idempotent)",
+                            description="Write Sở Ngoại vụ's inventory figures from its plan as plan figures "
+                                        "(not processed records) and register the configured milestones.")
+    add_today(parser)
+    parser.set_defaults(func=_seed_demo)
+
+
+def _seed_demo(args: argparse.Namespace) -> int:
+    from .catalogue.db import open_catalogue
+    from .catalogue.migrate import upgrade
+    from .milestones.definitions import load_plan
+
+    upgrade()
+    with contextlib.closing(open_catalogue()) as conn:
+        changed = seed(conn, load_plan(), args.today)
+    print(f"plan figures of {AGENCY}: {changed} row(s) written ({len(FIGURES)} in the plan; 0 means already seeded)")
+    return 0

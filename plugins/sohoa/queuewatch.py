@@ -4,8 +4,8 @@ A task sent to a queue with no live consumer (the GPU pool scaled to zero, a wor
 waits: Airflow fails it only after ``[scheduler] task_queued_timeout``. :func:`stranded_queues` asks the workers
 which queues they consume (a Celery ``active_queues`` broadcast) and the Redis broker how many messages wait in
 each queue sohoa uses; a queue with messages and no consumer is stranded. ``sohoa_queue_watch`` runs this every
-few minutes and alerts through the e-mail and webhook channels of ``[alerts]``: once per set of stranded queues,
-and again every :data:`REPEAT_AFTER` while it stays stranded (:func:`alert_due`).
+few minutes and alerts through the e-mail and webhook channels of ``config/alerts.toml``: once per set of
+stranded queues, and again every :data:`REPEAT_AFTER` while it stays stranded (:func:`alert_due`).
 """
 from __future__ import annotations
 

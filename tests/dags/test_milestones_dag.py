@@ -53,7 +53,7 @@ def _states(run) -> dict[str, str]:
 
 
 def _alert_connections(monkeypatch, smtp_port: int, webhook_port: int) -> None:
-    """Point the configured channels (config/milestones.toml) at local servers."""
+    """Point the configured channels (config/alerts.toml) at local servers."""
     _smtp_connection(monkeypatch, smtp_port, "sohoa_smtp")
     _webhook_connection(monkeypatch, webhook_port, "sohoa_alert_webhook")
 

@@ -31,7 +31,7 @@ from airflow.sdk import dag, task
 
 
 def _deadline():
-    from sohoa.milestones.deadline import pipeline_deadline
+    from sohoa.alerts.deadline import pipeline_deadline
 
     return pipeline_deadline(timedelta(seconds=3))
 
@@ -76,7 +76,7 @@ def late_dag_id(stack, catalogue):
 
 def test_deadline_callback_records_the_miss_and_alerts_both_channels(
         catalogue, late_dag_id, smtp_sink, webhook, monkeypatch):
-    from sohoa.milestones.deadline import on_pipeline_deadline_missed
+    from sohoa.alerts.deadline import on_pipeline_deadline_missed
 
     _smtp_connection(monkeypatch, smtp_sink.port, "sohoa_smtp")
     _webhook_connection(monkeypatch, webhook.server_port, "sohoa_alert_webhook")
@@ -88,8 +88,8 @@ def test_deadline_callback_records_the_miss_and_alerts_both_channels(
 
 def test_deadline_callback_with_channels_down_still_records_and_then_fails_loudly(
         catalogue, late_dag_id, monkeypatch):
-    from sohoa.milestones.deadline import on_pipeline_deadline_missed
-    from sohoa.milestones.errors import AlertDeliveryError
+    from sohoa.alerts.deadline import on_pipeline_deadline_missed
+    from sohoa.alerts.errors import AlertDeliveryError
 
     _smtp_connection(monkeypatch, _free_port(), "sohoa_smtp")
     _webhook_connection(monkeypatch, _free_port(), "sohoa_alert_webhook")

@@ -99,7 +99,7 @@ def _expected_done() -> str:
     from sohoa.catalogue.db import connect
     from sohoa.milestones.daily import evaluate_plan
     from sohoa.milestones.definitions import load_plan
-    from sohoa.milestones.wording import vn_number
+    from sohoa.vnformat import vn_number
 
     conn = connect()
     try:
@@ -167,8 +167,8 @@ def test_dashboard_says_plainly_when_the_catalogue_cannot_be_read(stack, monkeyp
     from airflow.api_fastapi.core_api.security import get_user
     from fastapi.testclient import TestClient
 
-    from sohoa.milestones import query
-    from sohoa.milestones.errors import CatalogueQueryError
+    from sohoa.catalogue import db as query
+    from sohoa.catalogue.db import CatalogueQueryError
     from sohoa.web.dashboard import create_app
 
     def unreachable():

@@ -14,7 +14,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from sohoa.milestones import daily
-from sohoa.milestones.errors import AlertDeliveryError
+from sohoa.alerts.errors import AlertDeliveryError
 from test_milestones_catalogue import TODAY, catalogue_agency, milestone_plan  # noqa: F401 (fixture)
 
 
@@ -85,7 +85,7 @@ def _webhook_connection(monkeypatch, port: int, conn_id: str = "sohoa_test_webho
 
 def _channels(timeout: float = 3):
     """Both notifiers on the test connections (Airflow is imported only once the stack's environment is set)."""
-    from sohoa.milestones.notifiers import EmailAlertNotifier, WebhookAlertNotifier
+    from sohoa.alerts.notifiers import EmailAlertNotifier, WebhookAlertNotifier
 
     return [EmailAlertNotifier(conn_id="sohoa_test_smtp", to=("vanthu@example.vn",)),
             WebhookAlertNotifier(conn_id="sohoa_test_webhook", timeout=timeout)]

@@ -15,7 +15,8 @@ import pytest
 
 from sohoa.catalogue import migrate
 from sohoa.milestones.definitions import parse_plan
-from sohoa.milestones.errors import CatalogueQueryError, MilestoneConfigError
+from sohoa.catalogue.db import CatalogueQueryError
+from sohoa.milestones.errors import MilestoneConfigError
 from sohoa.milestones.progress import evaluate, record_progress, sync_milestones
 
 TODAY = dt.date(2026, 11, 24)

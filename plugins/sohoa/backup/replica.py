@@ -1,35 +1,22 @@
 """The backup store: a second, independent S3 endpoint.
 
 In production it is ``SOHOA_S3_BACKUP_ENDPOINT``: another server and disk, or another provider, that sohoa reaches
-but does not run. Unset, it is the local stack's second SeaweedFS (``weed mini``) on ports
-``REPLICA_PORT_OFFSET`` above the primary's, with its own data folder ``<state>/s3-backup``: a different process
-and a different directory tree. Either way it has the same buckets, masters versioned and object-locked as on
-the primary, and the pipeline's identity.
+but does not run. Unset, it is the local stack's second SeaweedFS (:mod:`sohoa.localstack.backup_s3`). Either way
+it has the same buckets, masters versioned and object-locked as on the primary, and the pipeline's identity.
 """
 from __future__ import annotations
 
 from ..config import Settings, settings
-from ..localstack.seaweed import SeaweedS3
+from ..localstack import backup_s3
 from ..storage import s3_client
-
-REPLICA_PORT_OFFSET = 100
-NAME = "seaweedfs-backup"
 
 
 def replica_settings(cfg: Settings | None = None) -> Settings:
-    """The settings of the backup endpoint: ``s3_backup_endpoint`` when set, else the primary's with every S3
-    port moved by the offset (the local second SeaweedFS)."""
+    """The settings of the backup endpoint: ``s3_backup_endpoint`` when set, else the local second SeaweedFS's."""
     cfg = cfg or settings()
     if cfg.s3_backup_endpoint:
         return cfg.model_copy(update={"s3_endpoint": cfg.s3_backup_endpoint})
-    host = cfg.s3_endpoint.rsplit(":", 1)[0]
-    return cfg.model_copy(update={"s3_base_port": cfg.s3_base_port + REPLICA_PORT_OFFSET,
-                                  "s3_endpoint": f"{host}:{cfg.s3_port + REPLICA_PORT_OFFSET}"})
-
-
-def replica_server(cfg: Settings | None = None) -> SeaweedS3:
-    cfg = cfg or settings()
-    return SeaweedS3(replica_settings(cfg), name=NAME, data_dir=cfg.state_dir / "s3-backup")
+    return backup_s3.backup_settings(cfg)
 
 
 def ensure_running(cfg: Settings | None = None) -> Settings:
@@ -39,12 +26,7 @@ def ensure_running(cfg: Settings | None = None) -> Settings:
     cfg = cfg or settings()
     if cfg.s3_backup_endpoint:
         return replica_settings(cfg)
-    server = replica_server(cfg)
-    if not server.healthy():
-        server.start()
-    else:
-        server.create_buckets()
-    return server.cfg
+    return backup_s3.ensure_running(cfg)
 
 
 def replica_client(cfg: Settings | None = None):

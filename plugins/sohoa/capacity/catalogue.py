@@ -16,7 +16,7 @@ from typing import Any, Mapping, Sequence
 from ..glossary import THOI_HAN_BAO_QUAN
 from ..milestones.definitions import Milestone, Plan
 from ..milestones.inventory import plan_figures
-from ..milestones.query import run_query
+from ..catalogue.db import run_query
 from ..milestones.scope import FIELDS, Clause
 from .backlog import RETENTION_UNKNOWN, Backlog, BacklogRow
 

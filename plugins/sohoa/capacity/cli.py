@@ -6,8 +6,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from ..milestones.cli import today_arg
-from ..vntime import VN_TZ
+from ..vntime import VN_TZ, today_arg
 from .parameters import DEFAULT_PATH
 
 # option dest -> the parameter it overrides ("section.key")
@@ -71,7 +70,7 @@ def _plan(args: argparse.Namespace) -> int:
     params = parse_parameters(read_document(args.config), overrides(args))
     plan = load_plan()
     if args.from_catalogue:
-        from ..milestones.query import open_catalogue
+        from ..catalogue.db import open_catalogue
         from .catalogue import backlog_from_catalogue
 
         conn = open_catalogue()

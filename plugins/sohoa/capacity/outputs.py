@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..milestones.wording import vn_date, vn_number
+from ..vnformat import vn_date, vn_number
 from .backlog import BASIS_COUNTED
 from .model import Estimate, PhaseEstimate
 

@@ -1,4 +1,4 @@
-"""Connections and explicit transactions for the catalogue."""
+"""Connections, explicit transactions and named queries for the catalogue."""
 from __future__ import annotations
 
 import contextlib
@@ -22,9 +22,21 @@ class BatchBusy(CatalogueError):
     """Another process holds the lock of this batch; retry later."""
 
 
+class CatalogueQueryError(CatalogueError):
+    """A catalogue query failed, or the catalogue cannot be reached; the message names what was being asked."""
+
+
 def connect(dsn: str | None = None):
     """A new psycopg2 connection (not autocommit) to the catalogue; ``dsn`` defaults to the settings'."""
     return psycopg2.connect(dsn or settings().catalogue_dsn(), application_name="sohoa", connect_timeout=5)
+
+
+def open_catalogue():
+    """:func:`connect` for reports and screens: an unreachable catalogue is a :class:`CatalogueQueryError`."""
+    try:
+        return connect()
+    except psycopg2.OperationalError as exc:
+        raise CatalogueQueryError(f"cannot connect to the catalogue: {str(exc).strip()}") from exc
 
 
 @contextlib.contextmanager
@@ -32,6 +44,18 @@ def transaction(conn) -> Iterator[psycopg2.extensions.cursor]:
     """One transaction: commit when the block ends, roll back (and re-raise) when it raises."""
     with conn, conn.cursor() as cur:
         yield cur
+
+
+def run_query(conn, what: str, query, params) -> list[tuple]:
+    """Run one query; return its rows (none for statements). A database error rolls back the transaction and
+    becomes :class:`CatalogueQueryError` naming ``what`` (e.g. "'stages' for milestone 'x' (agency y)")."""
+    try:
+        with conn.cursor() as cur:
+            cur.execute(query, params)
+            return cur.fetchall() if cur.description else []
+    except psycopg2.Error as exc:
+        conn.rollback()
+        raise CatalogueQueryError(f"catalogue query {what} failed: {str(exc).strip()}") from exc
 
 
 def serialise_verdicts(cur) -> None:

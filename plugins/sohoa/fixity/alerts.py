@@ -1,7 +1,7 @@
 """Alerting on fixity problems: the alert (worded for archivists) and the clear failure of the run.
 
-The alert has the shape the milestone notifiers deliver (``key``, ``subject``, ``lines``, ``as_json``), so the
-same e-mail and webhook channels (``[alerts]`` of config/milestones.toml) carry it.
+The alert has the shape the alert notifiers deliver (``key``, ``subject``, ``lines``, ``as_json``), so the
+same e-mail and webhook channels (``config/alerts.toml``) carry it.
 """
 from __future__ import annotations
 

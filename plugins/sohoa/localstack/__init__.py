@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from ..config import Settings, ensure_secrets, profile_file, settings
 from .airflow import Airflow
 from .alertsink import AlertSink
+from .backup_s3 import backup_server  # the second, independent copy TT 05/2025 requires
 from .celery import CeleryWorkers, Redis
 from .postgres import Postgres
 from .seaweed import SeaweedS3
@@ -31,11 +32,9 @@ class ServiceStatus:
 def _components(cfg: Settings, *, celery: bool | None = None) -> list:
     """The stack's components in start order; the broker and workers only in the celery profile, or as
     ``celery`` says (``down`` stops them whatever the profile)."""
-    from ..backup.replica import replica_server  # the second, independent copy TT 05/2025 requires
-
     airflow = Airflow(cfg)
     with_celery = cfg.stack_profile == "celery" if celery is None else celery
-    return [Postgres(cfg), SeaweedS3(cfg), replica_server(cfg), AlertSink(cfg), *([Redis(cfg)] if with_celery else []),
+    return [Postgres(cfg), SeaweedS3(cfg), backup_server(cfg), AlertSink(cfg), *([Redis(cfg)] if with_celery else []),
             airflow, *([airflow.celery_workers()] if with_celery else [])]
 
 

@@ -14,10 +14,10 @@ from typing import Any, Sequence
 
 from psycopg2.extras import Json
 
-from .errors import AlertDeliveryError
+from ..alerts.errors import AlertDeliveryError
 from .forecast import CONDITION_LABELS, Forecast
-from .query import run_query
-from .wording import vn_date, vn_number
+from ..catalogue.db import run_query
+from ..vnformat import vn_date, vn_number
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from typing import Sequence
 from .alerts import dispatch
 from .definitions import Plan
 from .progress import MilestoneStatus, evaluate, record_progress, sync_milestones
-from .wording import vn_date
+from ..vnformat import vn_date
 
 log = logging.getLogger(__name__)
 

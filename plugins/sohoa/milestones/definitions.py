@@ -50,12 +50,10 @@ class Milestone:
 
 @dataclass(frozen=True)
 class AlertSettings:
+    """When a milestone alerts; the channels are :mod:`sohoa.alerts.channels`'."""
+
     warn_days_before: int = 30
     throughput_window_days: int = 28
-    email_conn_id: str = ""
-    email_to: tuple[str, ...] = ()
-    webhook_conn_id: str = ""
-    timeout_seconds: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -126,8 +124,7 @@ def parse_plan(doc: dict[str, Any]) -> Plan:
     ids = [m.id for m in milestones]
     if len(set(ids)) != len(ids):
         raise MilestoneConfigError(f"milestone ids must be unique: {ids}")
-    alerts = dict(doc.get("alerts", {}))
-    alerts["email_to"] = tuple(alerts.get("email_to", ()))
+    alerts = doc.get("alerts", {})
     report = doc.get("report", {})
     try:
         alert_settings = AlertSettings(**alerts)

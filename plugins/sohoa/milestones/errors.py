@@ -1,4 +1,8 @@
-"""Errors of milestones, alerts and progress: all are :class:`sohoa.errors.SohoaError`."""
+"""Errors of milestones and progress: all are :class:`sohoa.errors.SohoaError`.
+
+A failed catalogue query is :class:`sohoa.catalogue.db.CatalogueQueryError`; an alert not delivered is
+:class:`sohoa.alerts.errors.AlertDeliveryError`.
+"""
 from ..errors import SohoaError
 
 
@@ -8,11 +12,3 @@ class MilestoneError(SohoaError):
 
 class MilestoneConfigError(MilestoneError):
     """A milestone definition is invalid; the message names the milestone and the field."""
-
-
-class CatalogueQueryError(MilestoneError):
-    """A catalogue query for a milestone failed; the message names the milestone and the query."""
-
-
-class AlertDeliveryError(MilestoneError):
-    """One or more alerts could not be delivered; the message lists each channel and why."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import catalogue_sql as q
-from .query import run_query
+from ..catalogue.db import run_query
 
 # Plan lines with a meaning of their own: the HP-Net total and its per-year breakdown (see sohoa.demo_seed).
 HP_NET_TOTAL, HP_NET_BY_YEAR = "hp-net", "hp-net-theo-nam"

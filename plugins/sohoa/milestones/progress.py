@@ -18,7 +18,7 @@ from .alerts import Alert
 from .definitions import STAGES, Milestone
 from .forecast import Forecast, conditions, forecast
 from .inventory import PlanFigure, plan_figures
-from .query import run_query
+from ..catalogue.db import run_query
 from .scope import compile_scope
 
 

@@ -21,8 +21,8 @@ from ..milestones.forecast import CONDITION_LABELS
 from ..milestones.inventory import (HP_NET_BY_YEAR, HP_NET_TOTAL, PlanFigure, YearlyReconciliation, plan_figures,
                                    reconcile)
 from ..milestones.progress import MilestoneStatus
-from ..milestones.query import run_query
-from ..milestones.wording import vn_date, vn_number
+from ..catalogue.db import run_query
+from ..vnformat import vn_date, vn_number
 from ..vntime import VN_TZ
 from . import charts
 from .errors import ReportError

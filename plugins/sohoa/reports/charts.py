@@ -16,7 +16,7 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from ..milestones.inventory import PlanFigure  # noqa: E402
 from ..milestones.progress import MilestoneStatus  # noqa: E402
-from ..milestones.wording import vn_date, vn_number  # noqa: E402
+from ..vnformat import vn_date, vn_number  # noqa: E402
 
 PLANNED, DONE, FORECAST, DEADLINE, GAP = "#555555", "#1f6fb2", "#e08a00", "#c0392b", "#bbbbbb"
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..milestones.cli import add_today
+from ..vntime import add_today
 
 
 def _annual(args: argparse.Namespace) -> int:
     from ..config import settings
     from ..milestones.definitions import load_plan
-    from ..milestones.query import open_catalogue
+    from ..catalogue.db import open_catalogue
     from . import annual
 
     conn = open_catalogue()

@@ -98,11 +98,11 @@ def report_links(s3) -> list[dict]:
 def reading_quality(conn, agency: str) -> ReadingQuality:
     """How many of ``agency``'s OCR'd pages read below the review threshold, and how many have no score.
 
-    Raises :class:`sohoa.milestones.errors.CatalogueQueryError` when the catalogue cannot be read.
+    Raises :class:`sohoa.catalogue.db.CatalogueQueryError` when the catalogue cannot be read.
     """
     from ocr_engine.evidence import REVIEW_SCORE
 
-    from ..milestones.query import run_query
+    from ..catalogue.db import run_query
 
     (below, scored, unscored), = run_query(conn, f"'reading_quality' for agency {agency}", READING_QUALITY_SQL,
                                            {"agency": agency, "threshold": REVIEW_SCORE})
@@ -115,7 +115,7 @@ def render_page(conn, s3, plan, today: dt.date, agency_name: str, runs: list[dic
     import jinja2
     from markupsafe import Markup
 
-    from ..milestones import wording
+    from .. import vnformat
     from ..milestones.forecast import CONDITION_LABELS
     from ..reports import annual, charts
 
@@ -142,8 +142,8 @@ def render_page(conn, s3, plan, today: dt.date, agency_name: str, runs: list[dic
         })
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
     return env.get_template("dashboard.html").render(
-        today=today, agencies=agencies, runs=runs, reports=report_links(s3), vn_date=wording.vn_date,
-        vn_number=wording.vn_number, condition_labels=CONDITION_LABELS)
+        today=today, agencies=agencies, runs=runs, reports=report_links(s3), vn_date=vnformat.vn_date,
+        vn_number=vnformat.vn_number, condition_labels=CONDITION_LABELS)
 
 
 def _svg(data: bytes) -> str:
@@ -175,7 +175,7 @@ def create_app() -> FastAPI:
     def page(today: str | None = None) -> HTMLResponse:
         from ..config import settings
         from ..milestones.definitions import load_plan
-        from ..milestones.query import open_catalogue
+        from ..catalogue.db import open_catalogue
         from ..storage import client
 
         conn = open_catalogue()

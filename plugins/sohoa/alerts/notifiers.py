@@ -1,8 +1,8 @@
-"""Airflow notifiers that deliver a milestone alert: e-mail (SMTP connection) and a webhook (HTTP connection).
+"""Airflow notifiers that deliver an alert: e-mail (SMTP connection) and a webhook (HTTP connection).
 
-Both are :class:`airflow.sdk.BaseNotifier`; call one with a context holding ``alert`` (an
-:class:`~sohoa.milestones.alerts.Alert`). A failure raises :class:`AlertDeliveryError` naming the channel, the
-connection and the cause; nothing is swallowed, so the caller can record only what was really delivered.
+Both are :class:`airflow.sdk.BaseNotifier`; call one with a context holding ``alert`` (anything with ``key()``,
+``subject()``, ``lines()`` and ``as_json()``: a :class:`~sohoa.milestones.alerts.Alert`, a fixity alert…). A
+failure raises :class:`AlertDeliveryError` naming the channel, the connection and the cause; nothing is swallowed, so the caller can record only what was really delivered.
 """
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ class EmailAlertNotifier(BaseNotifier):
     def __init__(self, *, conn_id: str, to: tuple[str, ...]):
         super().__init__()
         if not to:
-            raise AlertDeliveryError(f"e-mail alerts via {conn_id!r} have no recipients ([alerts] email_to)")
+            raise AlertDeliveryError(f"e-mail alerts via {conn_id!r} have no recipients (email_to in config/alerts.toml)")
         self.conn_id, self.to = conn_id, list(to)
 
     def notify(self, context: dict[str, Any]) -> None:
@@ -68,7 +68,8 @@ class WebhookAlertNotifier(BaseNotifier):
 
 
 def channels_from_settings(settings) -> list[BaseNotifier]:
-    """The notifiers enabled in ``[alerts]``: a channel whose connection id is empty is off."""
+    """The notifiers of the channels ``settings`` turns on (a :class:`~sohoa.alerts.channels.ChannelSettings`): a
+    channel whose connection id is empty is off."""
     channels: list[BaseNotifier] = []
     if settings.email_conn_id:
         channels.append(EmailAlertNotifier(conn_id=settings.email_conn_id, to=settings.email_to))

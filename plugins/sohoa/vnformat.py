@@ -1,4 +1,7 @@
-"""Numbers and dates the Vietnamese way (9.494 hồ sơ; 28,07 m; 24/11/2026), for alerts, reports and the UI."""
+"""Numbers and dates the Vietnamese way (9.494 hồ sơ; 28,07 m; 24/11/2026), for alerts, reports and the UI.
+
+Beside :mod:`sohoa.vntext` (the text itself) and :mod:`sohoa.vntime` (the clock).
+"""
 from __future__ import annotations
 
 import datetime as dt

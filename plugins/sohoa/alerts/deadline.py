@@ -4,7 +4,7 @@ Attach with ``DAG(..., deadline=pipeline_deadline(timedelta(hours=6)))`` (import
 the DAG file to keep module-level imports light). When a run misses its deadline the scheduler queues
 :func:`on_pipeline_deadline_missed` on the triggerer, which records the miss in the catalogue table
 ``pipeline_deadline_miss`` (shown on the dashboard and in the yearly report) and then sends it through the alert
-channels of ``config/milestones.toml``; a failed delivery fails the callback, visibly, after the record is made.
+channels of ``config/alerts.toml``; a failed delivery fails the callback, visibly, after the record is made.
 Note: in Airflow 3.3.2 ``dag.test()`` crashes at the end of a run of a DAG that carries a DeadlineAlert; such
 DAGs are tested under the scheduler.
 """
@@ -59,7 +59,7 @@ class PipelineLateAlert:
 
 
 def _record_miss(alert: PipelineLateAlert) -> None:
-    from .query import open_catalogue, run_query
+    from ..catalogue.db import open_catalogue, run_query
 
     conn = open_catalogue()
     try:
@@ -71,11 +71,10 @@ def _record_miss(alert: PipelineLateAlert) -> None:
 
 
 def _deliver(alert: PipelineLateAlert) -> None:
-    from .definitions import load_plan
-    from .notifiers import channels_from_settings
+    from .channels import configured_channels
 
     failures = []
-    for channel in channels_from_settings(load_plan().alerts):
+    for channel in configured_channels():
         try:
             channel({"alert": alert})
         except AlertDeliveryError as exc:
