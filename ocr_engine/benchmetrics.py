@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 from rapidfuzz.distance import Levenshtein
 
-from .metrics import normalise, strip_diacritics
+from .metrics import normalise
+from .textnorm import fold
 
 
 def diacritic_counts(truth: str, hyp: str) -> dict[str, int]:
@@ -21,8 +22,8 @@ def diacritic_counts(truth: str, hyp: str) -> dict[str, int]:
     for op in Levenshtein.editops(t, h):
         if op.tag == "replace":
             a, b = t[op.src_pos], h[op.dest_pos]
-            errors += strip_diacritics(a) == strip_diacritics(b)
-    marked = sum(1 for c in t if strip_diacritics(c) != c)
+            errors += fold(a) == fold(b)
+    marked = sum(1 for c in t if fold(c) != c)
     return {"diacritic_errors": errors, "chars": len(t), "marked_chars": marked}
 
 

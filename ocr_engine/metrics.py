@@ -1,7 +1,8 @@
 """Accuracy of recognised text against ground truth: CER, WER and diacritics-stripped CER.
 
 Texts are compared after NFC normalisation with runs of whitespace collapsed and empty lines dropped, so
-layout noise does not count as errors. Rates are pooled over pages (total edits / total length).
+layout noise does not count as errors. Rates are pooled over pages (total edits / total length). Diacritics are
+stripped by :func:`ocr_engine.textnorm.fold`.
 """
 from __future__ import annotations
 
@@ -9,21 +10,18 @@ import unicodedata
 
 from rapidfuzz.distance import Levenshtein
 
+from .textnorm import fold
+
 
 def normalise(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
     return "\n".join(" ".join(line.split()) for line in text.splitlines() if line.strip())
 
 
-def strip_diacritics(text: str) -> str:
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
-
-
 def error_counts(truth: str, hyp: str) -> dict[str, int]:
     """Edit distances and lengths for CER, WER and diacritics-stripped CER of one page."""
     t, h = normalise(truth), normalise(hyp)
-    ts, hs = strip_diacritics(t), strip_diacritics(h)
+    ts, hs = fold(t), fold(h)
     return {"char_edits": Levenshtein.distance(t, h), "chars": len(t),
             "word_edits": Levenshtein.distance(t.split(), h.split()), "words": len(t.split()),
             "plain_edits": Levenshtein.distance(ts, hs), "plain_chars": len(ts)}

@@ -1,4 +1,8 @@
-"""Text normalisation applied to everything an engine returns."""
+"""Vietnamese text normalisation, one implementation for the OCR engine and the archive (``sohoa.vntext``).
+
+:func:`normalize_text` is applied to everything an engine returns and to every text the archive indexes or
+extracts from; :func:`fold` strips diacritics for matching, search and diacritics-blind error rates.
+"""
 import unicodedata
 
 _FIXES = str.maketrans({
@@ -13,3 +17,19 @@ def normalize_text(text: str) -> str:
     Idempotent; never changes the number of visible words.
     """
     return unicodedata.normalize("NFC", text.translate(_FIXES))
+
+
+def _fold_char(ch: str) -> str:
+    if ch in "đĐ":
+        return "d" if ch == "đ" else "D"
+    base = unicodedata.normalize("NFD", ch)[0]
+    return base if base.isascii() else ch
+
+
+def fold(text: str) -> str:
+    """Strip diacritics one character at a time: ``len(fold(s)) == len(normalize_text(s))``, so offsets carry
+    over. A letter whose base is not ASCII, and a combining mark left on its own, are kept.
+
+    ``fold("Số: 15/QĐ-UBND") == "So: 15/QD-UBND"``.
+    """
+    return "".join(_fold_char(ch) for ch in normalize_text(text))
