@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -208,22 +209,37 @@ def _drain(item) -> list[PageOutcome]:
     return [item] if isinstance(item, PageOutcome) else item.result()
 
 
-def write_outputs(outcome: PageOutcome, out_dir: Path) -> list[Path]:
-    """Write ``<page_id>.json`` always; ``.txt`` and ``.alto.xml`` when text was recognised
-    or the page is blank. Returns the paths written."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
+class Output(NamedTuple):
+    """One output file of a page: its name (``<page_id>.<kind>``), its kind and its bytes."""
+
+    name: str
+    kind: str  # "txt", "alto.xml" or "json"
+    data: bytes
+
+
+def page_outputs(outcome: PageOutcome) -> list[Output]:
+    """A page's output files as data: ``txt`` (UTF-8) and ``alto.xml`` when text was recognised or the page is
+    blank, then ``json`` (the outcome) always."""
+    outputs = []
     text = outcome.text
     if text is None and outcome.report is not None and outcome.report.blank and not outcome.report.rejected:
         text = PageText(outcome.page_id, [], "none", "blank page, not recognised", 0.0)
     if text is not None and outcome.loaded is not None:
         h, w = outcome.loaded.pixels.shape[:2]
-        txt = out_dir / f"{outcome.page_id}.txt"
-        txt.write_text(text.text, encoding="utf-8")
-        xml = out_dir / f"{outcome.page_id}.alto.xml"
-        xml.write_bytes(alto.alto_xml(text, source_name=outcome.source.name, width=w, height=h,
-                                      to_source=outcome.to_source))
-        written += [txt, xml]
-    meta = out_dir / f"{outcome.page_id}.json"
-    meta.write_text(json.dumps(outcome.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
-    return written + [meta]
+        outputs.append(Output(f"{outcome.page_id}.txt", "txt", text.text.encode("utf-8")))
+        outputs.append(Output(f"{outcome.page_id}.alto.xml", "alto.xml", alto.alto_xml(
+            text, source_name=outcome.source.name, width=w, height=h, to_source=outcome.to_source)))
+    meta = json.dumps(outcome.to_dict(), ensure_ascii=False, indent=1)
+    return outputs + [Output(f"{outcome.page_id}.json", "json", meta.encode("utf-8"))]
+
+
+def write_outputs(outcome: PageOutcome, out_dir: Path) -> list[Path]:
+    """Write :func:`page_outputs` into ``out_dir``: ``<page_id>.json`` always; ``.txt`` and ``.alto.xml`` when
+    text was recognised or the page is blank. Returns the paths written."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for output in page_outputs(outcome):
+        path = out_dir / output.name
+        path.write_bytes(output.data)
+        written.append(path)
+    return written

@@ -102,7 +102,7 @@ def ocr_chunk(conn, s3, trang_ids: list[int], *, engine: str, jobs: int = 1) -> 
                 _fail(conn, page, reasons, report)
                 continue
             text = outcome.text or PageText(outcome.page_id, [], ocr.name, ocr.version(), 0.0)
-            _store(conn, s3, page, outcome, text, workdir)
+            _store(conn, s3, page, outcome, text)
             report.done.append(page.trang_id)
             report.seconds_ocr += text.seconds
     if report.failed:
@@ -110,19 +110,17 @@ def ocr_chunk(conn, s3, trang_ids: list[int], *, engine: str, jobs: int = 1) -> 
     return report
 
 
-def _store(conn, s3, page: PageRef, outcome: pipeline.PageOutcome, text: PageText, workdir: Path) -> None:
-    """Upload text, ALTO and words; then, in one transaction, update the page (its reading quality and the
-    way of reading that won go to ``reading_quality`` and ``ocr_path`` as well as ``qc_metrics``), index it,
-    record events and queue its problems for review."""
-    out = workdir / f"out-{page.trang_id}"
-    written = {p.name.split(".", 1)[1]: p for p in pipeline.write_outputs(outcome, out)}
-    written["words.json"] = out / f"{page.trang_id}.words.json"
+def _store(conn, s3, page: PageRef, outcome: pipeline.PageOutcome, text: PageText) -> None:
+    """Upload text, ALTO, the outcome and words; then, in one transaction, update the page (its reading quality
+    and the way of reading that won go to ``reading_quality`` and ``ocr_path`` as well as ``qc_metrics``), index
+    it, record events and queue its problems for review."""
     rotate = outcome.report.orientation_deg if outcome.report else 0
-    written["words.json"].write_bytes(words.dumps(text, outcome.to_source, rotate))
+    outputs = {output.kind: output.data for output in pipeline.page_outputs(outcome)}
+    outputs["words.json"] = words.dumps(text, outcome.to_source, rotate)
     stored = {}
-    for kind, path in written.items():
+    for kind, data in outputs.items():
         put = storage.put_bytes(s3, storage.DERIVATIVES, keys.derivative(page.ma_ho_so, page.so_trang, kind),
-                                path.read_bytes(), content_type=keys.CONTENT_TYPES[kind])
+                                data, content_type=keys.CONTENT_TYPES[kind])
         stored[kind] = {"key": put.key, "sha256": put.sha256}
     problems = [vars(p) for p in outcome.problems]
     confidence = text.mean_confidence
