@@ -252,6 +252,18 @@ def pooled(rows: list[dict], side: str) -> dict:
             **diacritic_rates([r[side]["diacritics"] for r in text_rows])}
 
 
+def reused_plain(path: Path | None) -> tuple[dict[str, dict], dict[str, dict[str, float]]]:
+    """Plain Tesseract's per-page results and CPU seconds per condition from an earlier run's JSON (``--reuse-plain``):
+    page id → row, side → condition → seconds. Empty without a file."""
+    if path is None:
+        return {}, {}
+    earlier = json.loads(path.read_text(encoding="utf-8"))
+    rows = {r["id"]: r for r in earlier["pages"] if all(side in r for side in PLAIN_SIDES)}
+    seconds = {side: {c: e[side]["cpu_s_per_page"] * e["pages"] for c, e in earlier["by_condition"].items()}
+               for side in PLAIN_SIDES}
+    return rows, seconds
+
+
 def suite_main(args) -> int:
     from ocr_engine import suite
 
@@ -275,6 +287,7 @@ def suite_main(args) -> int:
     skipped = [m for m in metas if "skipped" in m]
     metas = [m for m in metas if "skipped" not in m]
     conditions = sorted({m["condition"] for m in metas})
+    previous, previous_cpu = reused_plain(args.reuse_plain)
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
     sides = [*PLAIN_SIDES, *(sohoa_side(e) for e in engines)]
     rows: list[dict] = []
@@ -284,10 +297,15 @@ def suite_main(args) -> int:
         files = [work / "suite" / m["file"] for m in group]
         print(f"… {condition}: {len(files)} pages", file=sys.stderr)
         texts: dict[str, dict[str, str]] = {}
+        reuse = {m["id"]: previous[m["id"]] for m in group if m["id"] in previous}
         for psm in (3, 6):
+            side = f"tesseract_psm{psm}"
+            if len(reuse) == len(group):  # --reuse-plain: the same pages read by the same binary before
+                cpu[side][condition] = previous_cpu[side][condition]
+                continue
             before = child_cpu()
-            texts[f"tesseract_psm{psm}"] = read_plain(tesseract, files, psm, jobs)
-            cpu[f"tesseract_psm{psm}"][condition] = child_cpu() - before
+            texts[side] = read_plain(tesseract, files, psm, jobs)
+            cpu[side][condition] = child_cpu() - before
         reports: dict[str, dict[str, dict]] = {}
         for engine in engines:
             side = sohoa_side(engine)
@@ -300,6 +318,9 @@ def suite_main(args) -> int:
                                                            "file_mode", "damage", "n_lines", "blank", "file")},
                    "blank": m["blank"], "condition": condition, "layout": m["layout"]}
             for side in sides:
+                if side not in texts:
+                    row[side] = reuse[m["id"]][side]
+                    continue
                 counts = error_counts(truth, texts[side][m["id"]])
                 row[side] = {"counts": counts, "diacritics": diacritic_counts(truth, texts[side][m["id"]]),
                              "cer": counts["char_edits"] / counts["chars"] if counts["chars"] else None,
@@ -442,6 +463,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None,
                         help="where to write the figures (default: bench_ocr.json in the work dir)")
     parser.add_argument("--work", type=Path, default=None, help="keep outputs here (default: a temporary dir)")
+    parser.add_argument("--reuse-plain", type=Path, default=None, metavar="JSON",
+                        help="--suite broad: take plain Tesseract's readings of the same pages from an earlier run's "
+                             "figures instead of reading them again (for quick iterations; report figures from a "
+                             "full run)")
     args = parser.parse_args(argv)
     if args.suite:
         return suite_main(args)
