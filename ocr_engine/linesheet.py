@@ -16,6 +16,7 @@ import numpy as np
 
 from .layout import split_columns
 from .model import Box, Line, PageImage, PageText, Word
+from .preprocess import text_rows
 
 STREAK_COLUMN_INK = 0.12  # a column darker than this down the whole page lies under a streak
 TEXT_ROW_INK = 0.01  # a row with this much ink in the free columns carries text
@@ -61,7 +62,7 @@ class LineSheet:
 
 def _text_bands(dark: np.ndarray, free: np.ndarray, min_rows: int) -> list[tuple[int, int]]:
     """(top, bottom) of every run of text rows, judged on the free columns only."""
-    rows = np.convolve(dark[:, free].mean(axis=1), np.ones(3) / 3, mode="same") > TEXT_ROW_INK
+    rows = text_rows(dark, free, smooth=3, min_ink=TEXT_ROW_INK)
     edges = np.diff(np.concatenate([[0], rows.astype(np.int8), [0]]))
     starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
     return [(int(a), int(b)) for a, b in zip(starts, ends) if b - a >= min_rows]
