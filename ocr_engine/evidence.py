@@ -31,7 +31,7 @@ DOUBTFUL_SCORE = 0.65  # below this reading score a page is read a second way (a
 #                        suite's tuning seeds (0-299), with the evened ink (preprocess.even_ink): of 38 pages whose
 #                        first reading scored 0.60-0.80, 32 were read again as scanned and that won 5 times, by little
 #                        (tables at ~0.7 read the same either way); under 0.60 it won 29 of 34. 0.80 → 0.65: CER 8.23 →
-#                        8.22 %, CPU 2.06 → 1.92 s/page, pages worse than psm 3 by > 0.5 points 30 → 33 (two tables
+#                        8.22 %, CPU 2.15 → 1.92 s/page (with the faster skew), pages worse than psm 3 by > 0.5 points 30 → 33 (two tables
 #                        +0.9 and +2.2 points, a short page +0.6)
 REVIEW_SCORE = 0.60  # a kept reading below this is flagged for an archivist to look at. Tuning seeds: all 42 pages
 #                      kept under 0.60 read at more than 10 % CER; of the 244 at or above it, 33 % did
