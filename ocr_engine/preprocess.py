@@ -28,8 +28,11 @@ INK_PAPER_INCH = 1.5 / 25.4  # (1.5 mm). Tesseract psm 3 on the preprocessed 200
 #   seeds (141 pages, rotation 0, 25 per condition), CER % without →
 #   with: typewriter 58.9 → 5.2, heavy 61.2 → 26.0, augraphy 57.1 → 46.1, clean 2.27 → 2.42, mild 1.46 → 1.48,
 #   jpeg 1.68 → 1.76; all 29.9 → 11.7. Sigma 1.0 px @300: all 13.5 (typewriter 11.8); 2.0 px: 12.5; a 3 mm
-#   kernel: 12.2. 16 of the 141 pages read > 0.5 points worse (mostly tables and augraphy): the page as scanned
-#   ("plain", ocr_engine.evidence) still competes wherever the reading is doubtful.
+#   kernel: 12.2; no Gaussian at all: 25.1 (typewriter 60.0: dotted strokes need joining). Smoothing only pages with
+#   pixel noise did not help either (typewriter pages are not noisy). 16 of the 141 pages read > 0.5 points worse
+#   (mostly tables and augraphy): the page as scanned ("plain", ocr_engine.evidence) still competes wherever the
+#   reading is doubtful. The cost: on clean 300-dpi pages the smoothing turns some hỏi into sắc (the demo's pages,
+#   worst of 10 runs 0.10 → 0.32 % CER).
 PAPER_KERNEL_INCH = 0.15  # the paper's own level is the page closed over this (wider than a stroke, narrower than
 #                           a stain): dividing by it evens out shading that otherwise passed Otsu as ink
 STREAKY_PAGE = 0.05  # share of the page under streaks above which orientation must be clear to turn it
