@@ -31,3 +31,24 @@ def test_benchmark_measures_a_small_page_set(tmp_path, tesseract):
     assert row["variant"] == "clean200" and row["pages"] == 2 and row["cer"] < 0.02
     assert row["s_per_page"] > 0 and row["peak_rss_mb"] > 0
     assert "clean200" in done.stdout
+
+
+def test_reuse_plain_takes_plain_tesseract_rows_and_cpu_from_an_earlier_run(tmp_path):
+    import importlib.util
+    import json
+
+    spec = importlib.util.spec_from_file_location("bench_ocr", SCRIPT)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    side = {"counts": {"char_edits": 1, "chars": 10}, "cer": 0.1, "hyp_chars": 9, "diacritics": {}}
+    earlier = {"pages": [{"id": "s000001", "tesseract_psm3": side, "tesseract_psm6": side, "sohoa": side},
+                         {"id": "s000002", "tesseract_psm3": side}],  # psm 6 missing: not reusable
+               "by_condition": {"clean": {"pages": 2, "tesseract_psm3": {"cpu_s_per_page": 1.5},
+                                          "tesseract_psm6": {"cpu_s_per_page": 2.0}}}}
+    path = tmp_path / "earlier.json"
+    path.write_text(json.dumps(earlier), encoding="utf-8")
+    rows, seconds = bench.reused_plain(path)
+    assert list(rows) == ["s000001"]
+    assert seconds == {"tesseract_psm3": {"clean": 3.0}, "tesseract_psm6": {"clean": 4.0}}
+    assert bench.reused_plain(None) == ({}, {})
+    assert bench.sohoa_side("tesseract") == "sohoa" and bench.sohoa_side("auto") == "sohoa_auto"
