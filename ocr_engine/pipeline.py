@@ -8,6 +8,7 @@ never stops the others.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -24,6 +25,8 @@ from .errors import EngineError, InputError
 from .images import LoadedPage, SourcePage, list_pages, load_page
 from .linesheet import line_sheet
 from .model import PageImage, PageText
+
+log = logging.getLogger(__name__)
 
 IDENTITY = np.array([[1.0, 0, 0], [0, 1.0, 0]])
 
@@ -97,7 +100,14 @@ def _prepare(source: SourcePage, assume_dpi: float | None,
         outcome.problems.append(_input_problem(source.page_id, exc))
         return outcome, None
     loaded_at = time.perf_counter()
-    image, outcome.report = preprocess.prepare(outcome.loaded, recognition_dpi=recognition_dpi)
+    try:
+        image, outcome.report = preprocess.prepare(outcome.loaded, recognition_dpi=recognition_dpi)
+    except Exception as exc:  # a preprocessing fault is this page's verdict, never the whole chunk's
+        log.exception("preprocessing failed on %s", source.page_id)
+        outcome.problems.append(qc.Problem(
+            "engine", "reject", f"{source.page_id}: preprocessing failed: {exc!r}",
+            f"Trang {source.page_id}: tiền xử lý ảnh thất bại ({type(exc).__name__}); cần xử lý lại"))
+        return outcome, None
     outcome.problems += outcome.report.problems
     outcome.timings = {"load": round(loaded_at - start, 3),
                        "preprocess": round(time.perf_counter() - loaded_at, 3)}

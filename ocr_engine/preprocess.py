@@ -321,7 +321,8 @@ def suppress_streaks(grey: np.ndarray, dpi: float, mask: np.ndarray | None = Non
     if not crossing:
         return grey, 0
     background = cv2.blur(cv2.medianBlur(grey, 5).astype(np.float32), (3, int(round(0.3 * dpi)) | 1))
-    paper = float(np.percentile(grey[mask == 0], 90))
+    outside = grey[mask == 0]  # a page dark all over is one streak: its own level is the paper's
+    paper = float(np.percentile(outside if outside.size else grey, 90))
     evened = np.clip(grey.astype(np.float32) / np.maximum(background, 1) * paper, 0, 255).astype(np.uint8)
     out = grey.copy()
     out[mask > 0] = evened[mask > 0]

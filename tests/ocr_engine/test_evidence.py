@@ -186,3 +186,39 @@ def test_odd_pages_get_a_clear_verdict_and_never_crash_the_batch(tmp_path, tesse
 def test_reading_quality_tracks_the_reading(short_page):
     _, gt = short_page
     assert text_reading(gt, 0.9).score > 0.85 > 0.3 > text_reading(JUNK, 0.9).score
+
+
+def test_a_page_dark_all_over_with_text_is_read_not_crashed(tmp_path, tesseract, short_page):
+    """A photocopy dark all over is one streak to the streak finder; evening it looked for paper outside the
+    streaks, found none and raised, and took its whole chunk of pages down with it (7 of the broad suite's 18
+    fresh augraphy pages had no output)."""
+    grey = np.asarray(short_page[0].convert("L")).astype(np.float32)
+    dark = (grey * 0.45).astype(np.uint8)  # paper at ~115, ink near 0: "streak" density everywhere
+    assert preprocess.streak_mask(dark).all()
+    out, _ = preprocess.suppress_streaks(dark, 200)
+    assert out.shape == dark.shape
+    Image.fromarray(dark).save(tmp_path / "dark.png", dpi=(200, 200))
+    short_page[0].save(tmp_path / "good.png", dpi=(200, 200))
+    rc = main(["recognize", "--out", str(tmp_path / "out"), str(tmp_path / "dark.png"), str(tmp_path / "good.png")])
+    assert rc == 0
+    assert json.loads((tmp_path / "out" / "dark.json").read_text())["status"] in ("ok", "flagged")
+    assert json.loads((tmp_path / "out" / "good.json").read_text())["status"] == "ok"
+
+
+def test_a_preprocessing_fault_is_that_pages_verdict_and_the_others_are_read(tmp_path, tesseract, short_page,
+                                                                              monkeypatch):
+    real = preprocess.prepare
+
+    def faulty(page, **kwargs):
+        if page.source.page_id == "bad":
+            raise IndexError("index 0 is out of bounds")
+        return real(page, **kwargs)
+
+    monkeypatch.setattr(preprocess, "prepare", faulty)
+    for name in ("bad", "good"):
+        short_page[0].save(tmp_path / f"{name}.png", dpi=(200, 200))
+    outcomes = {o.page_id: o for o in pipeline.run([tmp_path / "bad.png", tmp_path / "good.png"],
+                                                   engines.get_engine("tesseract"))}
+    assert outcomes["good"].text is not None and cer(short_page[1], outcomes["good"].text.text) < 0.05
+    [problem] = outcomes["bad"].problems
+    assert problem.severity == "reject" and "tiền xử lý" in problem.message_vi and "IndexError" in problem.message
