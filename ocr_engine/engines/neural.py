@@ -221,17 +221,15 @@ class AutoEngine(NeuralEngine):
                 candidates.append(Line(tuple(neural[k]), "neural"))
             if candidates:
                 lines.append(choose(candidates, model))
-            elif any(w.text.strip(" .,-") for w in line.words):
+            elif tesseract.readable(line.words):
                 noise.append(Line(line.words, "tesseract"))
         return lines, noise
 
 
-def line_merit(line: Line, model: lm_module.SyllableLM, width: int) -> float:
-    """Mean log-probability per token of *line* under *model*, over *width* tokens: tokens it lacks
-    (another reading of the same line has more) cost :data:`MISSING_LOGPROB` each."""
-    toks = lm_module.tokens(w.text for w in line.words)
-    total = model.logprob(toks) + (width - len(toks)) * MISSING_LOGPROB
-    return total / max(1, width)
+def line_merit(tokens: list[str], model: lm_module.SyllableLM, width: int) -> float:
+    """Mean log-probability per token of a reading's LM *tokens* under *model*, over *width* tokens: tokens it
+    lacks (another reading of the same line has more) cost :data:`MISSING_LOGPROB` each."""
+    return (model.logprob(tokens) + (width - len(tokens)) * MISSING_LOGPROB) / max(1, width)
 
 
 def choose(candidates: list[Line], model: lm_module.SyllableLM) -> Line:
@@ -239,7 +237,8 @@ def choose(candidates: list[Line], model: lm_module.SyllableLM) -> Line:
     another beats it by :data:`SWITCH_MARGIN`."""
     if len(candidates) == 1:
         return candidates[0]
-    width = max(len(lm_module.tokens(w.text for w in c.words)) for c in candidates)
-    merits = [line_merit(c, model, width) for c in candidates]
+    tokens = [lm_module.tokens(w.text for w in c.words) for c in candidates]
+    width = max(map(len, tokens))
+    merits = [line_merit(t, model, width) for t in tokens]
     best = max(range(1, len(candidates)), key=lambda i: merits[i])
     return candidates[best] if merits[best] > merits[0] + SWITCH_MARGIN else candidates[0]

@@ -91,7 +91,7 @@ def split_tsv(text: str, *, what: str) -> tuple[list[Line], list[Line]]:
         trimmed, is_noise = clean_line(line.words)
         if not is_noise:
             kept.append(Line(tuple(trimmed)))
-        elif any(_alnum(w) for w in line.words):
+        elif readable(line.words):
             noise.append(Line(line.words))
     return kept, noise
 
@@ -111,6 +111,11 @@ def _trim_edges(words: list[Word]) -> list[Word]:
     while end > start and dirt(words[end - 1], leading=False):
         end -= 1
     return words[start:end]
+
+
+def readable(words: Sequence[Word]) -> bool:
+    """Whether a line set aside as noise holds a letter or digit at all (worth weighing again later)."""
+    return any(_alnum(w) for w in words)
 
 
 def _alnum(word: Word) -> int:
