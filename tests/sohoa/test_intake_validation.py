@@ -10,6 +10,7 @@ import uuid
 import pytest
 from PIL import Image
 
+from sohoa.cli import main
 from sohoa.intake import checks
 from sohoa.intake.samples import encode, make_batch, noise_page, page_entry, read_manifest, write_manifest
 from sohoa.intake.source import LocalBatch
@@ -211,7 +212,8 @@ def test_a_2_gb_file_is_rejected_by_size_without_reading_it(batch):
 @pytest.mark.parametrize("bad_name, code", [
     ("../other-batch/0001.jpg", "name_traversal"),
     ("/etc/0001.jpg", "name_absolute"),
-    ("G01/0001\x00.jpg", "name_control"),
+    ("G01/0001\n.jpg", "name_control"),
+    ("G01/0001\x1b.jpg", "name_control"),
     ("G01/trang-một-nửa.txt", "name_extension"),
 ])
 def test_unsafe_names_in_the_manifest_are_rejected(batch, bad_name, code):
@@ -224,6 +226,47 @@ def test_unsafe_names_in_the_manifest_are_rejected(batch, bad_name, code):
                 manifest["ho_so"][0]["ma_ho_so"])
     assert code in codes(page)
     assert "\x00" not in json.dumps([i.__dict__ for i in verdict.items])
+
+
+@pytest.mark.parametrize("field", ["ten_tep", "tieu_de"])
+def test_a_nul_anywhere_in_the_manifest_rejects_it_naming_where(batch, field):
+    folder, batch_id = batch
+    manifest, trang = first_page(folder)
+    if field == "ten_tep":
+        trang["ten_tep"] = "G01/0001\x00.jpg"
+    else:
+        manifest["ho_so"][0]["tieu_de"] = "Hồ sơ\x00 đoàn ra"
+    write_manifest(folder, manifest)
+    verdict = validate(folder, batch_id)
+    assert verdict.verdict == "rejected" and verdict.manifest is None
+    (reason,) = item(verdict, "manifest.json").reasons
+    assert reason["code"] == "manifest_invalid" and "NUL" in reason["message"] and "ho_so[1]" in reason["message"]
+    assert "\x00" not in json.dumps([i.__dict__ for i in verdict.items])
+
+
+def test_a_lone_surrogate_in_the_manifest_is_rejected_not_stored(batch):
+    folder, batch_id = batch
+    text = (folder / "manifest.json").read_text(encoding="utf-8")
+    (folder / "manifest.json").write_text(text.replace('"tieu_de": "', '"tieu_de": "\\ud800', 1), encoding="utf-8")
+    verdict = validate(folder, batch_id)
+    assert verdict.verdict == "rejected"
+    assert "tieu_de" in item(verdict, "manifest.json").reasons[0]["message"]
+
+
+@pytest.mark.parametrize("depth", [40, 100_000])
+def test_a_deeply_nested_manifest_is_rejected_with_its_reason_not_a_crash(batch, depth):
+    folder, batch_id = batch
+    (folder / "manifest.json").write_text('{"ghi_chu": ' + "[" * depth + "]" * depth + "}", encoding="utf-8")
+    verdict = validate(folder, batch_id)
+    assert verdict.verdict == "rejected"
+    assert "lồng nhau quá sâu" in item(verdict, "manifest.json").reasons[0]["message"]
+
+
+def test_the_vendor_tool_reports_a_deeply_nested_manifest_instead_of_crashing(batch, capsys):
+    folder, _ = batch
+    (folder / "manifest.json").write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    assert main(["vendor", "validate", str(folder)]) == 1
+    assert "lồng nhau quá sâu" in capsys.readouterr().out
 
 
 def test_names_in_decomposed_unicode_are_rejected_even_when_the_file_matches(batch):

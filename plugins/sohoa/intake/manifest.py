@@ -17,6 +17,9 @@ REPORT_TXT = "_REPORT.txt"
 CONTROL_FILES = frozenset({COMPLETE, REPORT_JSON, REPORT_TXT})
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "manifest.schema.json"
+# The contract's deepest value is ho_so[].trang[].sha256 (6 levels below the root); 32 leaves room for any
+# later field while keeping the schema validator (recursive) and PostgreSQL's jsonb far from their limits.
+MAX_DEPTH = 32
 
 _TYPES = {"object": "đối tượng {…}", "array": "danh sách […]", "string": "chuỗi ký tự", "integer": "số nguyên",
           "number": "số", "boolean": "true/false"}
@@ -81,10 +84,48 @@ def parse(raw: bytes) -> tuple[dict | None, list[str]]:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         return None, [f"manifest.json không phải JSON hợp lệ: dòng {exc.lineno}, cột {exc.colno}: {exc.msg}"]
+    except RecursionError:
+        return None, [f"manifest.json lồng nhau quá sâu (tối đa {MAX_DEPTH} cấp); hãy lập lại manifest theo mẫu"]
+    unstorable = _unstorable(document)
+    if unstorable:
+        return None, unstorable
     errors = sorted(_validator().iter_errors(document), key=lambda e: [str(p) for p in e.absolute_path])
     if errors:
         return None, [f"manifest.json, {where(e.absolute_path)}: {_describe(e)}" for e in errors[:200]]
     return document, []
+
+
+def _unstorable(document) -> list[str]:
+    """What no archive could keep, found without recursion: nesting deeper than ``MAX_DEPTH``, and text with
+    NUL or lone UTF-16 surrogates (``\\u0000``, ``\\ud800``: valid JSON, refused by PostgreSQL's jsonb)."""
+    problems: list[str] = []
+    stack: list[tuple[object, tuple]] = [(document, ())]
+    while stack and len(problems) < 20:
+        value, path = stack.pop()
+        if len(path) > MAX_DEPTH:
+            return [f"manifest.json lồng nhau quá sâu (tối đa {MAX_DEPTH} cấp); hãy lập lại manifest theo mẫu"]
+        if isinstance(value, dict):
+            for key, child in value.items():
+                if _bad_text(key):
+                    problems.append(f"manifest.json, {where(path)}: tên trường chứa ký tự NUL hoặc ký tự không "
+                                    "hợp lệ")
+                stack.append((child, (*path, key)))
+        elif isinstance(value, list):
+            stack.extend((child, (*path, index)) for index, child in enumerate(value))
+        elif isinstance(value, str) and _bad_text(value):
+            problems.append(f"manifest.json, {where(path)}: giá trị chứa ký tự NUL (\\u0000) hoặc ký tự không hợp "
+                            "lệ (nửa cặp UTF-16); hãy xóa ký tự đó")
+    return sorted(problems)
+
+
+def _bad_text(text: str) -> bool:
+    if "\x00" in text:
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def pages(manifest: dict) -> Iterator[tuple[dict, dict]]:
