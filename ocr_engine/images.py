@@ -13,9 +13,8 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from .errors import InputError
+from .pages import size_problems
 
-MAX_PIXELS = 150_000_000  # A0 at 300 dpi is 139 Mpx; anything larger is refused unread
-MIN_SIDE = 64
 ACCEPTED_FORMATS = {"JPEG", "PNG", "TIFF", "BMP", "WEBP", "JPEG2000"}
 _EXTENSIONS = {"JPEG": {".jpg", ".jpeg", ".jpe"}, "PNG": {".png"}, "TIFF": {".tif", ".tiff"},
                "BMP": {".bmp"}, "WEBP": {".webp"}, "JPEG2000": {".jp2", ".j2k", ".jpx"}}
@@ -75,14 +74,10 @@ def _open(path: Path) -> Image.Image:
     if img.format not in ACCEPTED_FORMATS:
         img.close()
         raise InputError(f"{path}: unsupported image format {img.format}")
-    width, height = img.size
-    if width * height > MAX_PIXELS:
+    found = size_problems(*img.size)
+    if found:
         img.close()
-        raise InputError(f"{path}: {width}×{height} px is more than the {MAX_PIXELS // 1_000_000} Mpx "
-                         "limit; refused before decoding (decompression bomb?)")
-    if min(width, height) < MIN_SIDE:
-        img.close()
-        raise InputError(f"{path}: {width}×{height} px is too small to be a scanned page")
+        raise InputError(f"{path}: {found[0].message}")
     return img
 
 

@@ -11,7 +11,8 @@ from dataclasses import asdict, dataclass, field
 import cv2
 import numpy as np
 
-MIN_DPI = 200  # TT 05/2025/TT-BNV: digitised paper records at least 200 dpi
+from .pages import MIN_DPI  # the page rules shared with intake
+
 MARK_DPI = 150  # resolution at which marks are looked for: a 1 mm digit stroke is still 6 px tall
 MARK_CONTRAST = 20  # a mark is at least this much darker than the paper (grey levels). 50 called 3 of the broad
 #                     suite's fresh augraphy pages blank (faint ink 22-45 below flat paper, readable by plain

@@ -1,5 +1,6 @@
-"""The rules a single file must pass: a safe name, a sane size, and an image that decodes at ≥ 200 dpi, in
-colour (greyscale and bitonal are accepted but flagged).
+"""The rules a single file must pass: a safe name, a sane size, and an image that decodes and passes the page
+rules OCR applies (:mod:`ocr_engine.pages`: pixel size, ≥ 200 dpi, colour — greyscale and bitonal are accepted
+but flagged), so intake never accepts a page that OCR would refuse.
 
 Each rule reports a :class:`Problem` with a Vietnamese message a vendor can act on; nothing here raises for a
 bad file.
@@ -13,13 +14,11 @@ from dataclasses import dataclass
 
 from PIL import Image, UnidentifiedImageError
 
-MIN_DPI = 200
+from ocr_engine import pages
+from ocr_engine.pages import MAX_PIXELS, MIN_DPI  # noqa: F401  (MIN_DPI: validate compares declared dpi)
+
 MAX_PAGE_BYTES = 512 * 1024 * 1024
-MAX_PIXELS = 150_000_000  # A0 at 300 dpi is 139 Mpx; larger headers are refused before decoding
 FORMATS = {"jpg": "JPEG", "jpeg": "JPEG", "tif": "TIFF", "tiff": "TIFF", "png": "PNG", "jp2": "JPEG2000"}
-COLOR_MODES = {"1": "bitonal", "L": "grayscale", "LA": "grayscale", "I;16": "grayscale", "I;16B": "grayscale",
-               "I;16L": "grayscale", "I": "grayscale", "RGB": "color", "RGBA": "color", "RGBX": "color",
-               "CMYK": "color", "YCbCr": "color", "LAB": "color"}
 
 
 @dataclass(frozen=True)
@@ -100,9 +99,9 @@ def inspect_image(data: bytes, ext: str) -> tuple[ImageFacts | None, list[Proble
         return None, [Problem("not_an_image", f"không đọc được tệp như một ảnh ({type(exc).__name__})")]
     with image:
         width, height = image.size
-        if width * height > MAX_PIXELS:
-            return None, [Problem("too_many_pixels", f"ảnh {width}×{height} điểm ảnh vượt giới hạn "
-                                                     f"{MAX_PIXELS:,} điểm ảnh")]
+        too_big_or_small = pages.size_problems(width, height)
+        if too_big_or_small:
+            return None, [Problem(p.code, p.message_vi) for p in too_big_or_small]
         if image.format != FORMATS.get(ext):
             return None, [Problem("format_mismatch", f"nội dung tệp là {image.format}, không khớp đuôi '.{ext}'")]
         if getattr(image, "n_frames", 1) > 1:
@@ -115,14 +114,6 @@ def inspect_image(data: bytes, ext: str) -> tuple[ImageFacts | None, list[Proble
             image.load()
         except (OSError, SyntaxError, ValueError) as exc:
             return None, [Problem("corrupt_image", f"ảnh bị hỏng hoặc bị cắt cụt, không giải mã được ({exc})")]
-    problems = []
     dpi = round(min(float(dpi_info[0]), float(dpi_info[1]))) if dpi_info else 0
-    if not dpi:
-        problems.append(Problem("dpi_missing", "ảnh không ghi độ phân giải (dpi); máy quét phải ghi dpi vào tệp"))
-    elif dpi < MIN_DPI:
-        problems.append(Problem("dpi_too_low", f"độ phân giải {dpi} dpi, thấp hơn mức tối thiểu {MIN_DPI} dpi"))
-    color_mode = COLOR_MODES.get(mode)
-    if color_mode is None:
-        problems.append(Problem("color_depth", f"chế độ màu {mode} (màu bảng 8 bit) thấp hơn mức tối thiểu "
-                                               "24 bit; quét lại ở chế độ màu RGB"))
-    return ImageFacts(image.format, width, height, dpi, mode, color_mode or "palette"), problems
+    problems = [Problem(p.code, p.message_vi) for p in pages.header_problems(width, height, dpi, mode)]
+    return ImageFacts(image.format, width, height, dpi, mode, pages.colour_class(mode)), problems

@@ -1,8 +1,8 @@
 """Build batch folders that follow the contract: for tests, benchmarks and the demo.
 
 ``make_batch`` writes page images and a manifest that matches them. The page images come from a factory
-callable, so the demo can plug in realistic rendered pages while tests use tiny ones (the intake checks read
-dpi from metadata, so a small image at 300 dpi is a valid page).
+callable, so the demo can plug in realistic rendered pages while tests use small ones (the intake checks read
+dpi from metadata, so a small image at 300 dpi is a valid page as long as it has the pixels the page rules ask).
 """
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from ocr_engine.pages import MIN_SIDE
+
 from .manifest import MANIFEST
 
 PageFactory = Callable[[str, int], Image.Image]
@@ -22,8 +24,10 @@ PIL_FORMATS = {"jpg": "JPEG", "tif": "TIFF", "png": "PNG"}
 COLOR_MODES = {"RGB": "color", "L": "grayscale", "1": "bitonal"}
 
 
-def noise_page(ma_ho_so: str, so_trang: int, size: tuple[int, int] = (48, 68)) -> Image.Image:
-    """A tiny RGB page whose pixels (and so SHA-256) are unique to (mã hồ sơ, page)."""
+def noise_page(ma_ho_so: str, so_trang: int, size: tuple[int, int] = (MIN_SIDE, round(MIN_SIDE * 1.414))
+               ) -> Image.Image:
+    """A small RGB page whose pixels (and so SHA-256) are unique to (mã hồ sơ, page); by default the smallest
+    page of A4 proportions that the page rules (:mod:`ocr_engine.pages`) accept."""
     seed = int.from_bytes(hashlib.sha256(f"{ma_ho_so}/{so_trang}".encode()).digest()[:8], "big")
     pixels = np.random.default_rng(seed).integers(0, 256, (size[1], size[0], 3), dtype=np.uint8)
     return Image.fromarray(pixels, "RGB")
