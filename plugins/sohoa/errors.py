@@ -17,6 +17,10 @@ class ChecksumMismatch(StorageError):
     """Bytes read back from S3 do not hash to what was written."""
 
 
+class SourceChanged(ChecksumMismatch):
+    """The source of a copy no longer hashes to the digest it was validated with (someone replaced it)."""
+
+
 class SearchError(SohoaError):
     """A query that cannot be run; the message is shown to the user (Vietnamese)."""
 

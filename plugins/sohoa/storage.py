@@ -24,7 +24,7 @@ import botocore.config
 import botocore.exceptions
 
 from .config import settings
-from .errors import ChecksumMismatch, StorageError
+from .errors import ChecksumMismatch, SourceChanged, StorageError
 
 log = logging.getLogger(__name__)
 
@@ -205,19 +205,20 @@ def upload_chunks(s3, bucket: str, key: str, chunks: Iterable[bytes], *, size: i
 
 def _require(actual: str, expected: str, bucket: str, key: str) -> None:
     if actual != expected:
-        raise ChecksumMismatch(f"s3://{bucket}/{key}: the source hashes to sha256 {actual}, expected {expected}; "
+        raise SourceChanged(f"s3://{bucket}/{key}: the source hashes to sha256 {actual}, expected {expected}; "
                                "nothing was stored")
 
 
 def copy_verified(s3, src_bucket: str, src_key: str, dst_bucket: str, dst_key: str, *,
-                  sha256_hex: str | None = None, extra: dict | None = None) -> Stored:
+                  sha256_hex: str | None = None, extra: dict | None = None, replace: bool = False) -> Stored:
     """Copy one object by streaming it through this process, then prove the copy by re-reading it.
 
     Idempotent: when the destination already holds an object whose ``sha256`` metadata equals the source's
     digest, nothing is written (``written=False``), so a versioned bucket never gets a second version.
     ``sha256_hex`` is the digest the source must have (None: read the source once to learn it). Raises
     :class:`ChecksumMismatch` when the source or the stored copy does not hash as expected, and
-    :class:`StorageError` when the destination holds different bytes under the same key.
+    :class:`StorageError` when the destination holds different bytes under the same key (unless ``replace``:
+    for unversioned holding areas such as quarantine, where the newer bytes then take the key's place).
     """
     source = s3.head_object(Bucket=src_bucket, Key=src_key)
     size = source["ContentLength"]
@@ -226,7 +227,7 @@ def copy_verified(s3, src_bucket: str, src_key: str, dst_bucket: str, dst_key: s
     if present == expected:
         head = s3.head_object(Bucket=dst_bucket, Key=dst_key)
         return Stored(dst_bucket, dst_key, expected, size, head.get("VersionId"), False)
-    if present:
+    if present and not replace:
         raise StorageError(f"s3://{dst_bucket}/{dst_key} already holds different bytes (sha256 {present}); "
                            f"refusing to overwrite with s3://{src_bucket}/{src_key} (sha256 {expected})")
     body = s3.get_object(Bucket=src_bucket, Key=src_key)["Body"]

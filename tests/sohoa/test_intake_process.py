@@ -433,3 +433,63 @@ def test_complete_batches_are_found_by_their_marker_and_forgotten_once_done(conn
             assert time.monotonic() < deadline
             time.sleep(0.5)
     assert {"vendor": VENDOR, "batch_id": batch_id} not in complete_batches(s3)
+
+
+def overwrite_in_inbox(batch_id, name, data, vendor=VENDOR):
+    """What a vendor does by uploading a file again under the same name."""
+    storage.put_bytes(storage.client(identity=vendor), storage.INBOX, storage.batch_prefix(vendor, batch_id) + name,
+                      data)
+
+
+def test_a_page_overwritten_after_validation_gets_the_batch_validated_again_not_retried_for_ever(
+        conn, s3, prepare, monkeypatch):
+    folder, batch_id = prepare(2, 2)
+    manifest = read_manifest(folder)
+    changed = manifest["ho_so"][0]["trang"][1]
+    real_validate = process.validate_batch
+    calls = []
+
+    def vendor_overwrites_after_validation(source, **kwargs):
+        verdict = real_validate(source, **kwargs)
+        if not calls:
+            overwrite_in_inbox(batch_id, changed["ten_tep"], encode(noise_page(batch_id, 99), dpi=300))
+        calls.append(verdict.verdict)
+        return verdict
+
+    monkeypatch.setattr(process, "validate_batch", vendor_overwrites_after_validation)
+    outcome = run_intake(s3, conn, VENDOR, batch_id)
+    assert calls == ["accepted", "partial"]
+    assert (outcome.verdict, outcome.accepted) == ("partial", 3)  # the other hồ sơ's 2 pages + the manifest
+    assert_fully_stored(conn, s3, batch_id, 2)
+    document, text = report(s3, batch_id)
+    bad = next(i for i in document["items"] if i["name"] == changed["ten_tep"])
+    assert [r["code"] for r in bad["reasons"]] == ["checksum_mismatch"]
+    assert f"Hồ sơ {manifest['ho_so'][0]['ma_ho_so']}: TỪ CHỐI" in text
+    story = [(e["event_type"], e["outcome"]) for e in events_of(conn.cursor(), "batch", f"{VENDOR}/{batch_id}")]
+    assert story == [("ingestion", "success"), ("validation", "success"), ("validation", "failure"),
+                     ("validation", "success"), ("accession", "success")]
+
+
+def test_a_page_and_its_manifest_entry_replaced_after_validation_are_stored_as_replaced(conn, s3, prepare,
+                                                                                        monkeypatch):
+    folder, batch_id = prepare(1, 2)
+    manifest = read_manifest(folder)
+    trang = manifest["ho_so"][0]["trang"][0]
+    new = encode(noise_page(batch_id, 99), dpi=300)
+    trang.update(page_entry(1, trang["ten_tep"], new, 300, "color"))
+    real_validate = process.validate_batch
+    calls = []
+
+    def vendor_replaces_both(source, **kwargs):
+        verdict = real_validate(source, **kwargs)
+        if not calls:
+            overwrite_in_inbox(batch_id, trang["ten_tep"], new)
+            overwrite_in_inbox(batch_id, "manifest.json", json.dumps(manifest, ensure_ascii=False).encode())
+        calls.append(verdict.verdict)
+        return verdict
+
+    monkeypatch.setattr(process, "validate_batch", vendor_replaces_both)
+    assert run_intake(s3, conn, VENDOR, batch_id).verdict == "accepted"
+    assert_fully_stored(conn, s3, batch_id, 2)
+    key = f"{manifest['ho_so'][0]['ma_ho_so']}/0001.jpg"
+    assert s3.head_object(Bucket=storage.MASTERS, Key=key)["Metadata"]["sha256"] == trang["sha256"]

@@ -108,6 +108,22 @@ def store_verdict(cur, batch: Batch, *, verdict: str, items: list[Item], manifes
     record_events(cur, events)
 
 
+def reopen(cur, batch: Batch, *, reason: str, agent: str) -> None:
+    """Take a ``validated`` batch back to ``received`` (its verdict and items dropped, a ``validation`` failure
+    event saying why), so that it is validated again against what the inbox holds now. Nothing of it is
+    registered yet in that state, so no catalogue row refers to the dropped items."""
+    cur.execute("DELETE FROM batch_item WHERE batch_id = %s", (batch.pk,))
+    cur.execute(
+        """UPDATE batch SET status = 'received', verdict = NULL, manifest = NULL, manifest_sha256 = NULL,
+                  fingerprint = NULL, duplicate_of = NULL, agency_id = NULL, item_count = NULL,
+                  accepted_count = NULL, rejected_count = NULL, validated_at = NULL
+           WHERE id = %s AND status = 'validated'""", (batch.pk,))
+    if cur.rowcount != 1:
+        raise CatalogueError(f"batch {batch.label} is no longer 'validated'; not reopened")
+    record_events(cur, [Event("validation", "batch", batch.label, agent, "failure",
+                              {"message": "validated again: " + reason})])
+
+
 def items_of(cur, batch_pk: int) -> list[Item]:
     """Every item of a batch, in the order they were stored."""
     cur.execute(f"SELECT {', '.join(ITEM_COLUMNS)} FROM batch_item WHERE batch_id = %s ORDER BY id", (batch_pk,))

@@ -9,6 +9,10 @@ Each step leaves the batch in a state the next run continues from (``batch.statu
 * ``stored``: write ``_REPORT.json``/``_REPORT.txt`` to the vendor's prefix and mark the batch ``done``;
 * ``done``: rewrite the same report; nothing else changes.
 
+A file the vendor replaces after validation (its bytes no longer hash as validated) takes the batch back to
+``received``: it is validated again against what the inbox holds now, at most ``MAX_REVALIDATIONS`` times
+per run, so the vendor always gets a verdict on the bytes that were really stored.
+
 The ``_COMPLETE`` marker is removed last, so a batch whose marker is still there is not finished. A run that
 fails records a ``failure`` event and re-raises; running again finishes the job.
 """
@@ -25,7 +29,7 @@ from ..catalogue import batches, records
 from ..catalogue.batches import Batch, Item
 from ..catalogue.db import batch_lock, serialise_verdicts, transaction
 from ..catalogue.events import Event, record_events
-from ..errors import SohoaError
+from ..errors import SohoaError, SourceChanged
 from . import checks
 from .manifest import COMPLETE, REPORT_JSON, REPORT_TXT
 from .report import report_json, report_text
@@ -35,6 +39,9 @@ from .validate import in_parallel, validate_batch
 log = logging.getLogger(__name__)
 
 AGENT = "sohoa_intake"
+# Files replaced while one run copies them; past this the vendor is still writing: the run fails (and is
+# retried later) rather than validate the batch again and again.
+MAX_REVALIDATIONS = 3
 Copier = Callable[..., storage.Stored]
 
 
@@ -121,14 +128,27 @@ def _run(s3, conn, vendor: str, batch_id: str, agent: str, copy: Copier, workers
     with transaction(conn) as cur:
         batch = batches.register_batch(cur, vendor, batch_id, agent=agent)
     rerun = batch.status == "done"
-    if batch.status == "received":
-        _validate(s3, conn, batch, agent, workers)
-    with transaction(conn) as cur:
-        batch = batches.get_batch(cur, vendor, batch_id)
-        items = batches.items_of(cur, batch.pk)
     written = 0
-    if batch.status == "validated":
-        written = _place_and_register(s3, conn, batch, items, agent, copy, copy_workers)
+    for revalidation in range(MAX_REVALIDATIONS + 1):
+        if batch.status == "received":
+            _validate(s3, conn, batch, agent, workers)
+        with transaction(conn) as cur:
+            batch = batches.get_batch(cur, vendor, batch_id)
+            items = batches.items_of(cur, batch.pk)
+        if batch.status != "validated":
+            break
+        try:
+            written = _place_and_register(s3, conn, batch, items, agent, copy, copy_workers)
+            break
+        except SourceChanged as exc:
+            if revalidation == MAX_REVALIDATIONS:
+                raise IntakeError(f"batch {batch.label}: files keep changing in the inbox ({exc}); "
+                                  f"validated {MAX_REVALIDATIONS + 1} times in this run") from exc
+            log.warning("intake of %s: a file changed after validation, validating again: %s", batch.label, exc)
+            with transaction(conn) as cur:
+                batches.reopen(cur, batch, reason=f"a file changed in the inbox after validation: {exc}",
+                               agent=agent)
+                batch = batches.get_batch(cur, vendor, batch_id)
     _write_report(s3, batch, items)
     with transaction(conn) as cur:
         if rerun:
@@ -176,6 +196,11 @@ def _destination(batch: Batch, item: Item) -> tuple[str, str, dict]:
     return storage.QUARANTINE, storage.batch_prefix(batch.vendor, batch.batch_id) + item.name, {}
 
 
+def _copy_arguments(bucket: str) -> dict:
+    # quarantine is an unversioned holding area: a batch validated again replaces the bytes it quarantined
+    return {"replace": True} if bucket == storage.QUARANTINE else {}
+
+
 def _place_and_register(s3, conn, batch: Batch, items: list[Item], agent: str, copy: Copier,
                         workers: int) -> int:
     prefix = storage.batch_prefix(batch.vendor, batch.batch_id)
@@ -184,7 +209,8 @@ def _place_and_register(s3, conn, batch: Batch, items: list[Item], agent: str, c
 
     def place(item: Item) -> tuple[Item, storage.Stored]:
         bucket, key, extra = _destination(batch, item)
-        return item, copy(s3, storage.INBOX, prefix + item.name, bucket, key, sha256_hex=item.sha256, extra=extra)
+        return item, copy(s3, storage.INBOX, prefix + item.name, bucket, key, sha256_hex=item.sha256, extra=extra,
+                          **_copy_arguments(bucket))
 
     placed = list(in_parallel(place, ((item,) for item in to_place), workers))
     events = []
