@@ -24,6 +24,7 @@ SUBCOMMANDS = {
     "restore": "sohoa.backup.cli",
     "export": "sohoa.export.cli",
     "hpnet": "sohoa.hpnet.cli",
+    "born-digital": "sohoa.born_digital.cli",
     "plan": "sohoa.capacity.cli",
 }
 

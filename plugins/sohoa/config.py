@@ -118,6 +118,11 @@ class Settings(BaseSettings):
     ocr_pool_slots: int = 2
     ocr_gpu_pool_slots: int = 1
 
+    # Born-digital records: the folder of certificates (PEM or DER, .pem/.crt/.cer/.der) that signatures are
+    # trusted against — the government PKI roots and their intermediates. Unset or empty: no issuer is trusted
+    # here, and a signature whose bytes match is reported "integrity valid, issuer not trusted here".
+    signature_trust_dir: Path | None = None
+
     @property
     def s3_port(self) -> int:
         return int(self.s3_endpoint.rsplit(":", 1)[1].split("/")[0])

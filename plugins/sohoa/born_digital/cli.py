@@ -1,0 +1,59 @@
+"""``sohoa born-digital``: verify signed PDFs (for the văn thư and for scripts).
+
+``verify FILE.pdf… [--json] [--trust-dir DIR]`` prints every signature of each file, or that it has none; exit 1
+when any signature's integrity is invalid or a file cannot be read, else 0.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from .signatures import FileVerification, TrustStore, quiet_pyhanko, verify_files
+
+INTEGRITY = {"valid": "toàn vẹn (valid)", "invalid": "KHÔNG toàn vẹn (invalid)"}
+TRUST = {"trusted": "tin cậy (trusted)", "untrusted": "không tin cậy (untrusted)",
+         "unknown": "chưa xác định tổ chức cấp (unknown)"}
+
+
+def format_text(results: list[FileVerification]) -> str:
+    lines = []
+    for result in results:
+        lines.append(f"{result.file}" + (f"  (SHA-256 {result.sha256})" if result.sha256 else ""))
+        for problem in result.problems:
+            lines.append(f"  ! {problem.message}")
+        if result.readable and not result.signatures:
+            lines.append("  không có chữ ký số")
+        for name in result.empty_fields:
+            lines.append(f"  ô chữ ký {name}: chưa được ký")
+        for n, sig in enumerate(result.signatures, start=1):
+            lines.append(f"  Chữ ký {n} ({sig.field}): {sig.signer or '?'}")
+            lines.append(f"    thời điểm ký: {sig.signed_at or 'không ghi'}{' (dấu thời gian)' if sig.timestamped else ''}"
+                         f" · thuật toán băm: {sig.digest.upper() or '?'}"
+                         f" · phủ toàn bộ tệp: {'có' if sig.covers_whole_file else 'không'}")
+            lines.append(f"    toàn vẹn: {INTEGRITY[sig.integrity]} · tin cậy: {TRUST[sig.trust]}")
+            for problem in sig.problems + sig.flags:
+                lines.append(f"    - {problem.message}")
+    return "\n".join(lines)
+
+
+def _verify(args: argparse.Namespace) -> int:
+    quiet_pyhanko()
+    store = TrustStore.from_dir(args.trust_dir) if args.trust_dir else TrustStore.from_settings()
+    results = verify_files(args.files, store)
+    if args.json:
+        print(json.dumps([r.as_json() for r in results], ensure_ascii=False, indent=1))
+    else:
+        print(format_text(results))
+    return 1 if any(r.broken for r in results) else 0
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("born-digital", help="signed electronic văn bản: verify")
+    commands = parser.add_subparsers(dest="born_digital_command", required=True, metavar="ACTION")
+    verify = commands.add_parser("verify", help="verify every signature of signed PDFs")
+    verify.add_argument("files", nargs="+", metavar="FILE.pdf")
+    verify.add_argument("--json", action="store_true", help="a JSON list, one object per file")
+    verify.add_argument("--trust-dir", type=Path, default=None,
+                        help="folder of trusted root/intermediate certificates (default: SOHOA_SIGNATURE_TRUST_DIR)")
+    verify.set_defaults(func=_verify)
