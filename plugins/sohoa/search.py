@@ -93,18 +93,20 @@ def index_page(conn: Connection, trang_id: int, text: str) -> None:
                            ON CONFLICT (word) DO UPDATE SET pages = search_vocabulary.pages + 1""", (words,))
 
 
-def _correct(conn: Connection, terms: list[str]) -> dict[str, str]:
-    """Map each unknown term to a close vocabulary word that fits the rest of the query.
+def _correct(conn: Connection, terms: list[str], levels: tuple[str, ...]) -> dict[str, str]:
+    """Map each term found on no page the caller may see to a close word that fits the rest of the query.
 
-    Candidates come from the trigram index (edit distance at most 2). The first, in order of edit distance
-    and similarity, that stands next to a neighbouring query word somewhere wins ("tai leu" → "tai lieu",
-    not "tai le"); failing that, the first that merely co-occurs with the other words on a page.
+    Candidates come from the trigram index over the vocabulary of every page (edit distance at most 2), but
+    only a candidate found on a page at ``levels`` can be chosen, so a correction never reveals a word of a
+    record the caller may not read. The first, in order of edit distance and similarity, that stands next to a
+    neighbouring query word on such a page wins ("tai leu" → "tai lieu", not "tai le"); failing that, the
+    first that merely co-occurs with the other words on one.
     """
     corrections: dict[str, str] = {}
     with conn.cursor() as cur:
         cur.execute("SELECT set_config('pg_trgm.similarity_threshold', %s, true)", (str(TYPO_SIMILARITY),))
         cur.execute("SELECT word FROM search_vocabulary WHERE word = ANY(%s)", (terms,))
-        known = {row[0] for row in cur.fetchall()}
+        known = {row[0] for row in cur.fetchall() if _matches(cur, _tsquery([row[0]]), levels)}
         for position, term in enumerate(terms):
             if term in known or len(term) < 3 or any(c.isdigit() for c in term):
                 continue  # numbers are exact: "108" must not become "1808"
@@ -117,8 +119,9 @@ def _correct(conn: Connection, terms: list[str]) -> dict[str, str]:
             others = effective[:position] + effective[position + 1:]
             phrases = [[f"'{n}' <-> '{w}'" if i < position else f"'{w}' <-> '{n}'" for i, n in neighbours]
                        for w in candidates]
-            chosen = next((w for w, ph in zip(candidates, phrases) if ph and _matches(cur, " | ".join(ph))), None)
-            chosen = chosen or next((w for w in candidates if _matches(cur, _tsquery([*others, w]))), None)
+            chosen = next((w for w, ph in zip(candidates, phrases) if ph and _matches(cur, " | ".join(ph), levels)),
+                          None)
+            chosen = chosen or next((w for w in candidates if _matches(cur, _tsquery([*others, w]), levels)), None)
             if chosen:
                 corrections[term] = chosen
     return corrections
@@ -137,8 +140,11 @@ def _selective_terms(cur, terms: list[str]) -> list[str]:
     return chosen
 
 
-def _matches(cur, tsquery: str) -> bool:
-    cur.execute("SELECT 1 FROM trang_search WHERE tsv @@ to_tsquery('simple', %s) LIMIT 1", (tsquery,))
+def _matches(cur, tsquery: str, levels: tuple[str, ...]) -> bool:
+    """Whether some page the caller may see (access ``levels``) matches ``tsquery``."""
+    cur.execute("""SELECT 1 FROM trang_search s JOIN trang t ON t.id = s.trang_id JOIN ho_so h ON h.id = t.ho_so_id
+                   WHERE s.tsv @@ to_tsquery('simple', %s) AND h.muc_do_tiep_can = ANY(%s) LIMIT 1""",
+                (tsquery, list(levels)))
     return cur.fetchone() is not None
 
 
@@ -200,7 +206,7 @@ def search(conn: Connection, query: str, *, levels: tuple[str, ...] = (PUBLIC,),
     if unknown:
         raise SearchError(f"Mức độ tiếp cận không hợp lệ: {', '.join(sorted(unknown))}.")
     terms = query_terms(query)
-    corrections = _correct(conn, terms)
+    corrections = _correct(conn, terms, tuple(levels))
     effective = [corrections.get(t, t) for t in terms]
     with conn.cursor() as cur:
         selective = _selective_terms(cur, effective)

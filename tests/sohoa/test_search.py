@@ -1,11 +1,13 @@
 """Search: with and without diacritics, typos, ranking, snippets, filters, access levels, hostile queries."""
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from sohoa.catalogue.db import transaction
 from sohoa.errors import SearchError
-from sohoa.search import Filters, query_terms, search, snippet
+from sohoa.search import Filters, index_page, query_terms, search, snippet
 from sohoa.vntext import fold
 
 pytestmark = pytest.mark.stack
@@ -107,3 +109,27 @@ def test_a_word_on_no_page_still_excludes_every_page_whatever_the_common_words(c
 def test_numbers_are_never_typo_corrected(corpus):
     result = _search(corpus, "15 KH UBND", levels=("cong_khai", "co_dieu_kien", "mat"))
     assert "15" not in result.corrections and result.hits == []
+
+
+def test_a_typo_is_never_corrected_to_a_word_only_a_restricted_record_holds(corpus):
+    conn, phong = corpus
+    secret = "bimat" + uuid.uuid4().hex[:8].translate(str.maketrans("0123456789", "ghijklmnop"))
+    with transaction(conn) as cur:
+        cur.execute("""SELECT h.agency_id, h.phong_id FROM ho_so h JOIN phong p ON p.id = h.phong_id
+                       WHERE p.ma_phong = %s LIMIT 1""", (phong,))
+        agency, phong_id = cur.fetchone()
+        cur.execute("""INSERT INTO ho_so (agency_id, phong_id, ma_ho_so, tieu_de, thoi_han_bao_quan, muc_do_tiep_can,
+                                          muc_do_tin_cay, thoi_gian_bat_dau, thoi_gian_ket_thuc)
+                       VALUES (%s, %s, %s, 'Hồ sơ mật', 'vinh_vien', 'mat', 'so_hoa', '2025-01-01', '2025-12-31')
+                       RETURNING id""", (agency, phong_id, f"{phong}.01.2025.{secret}"))
+        cur.execute("""INSERT INTO trang (ho_so_id, so_trang, sha256, size_bytes, dpi, color_mode, master_key,
+                                          ocr_status) VALUES (%s, 1, %s, 1, 300, 'color', %s, 'done') RETURNING id""",
+                    (cur.fetchone()[0], uuid.uuid4().hex * 2, f"test/{secret}.jpg"))
+        index_page(conn, cur.fetchone()[0], f"Đoàn công tác {secret} sang thăm")
+    typo = secret[:-1] + ("a" if secret[-1] != "a" else "b")
+    for levels in [("cong_khai",), ("cong_khai", "co_dieu_kien")]:
+        result = _search(corpus, f"doan {typo}", levels=levels)
+        assert result.corrections == {} and result.hits == []
+        assert secret not in result.terms
+    allowed = _search(corpus, f"doan {typo}", levels=("cong_khai", "co_dieu_kien", "mat"))
+    assert allowed.corrections == {typo: secret} and [h.muc_do_tiep_can for h in allowed.hits] == ["mat"]
