@@ -5,6 +5,7 @@ import argparse
 import importlib
 import sys
 
+from .cliparse import Parser
 from .errors import SohoaError
 
 # subcommand -> module whose add_parser(subparsers) adds it and sets func on its parser
@@ -30,11 +31,12 @@ SUBCOMMANDS = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="sohoa",
-        description="sohoa — số hóa tài liệu lưu trữ: intake, OCR, catalogue, milestones and handover.",
+        description="sohoa — số hóa tài liệu lưu trữ: tiếp nhận lô, OCR, CSDL, tiến độ, báo cáo và bàn giao.",
+        epilog="Xem hướng dẫn của từng lệnh: sohoa <lệnh> --help (ví dụ: sohoa vendor --help)",
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="LỆNH", title="các lệnh")
     for module in dict.fromkeys(SUBCOMMANDS.values()):  # a module may add several subcommands
         importlib.import_module(module).add_parser(sub)
     return parser

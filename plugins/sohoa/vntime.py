@@ -22,10 +22,11 @@ def today_arg(value: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from exc
+        raise argparse.ArgumentTypeError(f"ngày phải viết dạng YYYY-MM-DD (ví dụ 2026-11-20), "
+                                         f"không phải {value!r}") from exc
 
 
 def add_today(parser: argparse.ArgumentParser) -> None:
     """``--today YYYY-MM-DD``, by default today in Việt Nam."""
-    parser.add_argument("--today", type=today_arg, default=dt.datetime.now(VN_TZ).date(),
-                        help="the day to judge from, YYYY-MM-DD (default: today in Việt Nam)")
+    parser.add_argument("--today", type=today_arg, default=dt.datetime.now(VN_TZ).date(), metavar="NGÀY",
+                        help="ngày tính số liệu, dạng YYYY-MM-DD (mặc định: hôm nay, giờ Việt Nam)")

@@ -107,7 +107,7 @@ def test_publish_stores_both_files_in_exports_and_fails_clearly_when_s3_refuses(
 def test_cli_builds_the_report_on_demand_and_explains_itself(seeded, tmp_path):
     sohoa = str(Path(sys.executable).with_name("sohoa"))
     help_text = subprocess.run([sohoa, "report", "annual", "--help"], capture_output=True, text=True, check=True).stdout
-    assert "--year" in help_text and "05/12" in help_text and "exports" in help_text
+    assert "--year" in help_text and "05/12" in help_text and "kho xuất" in help_text
     done = subprocess.run([sohoa, "report", "annual", "--year", "2026", "--out", str(tmp_path), "--no-upload",
                            "--today", "2026-11-24"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
@@ -115,7 +115,7 @@ def test_cli_builds_the_report_on_demand_and_explains_itself(seeded, tmp_path):
                                                           "bao-cao-so-hoa-2026-SNGV-HP.xlsx"]
     bad = subprocess.run([sohoa, "report", "annual", "--year", "2026", "--agency", "NOPE", "--out", str(tmp_path),
                           "--no-upload"], capture_output=True, text=True)
-    assert bad.returncode == 2 and "no milestone is configured for agency 'NOPE'" in bad.stderr
+    assert bad.returncode == 2 and "Không có cơ quan mã 'NOPE' trong kế hoạch" in bad.stderr
 
 
 def test_report_date_line_follows_nd_30():

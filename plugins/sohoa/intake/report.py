@@ -46,7 +46,10 @@ def report_text(vendor: str, batch_id: str, verdict: str, items: list[Item]) -> 
         if not bad:
             lines.append(f"Hồ sơ {ma_ho_so}: CHẤP NHẬN ({len(pages)} trang)")
             continue
-        lines.append(f"Hồ sơ {ma_ho_so}: TỪ CHỐI ({len(bad)}/{len(pages)} trang có lỗi hoặc bị từ chối theo)")
+        faulty = sum(any(r["code"] != "ho_so_incomplete" for r in p.reasons) for p in bad)
+        followed = len(bad) - faulty
+        lines.append(f"Hồ sơ {ma_ho_so}: TỪ CHỐI ({faulty}/{len(pages)} trang có lỗi"
+                     + (f"; {followed} trang đạt yêu cầu nhưng bị từ chối theo cả hồ sơ)" if followed else ")"))
         lines += [f"  - {reason['message']}" for page in bad for reason in page.reasons]
     others = [i for i in items if not i.ma_ho_so and i.status == "rejected"]
     if others:

@@ -24,9 +24,14 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def add_parser(sub) -> None:
-    parser = sub.add_parser("milestones", help="milestones of the plan: progress, forecast",
-                            description="Milestones of the digitisation plan (config/milestones.toml).")
-    verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
-    p_status = verbs.add_parser("status", help="print where each milestone stands (read-only)")
+    parser = sub.add_parser("milestones", help="các mốc (giai đoạn) của kế hoạch: tiến độ, dự báo",
+                            description="Các mốc (giai đoạn) của kế hoạch số hóa, khai báo trong "
+                                        "config/milestones.toml.",
+                            epilog="Ví dụ:\n  sohoa milestones status\n  sohoa milestones status --today 2026-11-20")
+    verbs = parser.add_subparsers(dest="verb", required=True, metavar="VIỆC", title="các việc")
+    p_status = verbs.add_parser("status", help="in tình hình từng mốc (chỉ đọc)",
+                                description="In tình hình từng mốc: số hồ sơ đã xong trên kế hoạch, tốc độ, dự "
+                                            "báo ngày hoàn thành và các cảnh báo. Chỉ đọc CSDL.",
+                                epilog="Ví dụ:\n  sohoa milestones status --today 2026-11-20")
     add_today(p_status)
     p_status.set_defaults(func=_status)

@@ -28,6 +28,17 @@ class UploadResult:
     bytes_sent: int
 
 
+def known_vendor(vendor: str) -> str:
+    """``vendor`` when it has upload keys in the settings; otherwise a :class:`VendorError` naming those that do."""
+    from ..config import settings
+
+    vendors = settings().vendors
+    if vendor not in vendors:
+        raise VendorError(f"Nhà thầu {vendor!r} chưa được cấp khóa tải lên; các nhà thầu đã đăng ký: "
+                          f"{', '.join(vendors) or 'chưa có'}. Kiểm tra lại tên nhà thầu (--vendor)")
+    return vendor
+
+
 def batch_identity(folder: Path) -> tuple[str | None, str]:
     """(vendor, batch_id) as the folder's manifest states them; the folder name when it cannot be read."""
     path = Path(folder) / MANIFEST
@@ -89,7 +100,9 @@ def upload_batch(folder: Path, *, vendor: str, s3=None, force: bool = False, pro
 
 
 def batch_status(vendor: str, batch_id: str, *, s3=None) -> tuple[str, dict | None]:
-    """(Vietnamese summary, report document or None) of a batch, read with the vendor's credentials."""
+    """(Vietnamese summary, report document or None) of a batch, read with the vendor's credentials.
+
+    Raises :class:`VendorError` when nothing of the batch is in the inbox."""
     s3 = s3 or storage.client(identity=vendor)
     prefix = storage.batch_prefix(vendor, batch_id)
     if storage.stored_sha256(s3, storage.INBOX, prefix + REPORT_JSON) is not None:
@@ -98,5 +111,8 @@ def batch_status(vendor: str, batch_id: str, *, s3=None) -> tuple[str, dict | No
         return text, document
     if storage.stored_sha256(s3, storage.INBOX, prefix + COMPLETE) is not None:
         return f"Lô {batch_id}: đã tải lên đủ, đang chờ kiểm tra tiếp nhận.\n", None
+    if not s3.list_objects_v2(Bucket=storage.INBOX, Prefix=prefix, MaxKeys=1).get("KeyCount"):
+        raise VendorError(f"Không có lô {batch_id} của nhà thầu {vendor} trên kho (chưa tải lên tệp nào); kiểm tra "
+                          f"lại mã lô, hoặc tải lô lên bằng 'sohoa vendor upload <thư mục lô> --vendor {vendor}'")
     return (f"Lô {batch_id}: chưa hoàn tất tải lên (chưa có tệp {COMPLETE}); chạy "
             f"'sohoa vendor upload' để tải tiếp.\n", None)
