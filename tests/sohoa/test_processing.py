@@ -166,6 +166,61 @@ def test_a_page_that_keeps_failing_is_retried_then_parked_never_dropped(tmp_path
         conn.close()
 
 
+def test_a_page_that_crashes_the_engine_is_failed_alone_and_its_chunk_goes_on(tmp_path, accepted_batch,
+                                                                              monkeypatch):
+    from ocr_engine import pipeline
+
+    ma_ho_so, batch_pk, _ = accepted_batch(tmp_path, 3)
+    conn, s3 = connect(), storage.client()
+    real_load = pipeline.load_page
+    try:
+        with transaction(conn) as cur:
+            [chunk] = pending_chunks(cur, batch_pk=batch_pk)
+        bad = _pages(conn, ma_ho_so)[1]["id"]
+
+        def crash_on_one_page(source, **kwargs):
+            if source.page_id == str(bad):
+                raise IndexError("index 0 is out of bounds for axis 0 with size 0")  # as suppress_streaks did
+            return real_load(source, **kwargs)
+
+        monkeypatch.setattr(pipeline, "load_page", crash_on_one_page)
+        for _ in range(MAX_ATTEMPTS - 1):
+            with pytest.raises(OcrIncomplete):
+                ocr_chunk(conn, s3, chunk, engine="tesseract", jobs=2)
+        report = ocr_chunk(conn, s3, chunk, engine="tesseract", jobs=2)
+        assert report.parked == [bad]
+        pages = {p["id"]: p for p in _pages(conn, ma_ho_so)}
+        assert [p["ocr_status"] for p in pages.values()] == ["done", "parked", "done"]
+        assert pages[bad]["ocr_attempts"] == MAX_ATTEMPTS and "IndexError" in pages[bad]["ocr_error"]
+    finally:
+        conn.close()
+
+
+def test_a_page_whose_results_cannot_be_stored_is_failed_alone(tmp_path, accepted_batch, monkeypatch):
+    from sohoa.processing import ocr
+
+    ma_ho_so, batch_pk, _ = accepted_batch(tmp_path, 2)
+    conn, s3 = connect(), storage.client()
+    real_outputs = ocr.pipeline.page_outputs
+    try:
+        with transaction(conn) as cur:
+            [chunk] = pending_chunks(cur, batch_pk=batch_pk)
+
+        def unwritable_first_page(outcome):
+            if outcome.page_id == str(chunk[0]):
+                raise ValueError("ALTO: coordinates out of range")
+            return real_outputs(outcome)
+
+        monkeypatch.setattr(ocr.pipeline, "page_outputs", unwritable_first_page)
+        with pytest.raises(OcrIncomplete):
+            ocr_chunk(conn, s3, chunk, engine="tesseract")
+        first, second = _pages(conn, ma_ho_so)
+        assert (first["ocr_status"], first["ocr_attempts"], second["ocr_status"]) == ("failed", 1, "done")
+        assert "ALTO: coordinates out of range" in first["ocr_error"]
+    finally:
+        conn.close()
+
+
 @register
 class UnprintableTextEngine(OcrEngine):
     """Recognises a word the PDF font cannot draw, so the text layer cannot round-trip."""

@@ -3,6 +3,8 @@
 A chunk is a list of ``trang`` ids. :func:`ocr_chunk` is idempotent: pages already ``done`` are skipped, so
 a retried task only redoes what is left. A page that fails is marked ``failed`` with its error and retried
 on the next attempt; after :data:`MAX_ATTEMPTS` it is ``parked`` (kept, listed for review) — never dropped.
+A fault of one page — the engine raising on it, its results failing to store — is that page's failure, never
+its chunk's; only the services going away (S3, the catalogue, the disk) fail the task, to be retried.
 """
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import botocore.exceptions
+import psycopg2
 import psycopg2.extras
 
 from ocr_engine import pipeline
@@ -29,6 +33,9 @@ from .review import flag_page
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
+# Faults of the services, not of a page: the task fails and Airflow retries it when they are back.
+INFRASTRUCTURE = (psycopg2.OperationalError, psycopg2.InterfaceError, botocore.exceptions.BotoCoreError,
+                  botocore.exceptions.ClientError, storage.StorageError, OSError)
 LOW_CONFIDENCE = 0.80
 AGENT = "sohoa.processing.ocr"
 
@@ -81,33 +88,79 @@ def ocr_chunk(conn, s3, trang_ids: list[int], *, engine: str, jobs: int = 1) -> 
     with tempfile.TemporaryDirectory(prefix="sohoa-ocr-") as tmp:
         workdir = Path(tmp)
         by_id: dict[str, PageRef] = {}
+        handled: set[int] = set()
+
+        def fetch(page: PageRef) -> Path | None:
+            path = workdir / f"{page.trang_id}{Path(page.master_key).suffix}"
+            try:
+                download_verified(s3, storage.MASTERS, page.master_key, path, page.sha256,
+                                  version_id=page.master_version_id)
+            except storage.StorageError as exc:
+                handled.add(page.trang_id)
+                _fail(conn, page, f"master unreadable: {exc}", report)
+                return None
+            by_id[str(page.trang_id)] = page
+            return path
 
         def masters():
             """Download lazily, so the next pages arrive while earlier ones are being recognised."""
             for page in pages:
-                path = workdir / f"{page.trang_id}{Path(page.master_key).suffix}"
-                try:
-                    download_verified(s3, storage.MASTERS, page.master_key, path, page.sha256,
-                                      version_id=page.master_version_id)
-                except storage.StorageError as exc:
-                    _fail(conn, page, f"master unreadable: {exc}", report)
-                    continue
-                by_id[str(page.trang_id)] = page
-                yield path
+                path = fetch(page)
+                if path is not None:
+                    yield path
 
-        for outcome in pipeline.run(masters(), ocr, jobs=jobs):
-            page = by_id[outcome.page_id]
-            if outcome.text is None and outcome.status in ("failed", "rejected"):
-                reasons = "; ".join(p.message for p in outcome.problems) or "no text"
-                _fail(conn, page, reasons, report)
-                continue
-            text = outcome.text or PageText(outcome.page_id, [], ocr.name, ocr.version(), 0.0)
-            _store(conn, s3, page, outcome, text)
-            report.done.append(page.trang_id)
-            report.seconds_ocr += text.seconds
+        try:
+            for outcome in pipeline.run(masters(), ocr, jobs=jobs):
+                page = by_id[outcome.page_id]
+                handled.add(page.trang_id)
+                _take(conn, s3, page, outcome, ocr, report)
+        except INFRASTRUCTURE:
+            raise
+        except Exception as exc:  # one page's fault escaped the engine: the rest are read one at a time
+            log.warning("OCR of a chunk stopped on %r; reading its %d remaining page(s) one by one", exc,
+                        len(pages) - len(handled))
+            for page in pages:
+                if page.trang_id not in handled:
+                    _read_alone(conn, s3, page, fetch, ocr, report)
+                    handled.add(page.trang_id)
     if report.failed:
         raise OcrIncomplete(f"{len(report.failed)} page(s) failed OCR and will be retried: trang {report.failed}")
     return report
+
+
+def _take(conn, s3, page: PageRef, outcome: pipeline.PageOutcome, ocr, report: ChunkReport) -> None:
+    """Store one page's outcome, or count its failure: a failed reading, or results that cannot be stored."""
+    if outcome.text is None and outcome.status in ("failed", "rejected"):
+        _fail(conn, page, "; ".join(p.message for p in outcome.problems) or "no text", report)
+        return
+    text = outcome.text or PageText(outcome.page_id, [], ocr.name, ocr.version(), 0.0)
+    try:
+        _store(conn, s3, page, outcome, text)
+    except INFRASTRUCTURE:
+        raise
+    except Exception as exc:
+        conn.rollback()
+        log.exception("storing the OCR results of trang %s failed", page.trang_id)
+        _fail(conn, page, f"storing the OCR results failed: {exc!r}", report)
+        return
+    report.done.append(page.trang_id)
+    report.seconds_ocr += text.seconds
+
+
+def _read_alone(conn, s3, page: PageRef, fetch, ocr, report: ChunkReport) -> None:
+    """OCR one page by itself; whatever it raises (the services apart) is its failure."""
+    path = fetch(page)
+    if path is None:
+        return
+    try:
+        [outcome] = list(pipeline.run([path], ocr, jobs=1))
+    except INFRASTRUCTURE:
+        raise
+    except Exception as exc:
+        log.exception("OCR of trang %s raised", page.trang_id)
+        _fail(conn, page, f"OCR raised {exc!r}", report)
+        return
+    _take(conn, s3, page, outcome, ocr, report)
 
 
 def _store(conn, s3, page: PageRef, outcome: pipeline.PageOutcome, text: PageText) -> None:
