@@ -1,7 +1,9 @@
-"""``sohoa born-digital``: verify signed PDFs (for the văn thư and for scripts).
+"""``sohoa born-digital``: verify signed PDFs (for the văn thư and for scripts), submit an electronic hồ sơ.
 
 ``verify FILE.pdf… [--json] [--trust-dir DIR]`` prints every signature of each file, or that it has none; exit 1
-when any signature's integrity is invalid or a file cannot be read, else 0.
+when any signature's integrity is invalid or a file cannot be read, else 0. ``submit FOLDER --agency MA`` takes
+a submission folder from the local disk through the same intake as the DAG ``sohoa_born_digital`` and prints
+its report (``docs/born-digital-contract.md``); exit 1 when it is rejected.
 """
 from __future__ import annotations
 
@@ -28,7 +30,8 @@ def format_text(results: list[FileVerification]) -> str:
             lines.append(f"  ô chữ ký {name}: chưa được ký")
         for n, sig in enumerate(result.signatures, start=1):
             lines.append(f"  Chữ ký {n} ({sig.field}): {sig.signer or '?'}")
-            lines.append(f"    thời điểm ký: {sig.signed_at or 'không ghi'}{' (dấu thời gian)' if sig.timestamped else ''}"
+            stamp = " (dấu thời gian)" if sig.timestamped else ""
+            lines.append(f"    thời điểm ký: {sig.signed_at or 'không ghi'}{stamp}"
                          f" · thuật toán băm: {sig.digest.upper() or '?'}"
                          f" · phủ toàn bộ tệp: {'có' if sig.covers_whole_file else 'không'}")
             lines.append(f"    toàn vẹn: {INTEGRITY[sig.integrity]} · tin cậy: {TRUST[sig.trust]}")
@@ -48,8 +51,26 @@ def _verify(args: argparse.Namespace) -> int:
     return 1 if any(r.broken for r in results) else 0
 
 
+def _submit(args: argparse.Namespace) -> int:
+    from .. import storage
+    from ..catalogue.db import connect
+    from ..intake.source import LocalBatch
+    from .submission import report_text, take_in
+
+    quiet_pyhanko()
+    folder = Path(args.folder)
+    conn = connect()
+    try:
+        report = take_in(conn, storage.client(), LocalBatch(folder), agency_ma=args.agency,
+                         submission_id=args.submission_id or folder.name)
+    finally:
+        conn.close()
+    print(json.dumps(report, ensure_ascii=False, indent=1) if args.json else report_text(report))
+    return 0 if report["verdict"] == "accepted" else 1
+
+
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("born-digital", help="signed electronic văn bản: verify")
+    parser = sub.add_parser("born-digital", help="signed electronic văn bản: verify, submit")
     commands = parser.add_subparsers(dest="born_digital_command", required=True, metavar="ACTION")
     verify = commands.add_parser("verify", help="verify every signature of signed PDFs")
     verify.add_argument("files", nargs="+", metavar="FILE.pdf")
@@ -57,3 +78,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     verify.add_argument("--trust-dir", type=Path, default=None,
                         help="folder of trusted root/intermediate certificates (default: SOHOA_SIGNATURE_TRUST_DIR)")
     verify.set_defaults(func=_verify)
+    submit = commands.add_parser("submit", help="take an electronic hồ sơ from a local folder into the archive")
+    submit.add_argument("folder")
+    submit.add_argument("--agency", required=True, help="mã cơ quan nộp lưu")
+    submit.add_argument("--submission-id", default=None, help="default: the folder's name")
+    submit.add_argument("--json", action="store_true", help="the full report as JSON")
+    submit.set_defaults(func=_submit)
