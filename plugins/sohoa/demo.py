@@ -224,7 +224,8 @@ def print_summary(s: dict) -> None:
           f"s3://exports/packages/…; danh mục hồ sơ nộp lưu: s3://{h['transfer_list']}"
           + (f"; từ chối: {', '.join(h['refused'])}" if h["refused"] else ""))
     for m in s["milestones"]:
-        print(f"Tiến độ {m['milestone']} (hạn {m['deadline']}): {m['done_ho_so']}/{m['planned_ho_so']} hồ sơ, "
+        target = m["planned_ho_so"] if m["planned_ho_so"] is not None else "(chưa có chỉ tiêu)"
+        print(f"Tiến độ {m['milestone']} (hạn {m['deadline']}): {m['done_ho_so']}/{target} hồ sơ, "
               f"dự báo {m['forecast']}; cảnh báo: {', '.join(m['conditions']) or 'không'}")
     af = s["airflow"]
     print(f"Airflow: {af['url']}  đăng nhập {af['user']} / {af['password']}  — trang \"Tiến độ số hóa\": "

@@ -32,6 +32,9 @@ class HoSo:
     ocr_done: int = 0
     rejected: int = 0
     flagged: int = 0
+    ocr_failed: int = 0  # pages after the OCR'd ones whose OCR failed
+    ocr_parked: int = 0  # ... and after those, pages parked
+    reliability: str = "so_hoa"
     reviewed: bool = False
     handed_over: bool = False
     ocr_day: dt.date = dt.date(2026, 11, 23)
@@ -44,6 +47,23 @@ def _sha(*parts) -> str:
 def _at(day: dt.date) -> dt.datetime:
     """10:00 in Việt Nam on ``day``."""
     return dt.datetime.combine(day, dt.time(10), dt.timezone(dt.timedelta(hours=7)))
+
+
+def _ocr_status(r: HoSo, page: int) -> str:
+    """Pages 1..ocr_done are done, the next ocr_failed failed, the next ocr_parked parked, the rest pending."""
+    for status, last in (("done", r.ocr_done), ("failed", r.ocr_done + r.ocr_failed),
+                         ("parked", r.ocr_done + r.ocr_failed + r.ocr_parked)):
+        if page <= last:
+            return status
+    return "pending"
+
+
+def add_plan_figure(conn, code: str, line: str, ho_so: int | None) -> None:
+    """A plan line of agency ``code`` (removed with the agency by :func:`remove_agency`)."""
+    with conn, conn.cursor() as cur:
+        cur.execute("""INSERT INTO plan_figure (agency_ma, line, holding, label, ho_so, source)
+                       VALUES (%s, %s, %s, %s, %s, 'Số liệu kế hoạch (thử)')""",
+                    (code, line, line, f"Dòng kế hoạch {line}", ho_so))
 
 
 def build_agency(conn, code: str, records: list[HoSo]) -> None:
@@ -63,8 +83,9 @@ def build_agency(conn, code: str, records: list[HoSo]) -> None:
                 """INSERT INTO ho_so (agency_id, phong_id, batch_id, ma_ho_so, tieu_de, thoi_han_bao_quan,
                        muc_do_tiep_can, muc_do_tin_cay, arranged, high_value, shelf_metres, so_luong_trang,
                        handed_over_at)
-                   VALUES (%s, %s, %s, %s, %s, %s, 'cong_khai', 'so_hoa', %s, %s, %s, %s, %s) RETURNING id""",
-                (agency_id, phong_id, batch_id, ma, f"Hồ sơ thử {n}", r.retention, r.arranged, r.high_value,
+                   VALUES (%s, %s, %s, %s, %s, %s, 'cong_khai', %s, %s, %s, %s, %s, %s) RETURNING id""",
+                (agency_id, phong_id, batch_id, ma, f"Hồ sơ thử {n}", r.retention, r.reliability, r.arranged,
+                 r.high_value,
                  r.metres, r.pages, dt.datetime(2026, 11, 20) if r.handed_over else None))
             (ho_so_id,) = cur.fetchone()
             for page in range(1, r.pages + r.rejected + 1):
@@ -81,7 +102,7 @@ def build_agency(conn, code: str, records: list[HoSo]) -> None:
                                batch_item_id, ocr_status, ocr_updated_at, qc_flags, created_at)
                            VALUES (%s, %s, %s, 1000, 300, 'color', %s, %s, %s, %s, %s, %s)""",
                         (ho_so_id, page, _sha(ma, page), f"{ma}/{page:04d}.tif", item_id,
-                         "done" if page <= r.ocr_done else "pending",
+                         _ocr_status(r, page),
                          _at(r.ocr_day) if page <= r.ocr_done else None, '["skew"]' if page <= r.flagged else "[]",
                          _at(r.ocr_day - dt.timedelta(days=1))))
             if r.reviewed:
@@ -111,10 +132,11 @@ def remove_agency(conn, code: str) -> None:
 
 
 def milestone_plan(code: str, deadline=dt.date(2026, 11, 30), **extra):
-    """A plan with phase 1 (arranged, permanent/70/50 or high value) for agency ``code``."""
+    """A plan with phase 1 (arranged, permanent/70/50 or high value) for agency ``code``, its target the plan
+    line ``gd1`` (which :func:`catalogue_agency` seeds)."""
     return parse_plan({"milestone": [{
         "id": f"{code}-gd1", "agency": code, "phase": 1, "title": "Giai đoạn 1 thử", "deadline": deadline,
-        "adopted": dt.date(2025, 6, 18), "start": dt.date(2025, 7, 1), "done_stage": "ocr",
+        "adopted": dt.date(2025, 6, 18), "start": dt.date(2025, 7, 1), "done_stage": "ocr", "plan_holding": "gd1",
         "scope": [{"arranged": [True], "retention": ["vĩnh viễn", "70 năm", "50 năm"]},
                   {"arranged": [True], "high_value": [True]}], **extra}]})
 
@@ -131,10 +153,11 @@ SAMPLE = [
 
 @pytest.fixture()
 def catalogue_agency(stack, catalogue):
-    """A fresh agency code with :data:`SAMPLE` registered; removed afterwards."""
+    """A fresh agency code with :data:`SAMPLE` registered and a plan line ``gd1`` of 3 hồ sơ; removed afterwards."""
     migrate.upgrade()
     code = f"T{uuid.uuid4().hex[:8].upper()}"
     build_agency(catalogue, code, SAMPLE)
+    add_plan_figure(catalogue, code, "gd1", 3)
     yield code
     remove_agency(catalogue, code)
 
@@ -154,8 +177,8 @@ def test_progress_counts_hồ_sơ_pages_and_metres_at_each_stage_within_the_scop
     assert (status.stages["ocr"].ho_so, status.stages["ocr"].pages) == (2, 8)
     assert status.stages["reviewed"].ho_so == 1
     assert status.stages["handed_over"].ho_so == 1
-    assert (status.rejected_pages, status.flagged_pages) == (2, 1)
-    assert status.plan is None and status.planned_ho_so == 4
+    assert (status.pages.rejected, status.pages.flagged) == (2, 1)
+    assert status.plan.ho_so == 3 and status.planned_ho_so == 4  # the plan's 3, or the 4 registered if more
 
 
 def test_burnup_and_throughput_come_from_the_records_and_flag_a_late_phase(catalogue, catalogue_agency):
@@ -192,7 +215,8 @@ def test_agency_with_no_records_reports_zero_and_no_forecast_date(stack, catalog
         assert not status.has_records
         assert status.registered.ho_so == 0 and all(m.ho_so == 0 for m in status.stages.values())
         assert status.outlook.expected is None and not status.outlook.done
-        assert status.conditions == {"approaching", "forecast_late"}  # nothing to show 6 days before the deadline
+        assert status.planned_ho_so is None and "Chưa nhập số liệu kế hoạch “gd1”" in status.missing_target
+        assert status.conditions == {"approaching"}  # no target: the deadline alerts, no forecast is judged
     finally:
         remove_agency(catalogue, code)
 

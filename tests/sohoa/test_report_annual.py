@@ -80,7 +80,7 @@ def test_report_for_an_agency_with_no_records_says_so(stack, catalogue, catalogu
     plan = milestone_plan("EMPTY-AGENCY")
     report = annual.collect(catalogue, plan, "EMPTY-AGENCY", 2026, TODAY, "Cơ quan chưa có hồ sơ")
     assert report.agency_name == "Cơ quan chưa có hồ sơ" and not report.statuses[0].has_records
-    assert "Chưa có hồ sơ nào thuộc phạm vi" in annual.outlook_sentence(report.statuses[0])
+    assert "Chưa có hồ sơ nào thuộc giai đoạn này" in annual.outlook_sentence(report.statuses[0])
     annual.write_docx(report, annual.chart_images(report), tmp_path / "r.docx")
 
 

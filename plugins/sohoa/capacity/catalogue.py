@@ -17,7 +17,7 @@ from ..glossary import THOI_HAN_BAO_QUAN
 from ..milestones.definitions import Milestone, Plan
 from ..milestones.inventory import plan_figures
 from ..catalogue.db import run_query
-from ..milestones.scope import FIELDS, Clause
+from ..milestones.scope import FIELDS
 from .backlog import RETENTION_UNKNOWN, Backlog, BacklogRow
 
 SOURCE = "danh mục (CSDL)"
@@ -56,15 +56,10 @@ SELECT agency, arranged, high_value, thoi_han_bao_quan, muc_do_tiep_can, scanned
 """
 
 
-def matches(clauses: Sequence[Clause], record: Mapping[str, Any]) -> bool:
-    """Whether ``record`` (scope field name -> stored value) is in the scope: some clause has all its
-    conditions met."""
-    return any(all(record[name] in allowed for name, allowed in clause.conditions) for clause in clauses)
-
-
 def first_phase(milestones: Sequence[Milestone], record: Mapping[str, Any]) -> Milestone | None:
-    """The earliest-phase milestone whose scope holds ``record``, or None (outside every phase)."""
-    return next((m for m in sorted(milestones, key=lambda m: m.phase) if matches(m.scope, record)), None)
+    """The milestone ``record`` belongs to (:meth:`Milestone.holds`: the earliest phase whose scope holds it), or
+    None (outside every phase)."""
+    return next((m for m in milestones if m.holds(record)), None)
 
 
 def backlog_from_catalogue(conn, plan: Plan) -> Backlog:

@@ -36,7 +36,8 @@ AGENT = "sohoa.handover"
 @dataclass(frozen=True)
 class Selection:
     """Which hồ sơ to hand over; every given criterion must hold. ``year`` is the year the hồ sơ ends
-    (thời gian kết thúc); ``milestone`` is a milestone id of ``config/milestones.toml`` (its scope and agency)."""
+    (thời gian kết thúc); ``milestone`` is a milestone id of ``config/milestones.toml`` (the hồ sơ of its agency
+    that belong to that phase: :meth:`sohoa.milestones.definitions.Milestone.membership`)."""
     phong: str | None = None
     year: int | None = None
     milestone: str | None = None
@@ -65,12 +66,11 @@ def select_ho_so(cur, selection: Selection) -> list[str]:
         where.append(sql.SQL("h.handed_over_at IS NULL"))
     if selection.milestone:
         from ..milestones.definitions import load_plan
-        from ..milestones.scope import compile_scope
 
         found = [m for m in load_plan().milestones if m.id == selection.milestone]
         if not found:
             raise HandoverError(f"Không có mốc (milestone) {selection.milestone!r} trong config/milestones.toml")
-        scope, scope_params = compile_scope(found[0].scope, "h")
+        scope, scope_params = found[0].membership("h")
         where += [scope, sql.SQL("a.ma = %(agency)s")]
         params |= scope_params | {"agency": found[0].agency}
     query = sql.SQL("""SELECT h.ma_ho_so FROM ho_so h JOIN phong p ON p.id = h.phong_id

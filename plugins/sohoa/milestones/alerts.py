@@ -46,7 +46,7 @@ class Alert:
     condition: str
     today: dt.date
     done_ho_so: int
-    planned_ho_so: int
+    planned_ho_so: int | None  # None: the phase has no target
     outlook: Forecast
 
     def key(self) -> str:
@@ -62,7 +62,9 @@ class Alert:
         return [
             f"{self.title}.",
             f"Hạn hoàn thành: {vn_date(self.deadline)} ({when}).",
-            f"Đã hoàn thành {vn_number(self.done_ho_so)} / {vn_number(self.planned_ho_so)} hồ sơ theo kế hoạch.",
+            (f"Đã hoàn thành {vn_number(self.done_ho_so)} / {vn_number(self.planned_ho_so)} hồ sơ theo kế hoạch."
+             if self.planned_ho_so is not None else
+             f"Đã hoàn thành {vn_number(self.done_ho_so)} hồ sơ; giai đoạn này chưa có chỉ tiêu số hồ sơ."),
             f"Tốc độ gần đây: {vn_number(self.outlook.rate_per_day, 1)} hồ sơ/ngày; dự báo hoàn thành: "
             f"{vn_date(self.outlook.expected)} (muộn nhất {vn_date(self.outlook.latest)}).",
         ]

@@ -1,4 +1,5 @@
-"""The SQL of milestones, in one place. ``{scope}`` is the compiled scope over ``ho_so hs`` (parameters only).
+"""The SQL of milestones, in one place. ``{scope}`` is the phase's compiled membership over ``ho_so hs``
+(:meth:`sohoa.milestones.definitions.Milestone.membership`, parameters only).
 
 Stages of a hồ sơ (``STAGES`` in :mod:`.definitions`), judged from the catalogue's current state:
 received     some page of it was delivered (batch_item kind 'page', accepted or rejected);
@@ -94,15 +95,40 @@ SELECT (t.ocr_updated_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date AS day, count(*)
  GROUP BY 1 ORDER BY 1
 """
 
-QUALITY_SQL = """
-WITH scoped AS (
-    SELECT hs.id, hs.ma_ho_so FROM ho_so hs JOIN agency a ON a.id = hs.agency_id
-     WHERE a.ma = %(agency)s AND {scope}
+# Pages refused at intake, from the intake records (batch_item), for the hồ sơ ``{scope}`` holds. A rejected hồ sơ
+# never reaches the catalogue, so a hồ sơ is judged by its catalogue row when it has one, else by what its
+# batch's manifest declared (the same fields: đã chỉnh lý, giá trị cao, thời hạn bảo quản, mức độ tiếp cận, mức độ
+# tin cậy; absent ones take the catalogue's defaults).
+REJECTED_PAGES_SQL = """
+WITH declared AS (
+    SELECT b.id AS batch_pk, h->>'ma_ho_so' AS ma_ho_so,
+           coalesce(h->'da_chinh_ly', 'true'::jsonb) = 'true'::jsonb AS arranged,
+           coalesce(h->'gia_tri_cao', 'false'::jsonb) = 'true'::jsonb AS high_value,
+           h->>'thoi_han_bao_quan' AS thoi_han_bao_quan, h->>'muc_do_tiep_can' AS muc_do_tiep_can,
+           coalesce(h->>'muc_do_tin_cay', 'so_hoa') AS muc_do_tin_cay
+      FROM batch b CROSS JOIN LATERAL jsonb_array_elements(b.manifest->'ho_so') AS h
+     WHERE b.manifest->'co_quan'->>'ma' = %(agency)s AND jsonb_typeof(b.manifest->'ho_so') = 'array'
+       AND NOT EXISTS (SELECT 1 FROM ho_so c WHERE c.ma_ho_so = h->>'ma_ho_so')
+), catalogued AS (
+    SELECT NULL::bigint AS batch_pk, c.ma_ho_so, c.arranged, c.high_value, c.thoi_han_bao_quan, c.muc_do_tiep_can,
+           c.muc_do_tin_cay
+      FROM ho_so c JOIN agency a ON a.id = c.agency_id
+     WHERE a.ma = %(agency)s
+), hs AS (
+    SELECT * FROM declared UNION ALL SELECT * FROM catalogued
 )
-SELECT (SELECT count(*) FROM batch_item bi JOIN scoped s ON s.ma_ho_so = bi.ma_ho_so
-         WHERE bi.kind = 'page' AND bi.status = 'rejected'),
-       (SELECT count(*) FROM trang t JOIN scoped s ON s.id = t.ho_so_id
-         WHERE jsonb_array_length(t.qc_flags) > 0)
+SELECT count(*)
+  FROM batch_item bi JOIN hs ON hs.ma_ho_so = bi.ma_ho_so AND (hs.batch_pk IS NULL OR hs.batch_pk = bi.batch_id)
+ WHERE bi.kind = 'page' AND bi.status = 'rejected' AND {scope}
+"""
+
+# Accepted pages of the hồ sơ in scope whose OCR failed (to be retried), was parked (retries spent, kept for
+# review) or that quality control flagged.
+PAGE_STATES_SQL = """
+SELECT count(*) FILTER (WHERE t.ocr_status = 'failed'), count(*) FILTER (WHERE t.ocr_status = 'parked'),
+       count(*) FILTER (WHERE jsonb_array_length(t.qc_flags) > 0)
+  FROM trang t JOIN ho_so hs ON hs.id = t.ho_so_id JOIN agency a ON a.id = hs.agency_id
+ WHERE a.ma = %(agency)s AND {scope}
 """
 
 RECORD_PROGRESS_SQL = """

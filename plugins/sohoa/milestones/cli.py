@@ -16,7 +16,8 @@ def _status(args: argparse.Namespace) -> int:
         for status in evaluate_plan(conn, load_plan(), args.today):
             s = summary(status)
             print(f"{s['milestone']:<14} {s['agency']:<10} phase {s['phase']}  due {s['deadline']}  "
-                  f"done {s['done_ho_so']}/{s['planned_ho_so']} hồ sơ  rate {s['rate_per_day']}/day  "
+                  f"done {s['done_ho_so']}/{s['planned_ho_so'] if s['planned_ho_so'] is not None else '(no target)'}"
+                  f" hồ sơ  rate {s['rate_per_day']}/day  "
                   f"forecast {s['forecast']}  alerts: {', '.join(s['conditions']) or 'none'}")
     finally:
         conn.close()

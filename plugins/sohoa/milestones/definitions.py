@@ -1,20 +1,24 @@
 """Milestone definitions, read once from ``config/milestones.toml`` (see the comments in that file).
 
 :func:`load_plan` validates everything up front and raises :class:`MilestoneConfigError` naming the milestone
-and the field; nothing downstream re-checks the configuration.
+and the field; nothing downstream re-checks the configuration. Phase membership is defined here, once: a hồ sơ
+belongs to the earliest phase of its agency whose scope holds it (:meth:`Milestone.membership` in SQL,
+:meth:`Milestone.holds` in Python), so no hồ sơ is counted in two phases.
 """
 from __future__ import annotations
 
 import datetime as dt
 import functools
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
+
+from psycopg2 import sql
 
 from ..config import REPO_ROOT
 from .errors import MilestoneConfigError
-from .scope import Clause, parse_scope
+from .scope import Clause, compile_membership, matches, parse_scope
 
 DEFAULT_PATH = REPO_ROOT / "config" / "milestones.toml"
 
@@ -38,6 +42,16 @@ class Milestone:
     adopted: dt.date | None = None
     plan_holding: str | None = None
     done_stage: str = "ocr"
+    earlier_scopes: tuple[tuple[Clause, ...], ...] = ()  # the agency's earlier phases: their hồ sơ are theirs
+
+    def membership(self, alias: str) -> tuple[sql.Composable, dict[str, list[Any]]]:
+        """SQL saying whether a hồ sơ (table aliased ``alias``) belongs to this phase, and its parameters: see
+        :func:`sohoa.milestones.scope.compile_membership`."""
+        return compile_membership(self.scope, self.earlier_scopes, alias)
+
+    def holds(self, record: Mapping[str, Any]) -> bool:
+        """Whether a hồ sơ (scope field name -> stored value) belongs to this phase: the same rule in Python."""
+        return matches(self.scope, record) and not any(matches(other, record) for other in self.earlier_scopes)
 
     def check_new(self, today: dt.date) -> None:
         """Refuse a milestone whose deadline is already past when it is created (adopted, or first seen today)."""
@@ -124,6 +138,12 @@ def parse_plan(doc: dict[str, Any]) -> Plan:
     ids = [m.id for m in milestones]
     if len(set(ids)) != len(ids):
         raise MilestoneConfigError(f"milestone ids must be unique: {ids}")
+    phases = [(m.agency, m.phase) for m in milestones]
+    if len(set(phases)) != len(phases):
+        raise MilestoneConfigError(f"an agency has two milestones for the same phase: {sorted(phases)}")
+    milestones = tuple(replace(m, earlier_scopes=tuple(o.scope for o in sorted(milestones, key=lambda o: o.phase)
+                                                       if o.agency == m.agency and o.phase < m.phase))
+                       for m in milestones)
     alerts = doc.get("alerts", {})
     report = doc.get("report", {})
     try:

@@ -68,7 +68,8 @@ def conditions(deadline: dt.date, outlook: Forecast, today: dt.date, warn_days_b
                start: dt.date | None = None) -> frozenset[str]:
     """The alert conditions that hold today for a milestone with this ``deadline`` and forecast.
 
-    Before the milestone's ``start`` there is no throughput to judge, so the forecast raises nothing yet.
+    Before the milestone's ``start`` there is no throughput to judge, and without a target (``remaining`` None)
+    no finish to forecast, so the forecast raises nothing then; the deadline still does.
     """
     if outlook.done:
         return frozenset()
@@ -77,6 +78,7 @@ def conditions(deadline: dt.date, outlook: Forecast, today: dt.date, warn_days_b
     found = set()
     if (deadline - today).days <= warn_days_before:
         found.add(APPROACHING)
-    if (start is None or today >= start) and (outlook.expected is None or outlook.expected > deadline):
+    judged = outlook.remaining is not None and (start is None or today >= start)
+    if judged and (outlook.expected is None or outlook.expected > deadline):
         found.add(FORECAST_LATE)
     return frozenset(found)

@@ -2,7 +2,8 @@
 
 :func:`evaluate` runs the queries below for one milestone and returns a :class:`MilestoneStatus`; every
 catalogue failure becomes a :class:`CatalogueQueryError` naming the milestone and the query. The scope is
-compiled by :mod:`sohoa.milestones.scope` (parameters only) and spliced in with :mod:`psycopg2.sql`.
+the phase's membership (:meth:`Milestone.membership`: its scope less earlier phases', parameters only), spliced in
+with :mod:`psycopg2.sql`.
 """
 from __future__ import annotations
 
@@ -19,7 +20,6 @@ from .definitions import STAGES, Milestone
 from .forecast import Forecast, conditions, forecast
 from .inventory import PlanFigure, plan_figures
 from ..catalogue.db import run_query
-from .scope import compile_scope
 
 
 @dataclass(frozen=True)
@@ -32,9 +32,20 @@ class Measure:
 
 
 @dataclass(frozen=True)
+class PageTroubles:
+    """Pages of a phase that did not go through, counted from the records that say so."""
+
+    rejected: int = 0  # refused at intake (batch_item), whether or not their hồ sơ reached the catalogue
+    ocr_failed: int = 0  # accepted, OCR failed and will be retried (trang.ocr_status 'failed')
+    ocr_parked: int = 0  # accepted, OCR retries spent, kept for review (trang.ocr_status 'parked')
+    flagged: int = 0  # accepted, flagged by quality control (trang.qc_flags)
+
+
+@dataclass(frozen=True)
 class MilestoneStatus:
-    """One milestone on one day. ``planned_ho_so`` is the plan's figure when seeded (or what is registered in
-    scope, if more), else what is registered; ``outlook`` and ``conditions`` are set by :func:`evaluate`."""
+    """One milestone on one day. ``planned_ho_so`` is the phase's target: the plan's figure when seeded (or what
+    is registered in the phase, if more), else None — a phase without a target has none, and says so
+    (:attr:`missing_target`). ``outlook`` and ``conditions`` are set by :func:`evaluate`."""
 
     milestone: Milestone
     today: dt.date
@@ -43,14 +54,27 @@ class MilestoneStatus:
     stages: dict[str, Measure]
     burnup: list[tuple[dt.date, int]] = field(default_factory=list)  # day, cumulative hồ sơ done by then
     pages_per_day: list[tuple[dt.date, int]] = field(default_factory=list)  # pages OCR'd on each day of the window
-    rejected_pages: int = 0
-    flagged_pages: int = 0
+    pages: PageTroubles = PageTroubles()
     outlook: Forecast | None = None
     conditions: frozenset[str] = frozenset()
 
     @property
-    def planned_ho_so(self) -> int:
-        return max(self.plan.ho_so or 0, self.registered.ho_so) if self.plan else self.registered.ho_so
+    def planned_ho_so(self) -> int | None:
+        if self.plan is None or self.plan.ho_so is None:
+            return None
+        return max(self.plan.ho_so, self.registered.ho_so)
+
+    @property
+    def missing_target(self) -> str | None:
+        """Why the phase has no target (Vietnamese, for the dashboard and the report), or None when it has one."""
+        if self.milestone.plan_holding is None:
+            return "Kế hoạch chưa nêu chỉ tiêu số hồ sơ cho giai đoạn này"
+        if self.plan is None:
+            return (f"Chưa nhập số liệu kế hoạch “{self.milestone.plan_holding}” nên giai đoạn này chưa có chỉ tiêu "
+                    "số hồ sơ")
+        if self.plan.ho_so is None:
+            return f"Số liệu kế hoạch “{self.plan.label}” không nêu số hồ sơ nên giai đoạn này chưa có chỉ tiêu"
+        return None
 
     @property
     def done(self) -> Measure:
@@ -87,7 +111,7 @@ def evaluate(conn, milestone: Milestone, today: dt.date, *, window_days: int, wa
 
     Throughput is the hồ sơ reaching the done stage per day over the last ``window_days`` days.
     """
-    scope, scope_params = compile_scope(milestone.scope, "hs")
+    scope, scope_params = milestone.membership("hs")
     since = today - dt.timedelta(days=window_days - 1)
     params = {"agency": milestone.agency, "today": today, "since": since, "done_stage": milestone.done_stage,
               **scope_params}
@@ -100,16 +124,18 @@ def evaluate(conn, milestone: Milestone, today: dt.date, *, window_days: int, wa
     stages = {stage: counts.get(stage, Measure()) for stage in STAGES}
     done_per_day = {day: int(n) for day, n in run("burnup", q.BURNUP_SQL)}
     pages_by_day = {day: int(n) for day, n in run("pages_per_day", q.PAGES_PER_DAY_SQL)}
-    (rejected, flagged), = run("quality", q.QUALITY_SQL)
+    (rejected,), = run("rejected_pages", q.REJECTED_PAGES_SQL)
+    (failed, parked, flagged), = run("page_states", q.PAGE_STATES_SQL)
     plan = next((f for f in plan_figures(conn, milestone.agency) if f.line == milestone.plan_holding), None)
     conn.rollback()
 
     days = [since + dt.timedelta(days=i) for i in range(window_days)]
     status = MilestoneStatus(milestone, today, plan, counts.get("registered", Measure()), stages,
                              list(zip(done_per_day, itertools.accumulate(done_per_day.values()))),
-                             [(day, pages_by_day.get(day, 0)) for day in days], int(rejected), int(flagged))
+                             [(day, pages_by_day.get(day, 0)) for day in days],
+                             PageTroubles(int(rejected), int(failed), int(parked), int(flagged)))
     window = [done_per_day.get(day, 0) for day in days]
-    remaining = status.planned_ho_so - status.done.ho_so if status.planned_ho_so else None
+    remaining = None if status.planned_ho_so is None else status.planned_ho_so - status.done.ho_so
     outlook = forecast(window, remaining, today)
     return replace(status, outlook=outlook,
                    conditions=conditions(milestone.deadline, outlook, today, warn_days_before, milestone.start))

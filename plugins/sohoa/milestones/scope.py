@@ -4,6 +4,9 @@ A scope is a list of clauses; a hồ sơ is in scope when it matches ANY clause,
 field of the clause has one of the clause's allowed values. Field names and their columns come from
 :data:`FIELDS` (code, never configuration); values are always bound as query parameters. Nothing from the
 configuration is ever formatted into SQL text.
+
+A phase's membership (:func:`compile_membership`) is its scope less the scopes of its agency's earlier phases
+and less born-digital hồ sơ: every hồ sơ belongs to one phase at most, the earliest whose scope holds it.
 """
 from __future__ import annotations
 
@@ -29,6 +32,8 @@ def _by_label(codes: Mapping[str, str]) -> dict[str, str]:
     """The glossary's labels, lower-cased as the plan writes them ("vĩnh viễn", "70 năm") -> stored code."""
     return {label.lower(): code for code, label in codes.items()}
 
+
+BORN_DIGITAL = "goc_dien_tu"  # mức độ tin cậy of a born-digital hồ sơ: nothing to scan, in no digitisation phase
 
 FIELDS: dict[str, Field] = {
     "arranged": Field("arranged", bool),
@@ -81,14 +86,8 @@ def _stored_value(where: str, number: int, name: str, field: Field, value: Any) 
     return field.values[value]
 
 
-def compile_scope(clauses: Sequence[Clause], alias: str) -> tuple[sql.Composable, dict[str, list[Any]]]:
-    """The scope as a SQL boolean expression over the hồ sơ table aliased ``alias``, and its parameters.
-
-    Each condition becomes ``alias.column = ANY(%(scope_N)s)`` with the allowed values as one array parameter.
-    """
-    if not clauses:
-        raise MilestoneConfigError("a scope needs at least one clause")
-    params: dict[str, list[Any]] = {}
+def _compile(clauses: Sequence[Clause], alias: str, params: dict[str, list[Any]]) -> sql.Composable:
+    """The clauses as one OR of ANDs; each condition's values become a new array parameter in ``params``."""
     ors = []
     for clause in clauses:
         ands = []
@@ -98,4 +97,35 @@ def compile_scope(clauses: Sequence[Clause], alias: str) -> tuple[sql.Composable
                                                       sql.Placeholder(placeholder)))
             params[placeholder] = list(values)
         ors.append(sql.SQL("(") + sql.SQL(" AND ").join(ands) + sql.SQL(")"))
-    return sql.SQL("(") + sql.SQL(" OR ").join(ors) + sql.SQL(")"), params
+    return sql.SQL("(") + sql.SQL(" OR ").join(ors) + sql.SQL(")")
+
+
+def compile_scope(clauses: Sequence[Clause], alias: str) -> tuple[sql.Composable, dict[str, list[Any]]]:
+    """The scope as a SQL boolean expression over the hồ sơ table aliased ``alias``, and its parameters.
+
+    Each condition becomes ``alias.column = ANY(%(scope_N)s)`` with the allowed values as one array parameter.
+    """
+    if not clauses:
+        raise MilestoneConfigError("a scope needs at least one clause")
+    params: dict[str, list[Any]] = {}
+    return _compile(clauses, alias, params), params
+
+
+def compile_membership(clauses: Sequence[Clause], earlier: Sequence[Sequence[Clause]], alias: str
+                       ) -> tuple[sql.Composable, dict[str, list[Any]]]:
+    """Which hồ sơ (table aliased ``alias``) belong to a phase: digitised or to digitise (not born digital, whose
+    mức độ tin cậy is ``goc_dien_tu``), in the phase's scope ``clauses``, and in none of the ``earlier`` phases'
+    scopes — so a hồ sơ belongs to one phase only. Returns the SQL expression and its parameters."""
+    if not clauses:
+        raise MilestoneConfigError("a scope needs at least one clause")
+    params: dict[str, list[Any]] = {}
+    parts = [sql.SQL("{} <> {}").format(sql.Identifier(alias, "muc_do_tin_cay"), sql.Literal(BORN_DIGITAL)),
+             _compile(clauses, alias, params)]
+    parts += [sql.SQL("NOT ") + _compile(other, alias, params) for other in earlier]
+    return sql.SQL("(") + sql.SQL(" AND ").join(parts) + sql.SQL(")"), params
+
+
+def matches(clauses: Sequence[Clause], record: Mapping[str, Any]) -> bool:
+    """Whether ``record`` (scope field name -> stored value) is in the scope: some clause has all its conditions
+    met. The same rule as :func:`compile_scope`, in Python."""
+    return any(all(record[name] in allowed for name, allowed in clause.conditions) for clause in clauses)

@@ -130,12 +130,22 @@ def _count(value: int | None) -> str:
 
 
 def state_of(status: MilestoneStatus) -> str:
-    """One plain sentence: done, on track, or which conditions hold."""
+    """One plain sentence: done, on track, without a target, or which conditions hold."""
     if status.outlook.done:
         return "Đã hoàn thành"
-    if not status.conditions:
-        return "Đúng tiến độ"
-    return "; ".join(CONDITION_LABELS[c] for c in sorted(status.conditions))
+    found = [CONDITION_LABELS[c] for c in sorted(status.conditions)]
+    if status.planned_ho_so is None:
+        return "; ".join(["Chưa có chỉ tiêu, chưa đánh giá được tiến độ", *found])
+    return "; ".join(found) or "Đúng tiến độ"
+
+
+def trouble_rows(status: MilestoneStatus) -> list[tuple[str, str, int]]:
+    """(kind, label, pages) of the phase's pages that did not go through; ``kind`` names the list behind it."""
+    p = status.pages
+    return [("rejected", "Trang bị từ chối khi tiếp nhận", p.rejected),
+            ("ocr_failed", "Trang OCR bị lỗi, chờ chạy lại", p.ocr_failed),
+            ("ocr_parked", "Trang OCR dừng sau nhiều lần lỗi, cần xử lý", p.ocr_parked),
+            ("flagged", "Trang bị gắn cờ kiểm tra chất lượng", p.flagged)]
 
 
 def inventory_rows(report: AnnualReport) -> list[list[str]]:
@@ -180,12 +190,19 @@ def outlook_sentence(status: MilestoneStatus) -> str:
     m, o = status.milestone, status.outlook
     planned = status.planned_ho_so
     share = f" ({vn_number(100 * status.done.ho_so / planned, 1)} %)" if planned else ""
-    if not status.has_records and status.plan is None:
-        head = "Chưa có hồ sơ nào thuộc phạm vi trong CSDL và chưa có số liệu kế hoạch."
+    if planned is None:
+        records = ("Chưa có hồ sơ nào thuộc giai đoạn này trong CSDL" if not status.has_records else
+                   f"Đã hoàn thành {vn_number(status.done.ho_so)} trong {vn_number(status.registered.ho_so)} hồ sơ "
+                   "đã đăng ký thuộc giai đoạn này")
+        head = f"{status.missing_target}. {records}."
+    elif not status.has_records:
+        head = f"Chưa có hồ sơ nào thuộc giai đoạn này trong CSDL; chỉ tiêu {vn_number(planned)} hồ sơ."
     else:
         head = f"Đã hoàn thành {vn_number(status.done.ho_so)}/{vn_number(planned)} hồ sơ{share}."
     if o.done:
         tail = ""
+    elif planned is None:
+        tail = " Không dự báo ngày hoàn thành khi chưa có chỉ tiêu."
     elif o.expected is None:
         tail = " Chưa có tiến độ gần đây nên không dự báo được ngày hoàn thành."
     else:
@@ -274,8 +291,7 @@ def _docx_progress(d: _Docx, report: AnnualReport) -> None:
         d.doc.add_heading(status.milestone.title, level=3)
         d.table(["Chỉ tiêu", "Hồ sơ", "Trang", "Số mét"], progress_rows(status))
         d.doc.add_paragraph(outlook_sentence(status))
-        d.doc.add_paragraph(f"Trang bị từ chối khi tiếp nhận: {vn_number(status.rejected_pages)}; "
-                            f"trang bị gắn cờ kiểm tra chất lượng: {vn_number(status.flagged_pages)}.")
+        d.doc.add_paragraph("; ".join(f"{label}: {vn_number(n)}" for _, label, n in trouble_rows(status)) + ".")
         d.picture(f"burnup-{status.milestone.id}")
         if report.month_ends[status.milestone.id]:
             d.doc.add_paragraph("Số liệu hệ thống ghi nhận cuối mỗi tháng:")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 
 import matplotlib
 
@@ -19,6 +20,7 @@ from ..milestones.progress import MilestoneStatus  # noqa: E402
 from ..vnformat import vn_date, vn_number  # noqa: E402
 
 PLANNED, DONE, FORECAST, DEADLINE, GAP = "#555555", "#1f6fb2", "#e08a00", "#c0392b", "#bbbbbb"
+MAX_DATE_TICKS = 9  # month labels "mm/yyyy" at 10 pt, turned: more than 9 crowd an 8-inch axis shown 800 px wide
 
 
 def _encode(fig: Figure, fmt: str) -> bytes:
@@ -28,44 +30,64 @@ def _encode(fig: Figure, fmt: str) -> bytes:
     return buffer.getvalue()
 
 
-def burnup(status: MilestoneStatus, fmt: str = "png") -> bytes:
-    """Burn-up of one milestone: hồ sơ done over time, the planned total, the forecast band and the deadline.
+def _time_axis(status: MilestoneStatus, start: dt.date) -> tuple[dt.date, dt.date | None]:
+    """The right end of a burn-up's time axis: past the deadline, today, the forecast and its band (a margin of
+    an eighth of the span), and the band's late end when it is not known (drawn to the edge), else None."""
+    outlook = status.outlook
+    known = [status.milestone.deadline, status.today]
+    if not outlook.done:
+        known += [d for d in (outlook.expected, outlook.earliest, outlook.latest) if d]
+    end = max(known)
+    right = end + dt.timedelta(days=max(10, (end - start).days // 8))
+    return right, (None if outlook.latest or not outlook.expected or outlook.done else right)
 
-    The time axis ends a little after the deadline; a forecast beyond it is drawn to the edge and labelled.
-    """
-    m, outlook = status.milestone, status.outlook
-    fig, ax = plt.subplots(figsize=(7.5, 3.6))
+
+def burnup(status: MilestoneStatus, fmt: str = "png") -> bytes:
+    """Burn-up of one milestone: hồ sơ done over time, the target, the forecast with its 90 % band and the
+    deadline. The time axis always reaches past the deadline, the forecast date and both ends of its band; a band
+    whose late end is unknown (the slowest rate is zero) runs to the edge and says so. A phase without a target
+    draws no target line and no forecast, and says why. Sized to be read at 800 px wide."""
+    m, outlook, planned = status.milestone, status.outlook, status.planned_ho_so
+    fig, ax = plt.subplots(figsize=(8, 4))
     days = [day for day, _ in status.burnup]
     done = [n for _, n in status.burnup]
-    start = min([m.start or status.today, *days])
+    start = min([m.start or status.today, *days, status.today])
     current = done[-1] if done else 0
+    right, open_end = _time_axis(status, start)
     ax.step([start, *days, status.today], [0, *done, current], where="post", color=DONE, linewidth=2.5,
             label=f"Đã hoàn thành: {vn_number(current)} hồ sơ")
-    ax.axhline(status.planned_ho_so, color=PLANNED, linestyle="--", linewidth=1,
-               label=f"Kế hoạch: {vn_number(status.planned_ho_so)} hồ sơ")
+    if planned is not None:
+        ax.axhline(planned, color=PLANNED, linestyle="--", linewidth=1.2,
+                   label=f"Chỉ tiêu: {vn_number(planned)} hồ sơ")
     ax.axvline(m.deadline, color=DEADLINE, linewidth=1.5, label=f"Hạn: {vn_date(m.deadline)}")
-    end = max(m.deadline, status.today)
-    right = end + dt.timedelta(days=max(10, (end - start).days // 8))
-    top = max(status.planned_ho_so, current, 1) * 1.15
-    if outlook.expected and not outlook.done:
-        ax.plot([status.today, outlook.expected], [current, status.planned_ho_so], color=FORECAST,
-                linestyle=":", linewidth=2, label=f"Dự báo hoàn thành: {vn_date(outlook.expected)}")
+    top = max(planned or 0, current, 1) * 1.18
+    if planned is None:
+        ax.annotate(status.missing_target or "", xy=(0.02, 0.6), xycoords="axes fraction", color=DEADLINE,
+                    fontsize=10, wrap=True)
+    elif outlook.expected and not outlook.done:
+        ax.plot([status.today, outlook.expected], [current, planned], color=FORECAST, linestyle=":", linewidth=2.2,
+                label=f"Dự báo hoàn thành: {vn_date(outlook.expected)}")
         if outlook.earliest:
-            ax.axvspan(outlook.earliest, outlook.latest or right, color=FORECAST, alpha=0.15,
-                       label="Khoảng dự báo (90 %)")
-        if outlook.expected > right:
-            ax.annotate(f"dự báo {vn_date(outlook.expected)} →", xy=(1, 0.5), xycoords="axes fraction",
-                        ha="right", color=FORECAST, fontsize=8, fontweight="bold")
+            late = outlook.latest or open_end
+            ax.axvspan(outlook.earliest, late, color=FORECAST, alpha=0.18,
+                       label=f"Khoảng dự báo 90 %: {vn_date(outlook.earliest)} – "
+                             f"{vn_date(outlook.latest) if outlook.latest else 'không xác định'}")
+        ax.annotate(vn_date(outlook.expected), xy=(outlook.expected, planned), xytext=(0, 6),
+                    textcoords="offset points", ha="center", va="bottom", color=FORECAST, fontsize=10,
+                    fontweight="bold")
     elif not outlook.done:
-        ax.annotate("Chưa có tiến độ gần đây: không dự báo được ngày hoàn thành", xy=(0.02, 0.55),
-                    xycoords="axes fraction", color=DEADLINE, fontsize=8)
+        ax.annotate("Chưa có tiến độ gần đây: không dự báo được ngày hoàn thành", xy=(0.02, 0.6),
+                    xycoords="axes fraction", color=DEADLINE, fontsize=10)
     ax.set_xlim(start, right)
     ax.set_ylim(0, top)
+    months = (right.year - start.year) * 12 + right.month - start.month
+    ax.xaxis.set_major_locator(mdates.MonthLocator(interval=max(1, math.ceil(months / MAX_DATE_TICKS))))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%m/%Y"))
-    ax.set_ylabel("Hồ sơ")
-    ax.set_title(f"{m.agency} – giai đoạn {m.phase}", fontsize=10)
+    ax.tick_params(labelsize=10)
+    ax.set_ylabel("Hồ sơ", fontsize=10)
+    ax.set_title(f"{m.agency} – giai đoạn {m.phase}", fontsize=12)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="upper left")
+    ax.legend(fontsize=9, loc="upper left", framealpha=0.9)
     fig.autofmt_xdate()
     return _encode(fig, fmt)
 

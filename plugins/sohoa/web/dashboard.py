@@ -130,6 +130,7 @@ def render_page(conn, s3, plan, today: dt.date, agency_name: str, runs: list[dic
                 "rows": annual.progress_rows(status),
                 "sentence": annual.outlook_sentence(status),
                 "state": annual.state_of(status),
+                "troubles": annual.trouble_rows(status),
                 "days_left": (status.milestone.deadline - today).days,
                 "burnup": Markup(_svg(charts.burnup(status, "svg"))),
                 "pages_per_day": Markup(_svg(charts.pages_per_day(status, "svg"))),
