@@ -31,6 +31,7 @@ import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import psycopg2.errors
 import psycopg2.extras
 
 from .. import storage
@@ -500,16 +501,21 @@ def report_text(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def take_in(conn, s3, source: BatchSource, *, agency_ma: str, submission_id: str, agent: str = AGENT,
-            trust: TrustStore | None = None) -> dict:
-    """Judge, keep and register one submission; return its report (the stored one if it was judged before)."""
+def _stored_report(conn, agency_ma: str, submission_id: str) -> dict | None:
     with transaction(conn) as cur:
         cur.execute("SELECT report FROM born_digital_submission WHERE agency_ma = %s AND submission_id = %s",
                     (agency_ma, submission_id))
         row = cur.fetchone()
-    if row:
-        log.info("submission %s/%s was judged before: %s", agency_ma, submission_id, row[0]["verdict"])
-        return row[0]
+    return row[0] if row else None
+
+
+def take_in(conn, s3, source: BatchSource, *, agency_ma: str, submission_id: str, agent: str = AGENT,
+            trust: TrustStore | None = None) -> dict:
+    """Judge, keep and register one submission; return its report (the stored one if it was judged before)."""
+    earlier = _stored_report(conn, agency_ma, submission_id)
+    if earlier is not None:
+        log.info("submission %s/%s was judged before: %s", agency_ma, submission_id, earlier["verdict"])
+        return earlier
     with tempfile.TemporaryDirectory(prefix="sohoa-nop-luu-") as work:
         judged = judge(conn, source, agency_ma=agency_ma, workdir=Path(work), trust=trust)
         if judged.accepted:
@@ -521,10 +527,18 @@ def take_in(conn, s3, source: BatchSource, *, agency_ma: str, submission_id: str
                                                                    f"bản đã ký: {exc}"))
         report = report_of(judged, agency_ma=agency_ma, submission_id=submission_id)
         report["quarantine"] = quarantine(s3, source, judged, agency_ma, submission_id)
-        if judged.accepted:
-            register(conn, judged, kept, agency_ma=agency_ma, submission_id=submission_id, agent=agent, report=report)
-        else:
-            _reject(conn, judged, agency_ma=agency_ma, submission_id=submission_id, agent=agent, report=report)
+        try:
+            if judged.accepted:
+                register(conn, judged, kept, agency_ma=agency_ma, submission_id=submission_id, agent=agent,
+                         report=report)
+            else:
+                _reject(conn, judged, agency_ma=agency_ma, submission_id=submission_id, agent=agent, report=report)
+        except psycopg2.errors.UniqueViolation:
+            earlier = _stored_report(conn, agency_ma, submission_id)
+            if earlier is None:
+                raise  # another submission claimed the same mã hồ sơ meanwhile: the retry judges it again
+            log.info("submission %s/%s was judged by a concurrent run", agency_ma, submission_id)
+            return earlier
     log.info("submission %s/%s: %s (hồ sơ %s)", agency_ma, submission_id, report["verdict"], report["ma_ho_so"])
     return report
 
