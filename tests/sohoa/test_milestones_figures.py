@@ -94,9 +94,9 @@ def dashboard_card(conn, plan, milestone_id: str) -> str:
     from sohoa.web.dashboard import render_page
 
     html = render_page(conn, storage.client(), plan, TODAY, "Cơ quan thử", [])
-    match = re.search(rf'<div class="card" data-milestone="{re.escape(milestone_id)}">(.*?)\n</div>\n', html, re.S)
-    assert match, f"no card for {milestone_id}"
-    return match.group(1)
+    start = html.find(f'<div class="card" data-milestone="{milestone_id}">')
+    assert start >= 0, f"no card for {milestone_id}"
+    return html[start:html.find('<div class="card', start + 1)]
 
 
 def report_text(conn, plan, code, tmp_path) -> str:
@@ -170,3 +170,46 @@ def test_a_phase_without_a_target_says_so_and_invents_none(catalogue, agency, tm
         report_text(catalogue, plan, agency, tmp_path)
     svg = charts.burnup(phase_2, "svg").decode()
     assert "Chỉ tiêu:" not in svg and "Dự báo" not in svg
+
+
+@pytest.fixture()
+def dashboard_client(agency, monkeypatch):
+    """The dashboard app with the two-phase plan of ``agency`` as the configured plan, the login waived."""
+    from airflow.api_fastapi.core_api.security import get_user
+    from fastapi.testclient import TestClient
+
+    from sohoa.milestones import definitions
+    from sohoa.web.dashboard import create_app
+
+    monkeypatch.setattr(definitions, "load_plan", lambda: two_phase_plan(agency))
+    app = create_app()
+    app.dependency_overrides[get_user] = lambda: None
+    return TestClient(app)
+
+
+def listed(client, href: str) -> tuple[int, str]:
+    page = client.get("/" + href.replace("&amp;", "&"))
+    assert page.status_code == 200, page.text
+    return int(re.search(r'<p class="muted count">(\d+) mục', page.text).group(1)), page.text
+
+
+def test_each_count_on_the_dashboard_links_to_the_records_behind_it(catalogue, agency, dashboard_client):
+    plan, _ = statuses(catalogue, agency)
+    card = dashboard_card(catalogue, plan, f"{agency}-gd1")
+    links = dict((kind, (href, int(n))) for href, kind, n in
+                 re.findall(r'<a href="(trang\?[^"]*kind=(\w+))">(\d+)</a>', card))
+    assert set(links) == {"rejected", "ocr_failed", "ocr_parked", "flagged"}
+    for kind, (href, count) in links.items():
+        assert listed(dashboard_client, href)[0] == count, kind
+    rows, text = listed(dashboard_client, links["rejected"][0])
+    assert f"{agency}.RX" in text and f"{agency}.RY" not in text and "vendor-test/" in text
+    done_href, done = re.search(r'<b class="done"><a href="([^"]+)">(\d+)</a>', card).groups()
+    assert listed(dashboard_client, done_href)[0] == int(done) == 2  # records 1 and 2 are OCR'd throughout
+    stage_links = re.findall(r'<a href="(ho-so\?[^"]*stage=registered)">(\d+)</a>', card)
+    assert [listed(dashboard_client, href)[0] for href, _ in stage_links] == [int(n) for _, n in stage_links] == [5]
+
+
+def test_a_list_for_an_unknown_milestone_or_kind_is_a_vietnamese_404(agency, dashboard_client):
+    assert "Không có mốc" in dashboard_client.get("/trang?milestone=nope&kind=rejected").text
+    answer = dashboard_client.get(f"/trang?milestone={agency}-gd1&kind=everything")
+    assert answer.status_code == 404 and "Không có loại trang" in answer.text

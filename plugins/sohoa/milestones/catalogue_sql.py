@@ -40,7 +40,7 @@ WITH scoped AS (
       JOIN scoped s ON s.id = t.ho_so_id
      WHERE ri.status = 'open'
 ), per_ho_so AS (
-    SELECT s.metres,
+    SELECT s.ma_ho_so, s.metres,
            coalesce(s.so_luong_trang, a.pages, 0) AS planned_pages,
            greatest(coalesce(d.pages, 0), coalesce(a.pages, 0)) AS received_pages,
            coalesce(a.pages, 0) AS accepted_pages,
@@ -57,7 +57,7 @@ WITH scoped AS (
       LEFT JOIN reviewed r ON r.ho_so_id = s.id
       LEFT JOIN open_review o ON o.ho_so_id = s.id
 ), stage AS (
-    SELECT st.*, p.metres
+    SELECT st.*, p.ma_ho_so, p.metres
       FROM per_ho_so p
      CROSS JOIN LATERAL (VALUES
            ('registered', true, p.planned_pages, NULL::timestamptz),
@@ -99,7 +99,7 @@ SELECT (t.ocr_updated_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date AS day, count(*)
 # never reaches the catalogue, so a hồ sơ is judged by its catalogue row when it has one, else by what its
 # batch's manifest declared (the same fields: đã chỉnh lý, giá trị cao, thời hạn bảo quản, mức độ tiếp cận, mức độ
 # tin cậy; absent ones take the catalogue's defaults).
-REJECTED_PAGES_SQL = """
+DELIVERED_HO_SO = """
 WITH declared AS (
     SELECT b.id AS batch_pk, h->>'ma_ho_so' AS ma_ho_so,
            coalesce(h->'da_chinh_ly', 'true'::jsonb) = 'true'::jsonb AS arranged,
@@ -117,6 +117,8 @@ WITH declared AS (
 ), hs AS (
     SELECT * FROM declared UNION ALL SELECT * FROM catalogued
 )
+"""
+REJECTED_PAGES_SQL = DELIVERED_HO_SO + """
 SELECT count(*)
   FROM batch_item bi JOIN hs ON hs.ma_ho_so = bi.ma_ho_so AND (hs.batch_pk IS NULL OR hs.batch_pk = bi.batch_id)
  WHERE bi.kind = 'page' AND bi.status = 'rejected' AND {scope}
@@ -129,6 +131,28 @@ SELECT count(*) FILTER (WHERE t.ocr_status = 'failed'), count(*) FILTER (WHERE t
        count(*) FILTER (WHERE jsonb_array_length(t.qc_flags) > 0)
   FROM trang t JOIN ho_so hs ON hs.id = t.ho_so_id JOIN agency a ON a.id = hs.agency_id
  WHERE a.ma = %(agency)s AND {scope}
+"""
+
+# The hồ sơ behind a stage count: those of the phase that reached ``stage`` (all of them for 'registered').
+HO_SO_AT_STAGE_SQL = PER_HO_SO + """
+SELECT ma_ho_so, pages, reached_at FROM stage WHERE stage = %(stage)s AND reached ORDER BY ma_ho_so LIMIT %(limit)s
+"""
+
+# The pages behind each page count of a phase; the same membership and joins as the counts above.
+REJECTED_PAGE_LIST_SQL = DELIVERED_HO_SO + """
+SELECT b.vendor, b.batch_id, bi.ma_ho_so, bi.so_trang, bi.name, bi.reasons
+  FROM batch_item bi JOIN batch b ON b.id = bi.batch_id
+  JOIN hs ON hs.ma_ho_so = bi.ma_ho_so AND (hs.batch_pk IS NULL OR hs.batch_pk = bi.batch_id)
+ WHERE bi.kind = 'page' AND bi.status = 'rejected' AND {scope}
+ ORDER BY b.id, bi.ma_ho_so, bi.so_trang LIMIT %(limit)s
+"""
+PAGE_LIST_SQL = """
+SELECT hs.ma_ho_so, t.so_trang, t.ocr_status, t.qc_flags, t.master_key
+  FROM trang t JOIN ho_so hs ON hs.id = t.ho_so_id JOIN agency a ON a.id = hs.agency_id
+ WHERE a.ma = %(agency)s AND {scope} AND CASE %(kind)s WHEN 'flagged' THEN jsonb_array_length(t.qc_flags) > 0
+                                                      WHEN 'ocr_failed' THEN t.ocr_status = 'failed'
+                                                      WHEN 'ocr_parked' THEN t.ocr_status = 'parked' END
+ ORDER BY hs.ma_ho_so, t.so_trang LIMIT %(limit)s
 """
 
 RECORD_PROGRESS_SQL = """

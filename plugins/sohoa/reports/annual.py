@@ -20,6 +20,7 @@ from ..milestones.definitions import STAGE_LABELS, STAGES, Plan
 from ..milestones.forecast import CONDITION_LABELS
 from ..milestones.inventory import (HP_NET_BY_YEAR, HP_NET_TOTAL, PlanFigure, YearlyReconciliation, plan_figures,
                                    reconcile)
+from ..milestones.listing import PAGE_KINDS
 from ..milestones.progress import MilestoneStatus
 from ..catalogue.db import run_query
 from ..vnformat import vn_date, vn_number
@@ -141,11 +142,7 @@ def state_of(status: MilestoneStatus) -> str:
 
 def trouble_rows(status: MilestoneStatus) -> list[tuple[str, str, int]]:
     """(kind, label, pages) of the phase's pages that did not go through; ``kind`` names the list behind it."""
-    p = status.pages
-    return [("rejected", "Trang bị từ chối khi tiếp nhận", p.rejected),
-            ("ocr_failed", "Trang OCR bị lỗi, chờ chạy lại", p.ocr_failed),
-            ("ocr_parked", "Trang OCR dừng sau nhiều lần lỗi, cần xử lý", p.ocr_parked),
-            ("flagged", "Trang bị gắn cờ kiểm tra chất lượng", p.flagged)]
+    return [(kind, label, getattr(status.pages, kind)) for kind, label in PAGE_KINDS.items()]
 
 
 def inventory_rows(report: AnnualReport) -> list[list[str]]:

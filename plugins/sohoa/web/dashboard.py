@@ -116,6 +116,7 @@ def render_page(conn, s3, plan, today: dt.date, agency_name: str, runs: list[dic
     from markupsafe import Markup
 
     from .. import vnformat
+    from ..milestones.definitions import STAGES
     from ..milestones.forecast import CONDITION_LABELS
     from ..reports import annual, charts
 
@@ -127,7 +128,7 @@ def render_page(conn, s3, plan, today: dt.date, agency_name: str, runs: list[dic
             "reading_quality": reading_quality(conn, agency),
             "milestones": [{
                 "status": status,
-                "rows": annual.progress_rows(status),
+                "rows": list(zip((None, "registered", *STAGES), annual.progress_rows(status))),
                 "sentence": annual.outlook_sentence(status),
                 "state": annual.state_of(status),
                 "troubles": annual.trouble_rows(status),
@@ -145,6 +146,40 @@ def render_page(conn, s3, plan, today: dt.date, agency_name: str, runs: list[dic
     return env.get_template("dashboard.html").render(
         today=today, agencies=agencies, runs=runs, reports=report_links(s3), vn_date=vnformat.vn_date,
         vn_number=vnformat.vn_number, condition_labels=CONDITION_LABELS)
+
+
+def _stage_title(stage: str) -> str | None:
+    """"Hồ sơ: <stage label>" for a stage a count can be listed at, else None."""
+    from ..milestones.definitions import STAGE_LABELS
+
+    label = {"registered": "Đã đăng ký trong CSDL", **STAGE_LABELS}.get(stage)
+    return f"Hồ sơ: {label}" if label else None
+
+
+def _milestone(milestone_id: str):
+    """The configured milestone ``milestone_id``; 404 (Vietnamese) when there is none."""
+    from ..milestones.definitions import load_plan
+
+    found = next((m for m in load_plan().milestones if m.id == milestone_id), None)
+    if found is None:
+        raise HTTPException(status_code=404, detail=f"Không có mốc {milestone_id!r} trong kế hoạch")
+    return found
+
+
+def _moment(value: dt.datetime | None) -> str:
+    from ..vntime import VN_TZ
+
+    return value.astimezone(VN_TZ).strftime("%H:%M %d/%m/%Y") if value else ""
+
+
+def render_list(title: str, header: list[str], rows: list[list[str]]) -> str:
+    """A page listing the records behind one count: a title, a table, a link back to the dashboard."""
+    import jinja2
+
+    from ..milestones.listing import LIMIT
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
+    return env.get_template("list.html").render(title=title, header=header, rows=rows, limit=LIMIT)
 
 
 def _svg(data: bytes) -> str:
@@ -185,6 +220,40 @@ def create_app() -> FastAPI:
         finally:
             conn.close()
         return HTMLResponse(body)
+
+    @app.get("/ho-so", response_class=HTMLResponse, dependencies=[user])
+    def ho_so_list(milestone: str, stage: str) -> HTMLResponse:
+        from ..catalogue.db import open_catalogue
+        from ..milestones.listing import ho_so_at_stage
+
+        found, title = _milestone(milestone), _stage_title(stage)
+        if title is None:
+            raise HTTPException(status_code=404, detail=f"Không có bước xử lý {stage!r}")
+        conn = open_catalogue()
+        try:
+            rows = ho_so_at_stage(conn, found, stage)
+        finally:
+            conn.close()
+        return HTMLResponse(render_list(f"{title} — {found.title}", ["Mã hồ sơ", "Số trang", "Thời điểm"],
+                                        [[r.ma_ho_so, str(r.pages), _moment(r.reached_at)] for r in rows]))
+
+    @app.get("/trang", response_class=HTMLResponse, dependencies=[user])
+    def page_list(milestone: str, kind: str) -> HTMLResponse:
+        from ..catalogue.db import open_catalogue
+        from ..milestones.listing import PAGE_KINDS, pages_behind
+
+        found = _milestone(milestone)
+        if kind not in PAGE_KINDS:
+            raise HTTPException(status_code=404, detail=f"Không có loại trang {kind!r}")
+        conn = open_catalogue()
+        try:
+            rows = pages_behind(conn, found, kind)
+        finally:
+            conn.close()
+        return HTMLResponse(render_list(f"{PAGE_KINDS[kind]} — {found.title}",
+                                        ["Mã hồ sơ", "Trang", "Nguồn", "Lý do / trạng thái"],
+                                        [[r.ma_ho_so, "" if r.so_trang is None else str(r.so_trang), r.source,
+                                          "; ".join(r.why)] for r in rows]))
 
     @app.get("/bao-cao/{path:path}", dependencies=[user])
     def report_file(path: str) -> Response:
