@@ -8,10 +8,11 @@ import uuid
 
 import openpyxl
 import pytest
-from signed_pdfs import ThrowawayCA, flip_byte, image_pdf, sign, text_pdf, with_javascript
+from signed_pdfs import VAN_BAN_TEXT, ThrowawayCA, flip_byte, image_pdf, sign, text_pdf, with_javascript
 
 from ocr_engine.synth import render_page
 from sohoa import storage
+from sohoa.born_digital import figures
 from sohoa.born_digital import submission as sub
 from sohoa.born_digital.signatures import TrustStore
 from sohoa.catalogue.db import transaction
@@ -249,3 +250,51 @@ def test_submission_from_the_inbox_gets_its_report_back_and_loses_its_marker(con
     assert back["verdict"] == "accepted" and {"agency": agency, "submission_id": "S3A"} not in sub.pending(s3)
     text = s3.get_object(Bucket=storage.INBOX, Key=base + "_REPORT.txt")["Body"].read().decode()
     assert "Kết luận: CHẤP NHẬN" in text
+
+
+def test_figures_count_born_digital_apart_and_flag_paper_scans_formed_after_july_2025(conn, s3, agency, signers,
+                                                                                      tmp_path):
+    qd = sign(text_pdf(), signers[0])
+    full = {"stt": 1, "tep": "qd.pdf", "ten_loai": "Quyết định", "ngay_ban_hanh": "2025-08-18",
+            "co_quan_ban_hanh": "UBND tỉnh Thử Nghiệm", "trich_yeu": "Về việc số hóa"}
+    reviewed = _submission(tmp_path / "F1", {"qd.pdf": qd}, _metadata(agency, f"{agency}.F1", [full]))
+    assert _take(conn, s3, reviewed, agency, "F1")["verdict"] == "accepted"
+    other = sign(text_pdf(VAN_BAN_TEXT.replace("15/QĐ", "16/QĐ")), signers[0])
+    proposed = _submission(tmp_path / "F2", {"qd.pdf": other}, _metadata(agency, f"{agency}.F2",
+                                                                          [{"stt": 1, "tep": "qd.pdf"}]))
+    assert _take(conn, s3, proposed, agency, "F2")["verdict"] == "accepted"
+    refused = _submission(tmp_path / "F3", {}, _metadata(agency, f"{agency}.F3", [{"stt": 1, "tep": "qd.pdf"}]))
+    assert _take(conn, s3, refused, agency, "F3")["verdict"] == "rejected"
+    with transaction(conn) as cur:
+        cur.execute("SELECT id FROM agency WHERE ma = %s", (agency,))
+        agency_id = cur.fetchone()[0]
+        cur.execute("SELECT id FROM phong WHERE agency_id = %s", (agency_id,))
+        phong_id = cur.fetchone()[0]
+        for code, start in ((f"{agency}.SCAN.2025", "2025-09-01"), (f"{agency}.SCAN.2024", "2024-03-01")):
+            cur.execute("""INSERT INTO ho_so (agency_id, phong_id, ma_ho_so, tieu_de, thoi_han_bao_quan,
+                                              muc_do_tiep_can, muc_do_tin_cay, thoi_gian_bat_dau, thoi_gian_ket_thuc)
+                           VALUES (%s, %s, %s, 'Hồ sơ giấy', '50', 'cong_khai', 'so_hoa', %s, %s) RETURNING id""",
+                        (agency_id, phong_id, code, start, start))
+            ho_so_id = cur.fetchone()[0]
+            cur.execute("""INSERT INTO trang (ho_so_id, so_trang, sha256, size_bytes, dpi, color_mode, master_key)
+                           VALUES (%s, 1, %s, 1, 300, 'color', %s)""",
+                        (ho_so_id, uuid.uuid4().hex * 2, f"test/{code}/0001.jpg"))
+        cur.execute("""INSERT INTO ho_so (agency_id, phong_id, ma_ho_so, tieu_de, thoi_han_bao_quan, muc_do_tiep_can,
+                                          muc_do_tin_cay, handed_over_at)
+                       VALUES (%s, %s, %s, 'Hồ sơ HP-Net', '50', 'cong_khai', 'goc_dien_tu', now())""",
+                    (agency_id, phong_id, f"{agency}.HPNET"))
+        cur.execute("""INSERT INTO event (event_type, object_type, object_id, agent, outcome, detail)
+                       VALUES ('ingestion', 'ho_so', %s, 'test', 'success', '{"source": "HP-Net"}')""",
+                    (f"{agency}.HPNET",))
+
+    counts = {(c.source, c.status): c for c in figures.born_digital_counts(conn, agency)}
+    assert set(counts) == {("nop_luu", "reviewed"), ("nop_luu", "catalogued"), ("hpnet", "handed_over")}
+    assert (counts["nop_luu", "reviewed"].ho_so, counts["nop_luu", "reviewed"].van_ban) == (1, 1)
+    assert counts["nop_luu", "catalogued"].ho_so == 1 and counts["nop_luu", "catalogued"].pages == 1
+    assert counts["nop_luu", "reviewed"].unsigned == 0 and counts["nop_luu", "reviewed"].trusted == 0
+    [late] = figures.paper_after_cutoff(conn, agency)
+    assert late.ma_ho_so == f"{agency}.SCAN.2025" and late.pages == 1
+    assert "hình thành ngày 01/09/2025 (sau 01/7/2025)" in late.message and "phải là hồ sơ điện tử" in late.message
+    [rejected] = figures.rejected_submissions(conn, agency)
+    assert rejected["submission_id"] == "F3" and any("file_missing" not in r and "qd.pdf" in r
+                                                     for r in rejected["reasons"])
