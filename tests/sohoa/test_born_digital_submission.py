@@ -5,9 +5,11 @@ import hashlib
 import io
 import json
 import uuid
+import zipfile
 
 import openpyxl
 import pytest
+from lxml import etree
 from signed_pdfs import VAN_BAN_TEXT, ThrowawayCA, flip_byte, image_pdf, sign, text_pdf, with_javascript
 
 from ocr_engine.synth import render_page
@@ -16,6 +18,10 @@ from sohoa.born_digital import figures
 from sohoa.born_digital import submission as sub
 from sohoa.born_digital.signatures import TrustStore
 from sohoa.catalogue.db import transaction
+from sohoa.handover.package import build_package
+from sohoa.handover.records import describe
+from sohoa.handover.schemas import NS
+from sohoa.handover.validate import validate_zip
 from sohoa.intake.source import LocalBatch
 
 pytestmark = pytest.mark.stack
@@ -298,3 +304,36 @@ def test_figures_count_born_digital_apart_and_flag_paper_scans_formed_after_july
     [rejected] = figures.rejected_submissions(conn, agency)
     assert rejected["submission_id"] == "F3" and any("file_missing" not in r and "qd.pdf" in r
                                                      for r in rejected["reasons"])
+
+
+def test_handover_package_carries_the_signed_original_as_preservation_master_and_its_pdfa_copy(
+        conn, s3, agency, signers, tmp_path):
+    qd = sign(sign(text_pdf(), signers[0]), signers[1], field="CongBao")
+    code = f"{agency}.01.2025.HO"
+    row = {"stt": 1, "tep": "qd.pdf", "ten_loai": "Quyết định", "so": "15", "ky_hieu": "QĐ-UBND",
+           "ngay_ban_hanh": "2025-08-18", "co_quan_ban_hanh": "UBND tỉnh Thử Nghiệm", "trich_yeu": "Về việc số hóa"}
+    document = _metadata(agency, code, [row])
+    document["ho_so"]["ngon_ngu"] = "Tiếng Việt"
+    assert _take(conn, s3, _submission(tmp_path / "H1", {"qd.pdf": qd}, document), agency, "H1")["verdict"] == "accepted"
+    with transaction(conn) as cur:
+        package = build_package(s3, describe(cur, code), "AIP", tmp_path)
+    assert validate_zip(package.zip_path) == []
+    root = f"AIP-{code}"
+    with zipfile.ZipFile(package.zip_path) as archive:
+        assert archive.read(f"{root}/representations/rep1/data/{code}.01.pdf") == qd
+        copy = archive.read(f"{root}/representations/rep2/data/{code}.01.pdf")
+        premis = etree.fromstring(archive.read(f"{root}/metadata/preservation/PREMIS.xml"))
+    assert b"pdfaid" in copy and copy != qd
+    ns = {"p": NS["premis"]}
+    objects = {o.findtext("p:objectIdentifier/p:objectIdentifierValue", namespaces=ns): o
+               for o in premis.iterfind("p:object", ns)}
+    original = objects[f"representations/rep1/data/{code}.01.pdf"]
+    access = objects[f"representations/rep2/data/{code}.01.pdf"]
+    assert original.findtext("p:preservationLevel/p:preservationLevelRole", namespaces=ns) == "preservation master"
+    assert original.findtext(".//p:formatName", namespaces=ns) == "PDF"
+    assert access.findtext(".//p:formatName", namespaces=ns) == "PDF/A-2b"
+    assert access.findtext("p:relationship/p:relatedObjectIdentifier/p:relatedObjectIdentifierValue",
+                           namespaces=ns) == f"representations/rep1/data/{code}.01.pdf"
+    details = [e.findtext(".//p:eventDetail", namespaces=ns) for e in premis.iterfind("p:event", ns)
+               if e.findtext("p:eventType", namespaces=ns) == "validation"]
+    assert len(details) == 1 and "digital signature validation" in details[0] and "Công báo" in details[0]

@@ -5,8 +5,10 @@ The root METS lists every file of the package except itself with its size, creat
 in a ``dmdSec``, the PREMIS in the ``amdSec``, and the documentation, schemas and representation files (the
 representation's METS and its data) in file groups ``Documentation``, ``Schemas`` and ``Representations/rep1``.
 Its structural map is the CSIP one (``PHYSICAL``/``CSIP``: Metadata, Documentation, Schemas, Representations,
-the last holding a ``Representations/rep1`` division that points (``mptr``) at the representation's METS). The
-representation's METS lists its ``data/`` files (file group ``Data``), paths relative to its folder.
+the last holding a ``Representations/<rep>`` division per representation that points (``mptr``) at its METS). A
+representation's METS lists its ``data/`` files (file group ``Data``), paths relative to its folder. A
+born-digital hồ sơ has two: ``rep1`` the signed originals (the preservation master), ``rep2`` their PDF/A-2b
+access copies.
 """
 from __future__ import annotations
 
@@ -23,8 +25,7 @@ CONTENT_INFORMATION_TYPE = "TT 05/2025/TT-BNV"
 SOFTWARE = "sohoa"
 SOFTWARE_VERSION = "1.0 (sohoa.handover)"
 REPRESENTATION = "representations/rep1"
-GROUPS = (("Documentation", "documentation/"), ("Schemas", "schemas/"),
-          ("Representations/rep1", f"{REPRESENTATION}/"))
+GROUPS = (("Documentation", "documentation/"), ("Schemas", "schemas/"))
 
 
 @dataclass(frozen=True)
@@ -67,20 +68,21 @@ def _group(file_sec: etree._Element, group_id: str, use: str, members: list[Entr
 
 
 def build_representation(*, package_id: str, package_type: str, agency: str, created: str,
-                         data: list[Entry]) -> etree._Element:
+                         data: list[Entry], rep: str = "rep1") -> etree._Element:
     """The representation's METS; ``data`` are its files (hrefs from the package root)."""
-    mets = _mets(f"{package_id}/rep1", f"Gói {package_type} {package_id} — biểu diễn rep1", package_type, agency,
+    mets = _mets(f"{package_id}/{rep}", f"Gói {package_type} {package_id} — biểu diễn {rep}", package_type, agency,
                  created, "../../schemas/")
-    _group(sub(mets, "mets:fileSec", ID="filesec-rep1"), "grp-data", "Data", data, strip=f"{REPRESENTATION}/")
-    struct = sub(mets, "mets:structMap", ID="structmap-rep1", TYPE="PHYSICAL", LABEL="CSIP")
-    root = sub(struct, "mets:div", ID="div-rep1", LABEL="rep1")
+    _group(sub(mets, "mets:fileSec", ID=f"filesec-{rep}"), "grp-data", "Data", data,
+           strip=f"representations/{rep}/")
+    struct = sub(mets, "mets:structMap", ID=f"structmap-{rep}", TYPE="PHYSICAL", LABEL="CSIP")
+    root = sub(struct, "mets:div", ID=f"div-{rep}", LABEL=rep)
     sub(sub(root, "mets:div", ID="div-data", LABEL="Data"), "mets:fptr", FILEID="grp-data")
     return mets
 
 
 def build(*, package_id: str, package_type: str, agency: str, created: str, ead: Entry, premis: Entry,
-          files: list[Entry]) -> etree._Element:
-    """The root METS; ``files`` are every documentation, schema and representation file (the representation's
+          files: list[Entry], representations: tuple[str, ...] = ("rep1",)) -> etree._Element:
+    """The root METS; ``files`` are every documentation, schema and representation file (each representation's
     METS.xml among them)."""
     mets = _mets(package_id, f"Gói {package_type} {package_id}", package_type, agency, created, "schemas/")
     dmd = sub(mets, "mets:dmdSec", ID="dmd-ead", CREATED=created, STATUS="CURRENT")
@@ -89,21 +91,23 @@ def build(*, package_id: str, package_type: str, agency: str, created: str, ead:
     _md_ref(sub(amd, "mets:digiprovMD", ID="digiprov-premis", STATUS="CURRENT"), premis, "PREMIS")
 
     file_sec = sub(mets, "mets:fileSec", ID="filesec")
-    group_ids = {use: f"grp-{number}" for number, (use, _) in enumerate(GROUPS, start=1)}
-    for use, prefix in GROUPS:
+    groups = GROUPS + tuple((f"Representations/{rep}", f"representations/{rep}/") for rep in representations)
+    group_ids = {use: f"grp-{number}" for number, (use, _) in enumerate(groups, start=1)}
+    for use, prefix in groups:
         _group(file_sec, group_ids[use], use, [f for f in files if f.href.startswith(prefix)])
 
     struct = sub(mets, "mets:structMap", ID="structmap-csip", TYPE="PHYSICAL", LABEL="CSIP")
     root = sub(struct, "mets:div", ID="div-root", LABEL=package_id)
     sub(root, "mets:div", ID="div-metadata", LABEL="Metadata", DMDID="dmd-ead", ADMID="digiprov-premis")
-    divs = {}
-    for use, label in (("Documentation", "Documentation"), ("Schemas", "Schemas"),
-                       ("Representations/rep1", "Representations")):
-        divs[label] = sub(root, "mets:div", ID=f"div-{label.lower()}", LABEL=label)
-        sub(divs[label], "mets:fptr", FILEID=group_ids[use])
-    rep = sub(divs["Representations"], "mets:div", ID="div-rep1", LABEL="Representations/rep1")
-    sub(rep, "mets:mptr", LOCTYPE="URL", xlink__type="simple", xlink__href=f"{REPRESENTATION}/METS.xml",
-        xlink__title=group_ids["Representations/rep1"])
+    for label in ("Documentation", "Schemas"):
+        sub(sub(root, "mets:div", ID=f"div-{label.lower()}", LABEL=label), "mets:fptr", FILEID=group_ids[label])
+    reps = sub(root, "mets:div", ID="div-representations", LABEL="Representations")
+    for rep in representations:
+        sub(reps, "mets:fptr", FILEID=group_ids[f"Representations/{rep}"])
+    for rep in representations:
+        div = sub(reps, "mets:div", ID=f"div-{rep}", LABEL=f"Representations/{rep}")
+        sub(div, "mets:mptr", LOCTYPE="URL", xlink__type="simple", xlink__href=f"representations/{rep}/METS.xml",
+            xlink__title=group_ids[f"Representations/{rep}"])
     return mets
 
 

@@ -7,11 +7,13 @@ Tree (root folder = package id = METS ``OBJID``)::
     <id>/metadata/preservation/PREMIS.xml
     <id>/representations/rep1/METS.xml          (the representation's own METS, listing its data)
     <id>/representations/rep1/data/<mã hồ sơ>.<STT>.pdf
+    <id>/representations/rep2/METS.xml, data/<mã hồ sơ>.<STT>.pdf   (born-digital only: the PDF/A-2b access copies)
     <id>/schemas/{mets,xlink,DILCISExtensionMETS,ead,premis}.xsd
     <id>/documentation/danh_muc_van_ban.csv
 
 PDFs are streamed from where ``ho_so.pdf_keys`` says (``derivatives``, or ``masters`` for born-digital
-originals) and must hash to the catalogue's SHA-256, else the package is refused.
+originals) and must hash to the catalogue's SHA-256, else the package is refused. A born-digital original is
+rep1 and marked the preservation master; its access copy (``pdf_keys[stt].rendition``) is rep2.
 A package is zipped only after :func:`sohoa.handover.validate.problems` finds nothing wrong with its tree.
 """
 from __future__ import annotations
@@ -39,6 +41,7 @@ SCHEMAS = {"mets.xsd": XSD_DIR / "mets" / "mets.xsd", "xlink.xsd": XSD_DIR / "me
            "ead.xsd": XSD_DIR / "ead" / "ead.xsd", "premis.xsd": XSD_DIR / "premis" / "premis.xsd"}
 MIMETYPES = {".pdf": "application/pdf", ".xml": "application/xml", ".xsd": "application/xml", ".csv": "text/csv"}
 DATA = "representations/rep1/data"
+ACCESS_DATA = "representations/rep2/data"
 
 
 @dataclass(frozen=True)
@@ -75,18 +78,22 @@ def build_package(s3, unit: Unit, package_type: str, out_dir: Path, *, download_
     created = iso()
     try:
         content = _fetch_pdfs(s3, unit, root, download_jobs)
-        data = [mets.Entry(f.href, f.sha256, f.size, created, MIMETYPES[".pdf"]) for f in content]
-        entries = data + [_xml(root, f"{mets.REPRESENTATION}/METS.xml", mets.build_representation(
-            package_id=pid, package_type=package_type, agency=unit.ho_so["agency_ten"], created=created, data=data),
-            created)]
+        copies = _fetch_access_copies(s3, unit, root, content)
+        entries, reps = [], ("rep1", "rep2") if copies else ("rep1",)
+        for rep, files in zip(reps, (content, copies)):
+            data = [mets.Entry(f.href, f.sha256, f.size, created, MIMETYPES[".pdf"]) for f in files]
+            entries += data + [_xml(root, f"representations/{rep}/METS.xml", mets.build_representation(
+                package_id=pid, package_type=package_type, agency=unit.ho_so["agency_ten"], created=created,
+                data=data, rep=rep), created)]
         entries += [_put(root, f"schemas/{name}", source.read_bytes(), created) for name, source in SCHEMAS.items()]
         entries.append(_put(root, "documentation/danh_muc_van_ban.csv", _document_list(unit, content), created))
         ead_entry = _xml(root, "metadata/descriptive/EAD.xml",
                          ead.build(unit, {f.stt: f.href for f in content}), created)
         premis_entry = _xml(root, "metadata/preservation/PREMIS.xml",
-                            premis.build(unit, content, package_id=pid, created=created), created)
+                            premis.build(unit, content + copies, package_id=pid, created=created), created)
         write(mets.build(package_id=pid, package_type=package_type, agency=unit.ho_so["agency_ten"],
-                         created=created, ead=ead_entry, premis=premis_entry, files=entries), root / "METS.xml")
+                         created=created, ead=ead_entry, premis=premis_entry, files=entries, representations=reps),
+              root / "METS.xml")
         found = problems(root)
         if found:
             raise PackageInvalid(pid, found)
@@ -101,19 +108,40 @@ def build_package(s3, unit: Unit, package_type: str, out_dir: Path, *, download_
 def _fetch_pdfs(s3, unit: Unit, root: Path, jobs: int) -> list[premis.PackageFile]:
     def fetch(row: dict) -> premis.PackageFile:
         href = f"{DATA}/{row['pdf_key'].rsplit('/', 1)[-1]}"
-        try:
-            path = download_verified(s3, row["pdf_bucket"], row["pdf_key"], root / href, row["pdf_sha256"])
-        except storage.ChecksumMismatch as exc:
-            raise HandoverError(f"Hồ sơ {unit.ho_so['ma_ho_so']}: từ chối lập gói vì tệp {row['pdf_key']} đã bị "
-                                f"thay đổi (SHA-256 không khớp với cơ sở dữ liệu) — {exc}") from exc
-        except storage.StorageError as exc:  # missing or unreadable (download_verified names the S3 error)
-            raise HandoverError(f"Hồ sơ {unit.ho_so['ma_ho_so']}: từ chối lập gói vì thiếu tệp "
-                                f"s3://{row['pdf_bucket']}/{row['pdf_key']} — {exc}") from exc
-        return premis.PackageFile(href, row["pdf_sha256"], path.stat().st_size, row["stt"],
-                                  "PDF/A-2b" if row["pdf_bucket"] == storage.DERIVATIVES else "PDF")
+        path = _download(s3, unit, row["pdf_bucket"], row["pdf_key"], root / href, row["pdf_sha256"])
+        if row["pdf_bucket"] == storage.DERIVATIVES:
+            return premis.PackageFile(href, row["pdf_sha256"], path.stat().st_size, row["stt"])
+        return premis.PackageFile(href, row["pdf_sha256"], path.stat().st_size, row["stt"], "PDF",
+                                  role="preservation master")
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         return list(pool.map(fetch, unit.van_ban))
+
+
+def _fetch_access_copies(s3, unit: Unit, root: Path, originals: list[premis.PackageFile]) -> list[premis.PackageFile]:
+    """The PDF/A-2b access copies of born-digital originals (rep2), each derived from its rep1 original."""
+    source = {f.stt: f.href for f in originals}
+    copies = []
+    for row in unit.van_ban:
+        if row.get("rendition_key"):
+            href = f"{ACCESS_DATA}/{row['pdf_key'].rsplit('/', 1)[-1]}"
+            path = _download(s3, unit, row["rendition_bucket"], row["rendition_key"], root / href,
+                             row["rendition_sha256"])
+            copies.append(premis.PackageFile(href, row["rendition_sha256"], path.stat().st_size, row["stt"],
+                                             role="access copy", source=source[row["stt"]]))
+    return copies
+
+
+def _download(s3, unit: Unit, bucket: str, key: str, target: Path, sha256: str) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return download_verified(s3, bucket, key, target, sha256)
+    except storage.ChecksumMismatch as exc:
+        raise HandoverError(f"Hồ sơ {unit.ho_so['ma_ho_so']}: từ chối lập gói vì tệp {key} đã bị "
+                            f"thay đổi (SHA-256 không khớp với cơ sở dữ liệu) — {exc}") from exc
+    except storage.StorageError as exc:  # missing or unreadable (download_verified names the S3 error)
+        raise HandoverError(f"Hồ sơ {unit.ho_so['ma_ho_so']}: từ chối lập gói vì thiếu tệp "
+                            f"s3://{bucket}/{key} — {exc}") from exc
 
 
 def _put(root: Path, href: str, data: bytes, created: str) -> mets.Entry:

@@ -2,9 +2,12 @@
 
 Objects: the unit as an intellectual entity (and each of its văn bản), every PDF of the package (with its
 SHA-256, size, format and its derivation from the master page images) and every master page image (with its
-SHA-256 and where it is stored). Events: every catalogue event of the hồ sơ, its văn bản and its pages, plus the
-creation of this package. Agents: every agent those events name. Every event links to its agent and to the
-object it concerns, so the file can be checked for dangling links (``linking_problems``).
+SHA-256 and where it is stored). A born-digital văn bản has two file objects: the signed original, whose
+preservation level role is "preservation master", and its PDF/A-2b access copy, derived from (``has source``)
+the original; its signature verification is one of the events (``validation``, digital signature validation).
+Events: every catalogue event of the hồ sơ, its văn bản and its pages, plus the creation of this package.
+Agents: every agent those events name. Every event links to its agent and to the object it concerns, so the
+file can be checked for dangling links (``linking_problems``).
 """
 from __future__ import annotations
 
@@ -32,6 +35,8 @@ class PackageFile:
     size: int
     stt: int
     format_name: str = "PDF/A-2b"
+    role: str | None = None  # PREMIS preservationLevelRole, e.g. "preservation master" for a signed original
+    source: str | None = None  # package path of the file this one was derived from (an access copy's original)
 
 
 def build(unit: Unit, files: list[PackageFile], *, package_id: str, created: str) -> etree._Element:
@@ -51,7 +56,10 @@ def build(unit: Unit, files: list[PackageFile], *, package_id: str, created: str
     spans = {v["stt"]: (v["trang_dau"], v["trang_cuoi"]) for v in unit.van_ban}
     for item in files:
         obj = _object(premis, "file", "file", item.href, sha256=item.sha256, size=item.size, ext="pdf",
-                      format_name=item.format_name)
+                      format_name=item.format_name, role=item.role)
+        if item.source:
+            _relationship(obj, "derivation", "has source", "file", item.source)
+            continue
         first, last = spans[item.stt]
         for page in unit.pages:
             if first <= page["so_trang"] <= last:
@@ -81,11 +89,16 @@ def build(unit: Unit, files: list[PackageFile], *, package_id: str, created: str
 
 
 def _object(premis, kind: str, id_type: str, value: str, *, sha256: str | None = None, size: int | None = None,
-            ext: str | None = None, location: str | None = None, format_name: str | None = None) -> etree._Element:
+            ext: str | None = None, location: str | None = None, format_name: str | None = None,
+            role: str | None = None) -> etree._Element:
     obj = sub(premis, "premis:object", **{"xsi__type": kind})
     ident = sub(obj, "premis:objectIdentifier")
     sub(ident, "premis:objectIdentifierType", ID_TYPES[id_type])
     sub(ident, "premis:objectIdentifierValue", value)
+    if role:
+        level = sub(obj, "premis:preservationLevel")
+        sub(level, "premis:preservationLevelValue", "bit-level")
+        sub(level, "premis:preservationLevelRole", role)
     if kind == "file":
         traits = sub(obj, "premis:objectCharacteristics")
         sub(traits, "premis:compositionLevel", 0)

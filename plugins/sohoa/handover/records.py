@@ -88,6 +88,10 @@ def describe(cur, ma_ho_so: str) -> Unit:
         # born-digital originals (HP-Net) are kept in masters; PDFs made here live in derivatives
         row["pdf_bucket"] = pdf.get("bucket", storage.DERIVATIVES)
         row["pdf_key"], row["pdf_sha256"] = pdf.get("key"), pdf.get("sha256")
+        # a born-digital original's PDF/A-2b access copy (none when the original is itself PDF/A)
+        copy = pdf.get("rendition") or {}
+        row["rendition_bucket"], row["rendition_sha256"] = copy.get("bucket"), copy.get("sha256")
+        row["rendition_key"] = copy.get("key") if copy.get("key") != pdf.get("key") else None
     missing = missing_fields(ho_so, van_ban)
     if missing:
         raise MissingMetadata(ma_ho_so, missing)
