@@ -2,19 +2,15 @@
 from __future__ import annotations
 
 import json
-import sys
 import uuid
-from pathlib import Path
 
 import pytest
 
 from sohoa import storage
+from sohoa.born_digital.samples import ThrowawayCA, sign, text_pdf
 from sohoa.born_digital.submission import prefix
 from sohoa.catalogue.db import connect, transaction
 from sohoa.config import REPO_ROOT
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sohoa"))
-from signed_pdfs import ThrowawayCA, sign, text_pdf  # noqa: E402
 
 DAG_FILE = REPO_ROOT / "dags" / "sohoa_born_digital.py"
 

@@ -5,11 +5,11 @@ import hashlib
 import io
 
 import pytest
-from signed_pdfs import ThrowawayCA, image_pdf, sign, text_pdf
 
 from ocr_engine.synth import render_page
 from sohoa.born_digital.pdfinfo import inspect_pdf
 from sohoa.born_digital.rendition import make_rendition, needs_rendition
+from sohoa.born_digital.samples import ThrowawayCA, image_pdf, sign, text_pdf
 from sohoa.born_digital.signatures import TrustStore, verify_file
 
 

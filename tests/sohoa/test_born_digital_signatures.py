@@ -8,10 +8,10 @@ import datetime as dt
 import json
 
 import pytest
-from signed_pdfs import (NOW, ThrowawayCA, encrypted, flip_byte, sign, text_pdf, with_embedded_file, with_javascript,
-                         with_empty_signature_field)
 
 from sohoa.born_digital.pdfinfo import inspect_pdf
+from sohoa.born_digital.samples import (NOW, ThrowawayCA, encrypted, flip_byte, sign, text_pdf, with_embedded_file,
+                                        with_empty_signature_field, with_javascript)
 from sohoa.born_digital.signatures import TrustStore, verify_file
 from sohoa.cli import main as sohoa_main
 

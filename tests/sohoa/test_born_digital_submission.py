@@ -10,12 +10,12 @@ import zipfile
 import openpyxl
 import pytest
 from lxml import etree
-from signed_pdfs import VAN_BAN_TEXT, ThrowawayCA, flip_byte, image_pdf, sign, text_pdf, with_javascript
 
 from ocr_engine.synth import render_page
 from sohoa import storage
 from sohoa.born_digital import figures
 from sohoa.born_digital import submission as sub
+from sohoa.born_digital.samples import VAN_BAN_TEXT, ThrowawayCA, flip_byte, image_pdf, sign, text_pdf, with_javascript
 from sohoa.born_digital.signatures import TrustStore
 from sohoa.catalogue.db import transaction
 from sohoa.handover.package import build_package
@@ -314,7 +314,8 @@ def test_handover_package_carries_the_signed_original_as_preservation_master_and
            "ngay_ban_hanh": "2025-08-18", "co_quan_ban_hanh": "UBND tỉnh Thử Nghiệm", "trich_yeu": "Về việc số hóa"}
     document = _metadata(agency, code, [row])
     document["ho_so"]["ngon_ngu"] = "Tiếng Việt"
-    assert _take(conn, s3, _submission(tmp_path / "H1", {"qd.pdf": qd}, document), agency, "H1")["verdict"] == "accepted"
+    report = _take(conn, s3, _submission(tmp_path / "H1", {"qd.pdf": qd}, document), agency, "H1")
+    assert report["verdict"] == "accepted"
     with transaction(conn) as cur:
         package = build_package(s3, describe(cur, code), "AIP", tmp_path)
     assert validate_zip(package.zip_path) == []

@@ -9,7 +9,8 @@ needs no copy: :func:`needs_rendition` says so, and the original serves as its o
 Before OCRmyPDF sees it, a temporary working copy drops what has no place in an access copy and that PDF/A
 forbids or OCRmyPDF's own (Ghostscript-free) PDF/A backend does not convert: the signature fields and their
 widgets (``/AcroForm``, ``/Perms``, ``/DSS``, the ESIC/ISO ``/Extensions`` of PAdES), the catalogue's ``/Version``
-(pyHanko and some signing tools write 2.0), ``/OpenAction``. Ghostscript is not used: Debian 12's 10.0.0 corrupts PDFs with existing text.
+(pyHanko and some signing tools write 2.0), ``/OpenAction``. Ghostscript is not used: Debian 12's 10.0.0
+corrupts PDFs with existing text.
 
 The copy is checked with :func:`ocr_engine.pdf.validate_pdfa` (XMP identification, output intent, fonts
 embedded, no JavaScript, …) before it is used.
@@ -18,8 +19,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import re
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,7 +42,7 @@ class RenditionError(BornDigitalError):
 class Rendition:
     path: Path
     ocr_pages: list[int]  # 1-based pages whose text layer came from OCR
-    cpu_seconds: float
+    cpu_seconds: float  # this process and its children (Tesseract runs as a child process)
     problems: list[str]  # validate_pdfa's findings on the copy (empty when sound)
 
 
@@ -84,6 +85,11 @@ def _working_copy(original: Path, target: Path) -> None:
         pdf.save(target)
 
 
+def _cpu_seconds() -> float:
+    now = os.times()
+    return now.user + now.system + now.children_user + now.children_system
+
+
 def make_rendition(original: Path, target: Path, facts: PdfFacts, *, title: str, author: str | None = None,
                    ocr: bool = True) -> Rendition:
     """Write the PDF/A-2b access copy of ``original`` to ``target``. Raises RenditionError when OCRmyPDF or
@@ -91,7 +97,7 @@ def make_rendition(original: Path, target: Path, facts: PdfFacts, *, title: str,
     import ocrmypdf
 
     ocr_pages = facts.image_only_pages() if ocr else []
-    started = time.process_time()
+    started = _cpu_seconds()
     work = target.with_name(target.name + ".work.pdf")
     try:
         _working_copy(original, work)
@@ -103,10 +109,10 @@ def make_rendition(original: Path, target: Path, facts: PdfFacts, *, title: str,
         raise RenditionError(f"PDF/A-2b rendition of {original.name} failed: {type(exc).__name__}: {exc}") from exc
     finally:
         work.unlink(missing_ok=True)
-    cpu = time.process_time() - started
+    cpu = _cpu_seconds() - started
     problems = [p for p in validate_pdfa(target) if not _same_creation_date(p)]
     if problems:
         raise RenditionError(f"PDF/A-2b rendition of {original.name} is not sound: {'; '.join(problems)}")
-    log.info("PDF/A-2b rendition of %s: %d pages, OCR on %s, %.2f CPU s in this process", original.name,
+    log.info("PDF/A-2b rendition of %s: %d pages, OCR on %s, %.2f CPU s", original.name,
              facts.pages, ocr_pages or "none", cpu)
     return Rendition(target, ocr_pages, cpu, problems)

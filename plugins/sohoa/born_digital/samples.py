@@ -1,7 +1,7 @@
-"""Signed PDFs made for the tests: a throw-away CA, signer certificates and văn bản signed with pyHanko.
+"""Signed văn bản for tests, benchmarks and demos: a throw-away CA, signer certificates, PDFs signed with pyHanko.
 
-Nothing here is a fixture file: every PDF and certificate is built in the test run, so the tests show what each
-case is. Keys are EC P-256 (fast to make); one signer uses RSA as many provincial tokens do.
+Nothing here is a fixture file: every PDF and certificate is built when asked for, so a test shows what each
+case is. Keys are EC P-256 (fast to make) or RSA-2048 as many provincial signing tokens use. Never a real key.
 """
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from fpdf import FPDF
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko.sign.fields import SigSeedSubFilter
+from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 NOW = dt.datetime.now(dt.timezone.utc)
@@ -86,7 +87,6 @@ class ThrowawayCA:
                 .add_extension(usage, critical=True).sign(self.key, hashes.SHA256()))
         private = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
                                     serialization.NoEncryption())
-        from pyhanko_certvalidator.registry import SimpleCertificateStore
         return signers.SimpleSigner(
             signing_cert=asn1_x509.Certificate.load(_der(cert)),
             signing_key=asn1_keys.PrivateKeyInfo.load(private),
