@@ -18,6 +18,7 @@ from sohoa.born_digital import submission as sub
 from sohoa.born_digital.samples import VAN_BAN_TEXT, ThrowawayCA, flip_byte, image_pdf, sign, text_pdf, with_javascript
 from sohoa.born_digital.signatures import TrustStore
 from sohoa.catalogue.db import transaction
+from sohoa.cli import main as sohoa_main
 from sohoa.handover.package import build_package
 from sohoa.handover.records import describe
 from sohoa.handover.schemas import NS
@@ -338,3 +339,16 @@ def test_handover_package_carries_the_signed_original_as_preservation_master_and
     details = [e.findtext(".//p:eventDetail", namespaces=ns) for e in premis.iterfind("p:event", ns)
                if e.findtext("p:eventType", namespaces=ns) == "validation"]
     assert len(details) == 1 and "digital signature validation" in details[0] and "Công báo" in details[0]
+
+
+def test_cli_submit_prints_the_vietnamese_verdict_and_exits_by_it(conn, agency, signers, tmp_path, capsys):
+    qd = sign(text_pdf(), signers[0])
+    good = _submission(tmp_path / "C1", {"qd.pdf": qd},
+                       _metadata(agency, f"{agency}.C1", [{"stt": 1, "tep": "qd.pdf"}]))
+    assert sohoa_main(["born-digital", "submit", str(good.root), "--agency", agency]) == 0
+    out = capsys.readouterr().out
+    assert "Kết luận: CHẤP NHẬN" in out and "chữ ký: Common Name: Ủy ban nhân dân tỉnh Thử Nghiệm" in out
+    bad = _submission(tmp_path / "C2", {"qd.pdf": flip_byte(qd)},
+                      _metadata(agency, f"{agency}.C2", [{"stt": 1, "tep": "qd.pdf"}]))
+    assert sohoa_main(["born-digital", "submit", str(bad.root), "--agency", agency, "--json"]) == 1
+    assert json.loads(capsys.readouterr().out)["verdict"] == "rejected"
