@@ -11,7 +11,7 @@ import argparse
 import json
 from pathlib import Path
 
-from .signatures import FileVerification, TrustStore, quiet_pyhanko, verify_files
+from .signatures import FileVerification, TrustStore, digest_label, quiet_pyhanko, verify_files
 
 INTEGRITY = {"valid": "toàn vẹn (valid)", "invalid": "KHÔNG toàn vẹn (invalid)"}
 TRUST = {"trusted": "tin cậy (trusted)", "untrusted": "không tin cậy (untrusted)",
@@ -32,7 +32,7 @@ def format_text(results: list[FileVerification]) -> str:
             lines.append(f"  Chữ ký {n} ({sig.field}): {sig.signer or '?'}")
             stamp = " (dấu thời gian)" if sig.timestamped else ""
             lines.append(f"    thời điểm ký: {sig.signed_at or 'không ghi'}{stamp}"
-                         f" · thuật toán băm: {sig.digest.upper() or '?'}"
+                         f" · thuật toán băm: {digest_label(sig.digest) or '?'}"
                          f" · phủ toàn bộ tệp: {'có' if sig.covers_whole_file else 'không'}")
             lines.append(f"    toàn vẹn: {INTEGRITY[sig.integrity]} · tin cậy: {TRUST[sig.trust]}")
             for problem in sig.problems + sig.flags:

@@ -176,6 +176,15 @@ NO_SIGNATURE = Problem("unsigned", "tệp không có chữ ký số")
 EMPTY_FIELD = Problem("signature_field_empty", "trường chữ ký chưa được ký (chỉ có ô chữ ký, không có chữ ký)")
 
 
+DIGEST_LABELS = {"sha1": "SHA-1", "sha224": "SHA-224", "sha256": "SHA-256", "sha384": "SHA-384", "sha512": "SHA-512",
+                 "sha3_256": "SHA3-256", "sha3_384": "SHA3-384", "sha3_512": "SHA3-512", "md5": "MD5"}
+
+
+def digest_label(name: str) -> str:
+    """``sha256`` → ``SHA-256`` (as a văn thư reads it)."""
+    return DIGEST_LABELS.get(name, name.upper())
+
+
 def _iso(moment: dt.datetime | None) -> str | None:
     return moment.astimezone(VN_TZ).isoformat(timespec="seconds") if moment else None
 
@@ -264,9 +273,10 @@ def _check_signature(embedded, context: ValidationContext, store: TrustStore, is
     signed_at = timestamp.timestamp if timestamped else status.signer_reported_dt
     whole, modification, flags = _coverage_and_modification(status, is_last)
     trust, trust_flags = _trust(status, store)
-    flags = flags + trust_flags + _validity_flags(cert, signed_at)
-    if digest in WEAK_DIGESTS:
-        flags.append(Problem("weak_digest", f"chữ ký dùng thuật toán băm yếu {digest.upper()}: "
+    if integrity == INTEGRITY_VALID:  # the trust and strength of a broken signature are beside the point
+        flags = flags + trust_flags + _validity_flags(cert, signed_at)
+    if integrity == INTEGRITY_VALID and digest in WEAK_DIGESTS:
+        flags.append(Problem("weak_digest", f"chữ ký dùng thuật toán băm yếu {digest_label(digest)}: "
                                             "vẫn được chấp nhận nhưng cần lưu ý"))
     return SignatureCheck(
         name, signer=cert.subject.human_friendly, signed_at=_iso(signed_at), digest=digest, subfilter=subfilter,

@@ -46,7 +46,7 @@ from ..processing.review import flag_van_ban
 from . import metadata as meta
 from .pdfinfo import PdfFacts, inspect_pdf
 from .rendition import RenditionError, make_rendition, needs_rendition
-from .signatures import FileVerification, TrustStore, verify_file
+from .signatures import FileVerification, TrustStore, digest_label, verify_file
 
 log = logging.getLogger(__name__)
 AGENT = "sohoa.born_digital"
@@ -491,7 +491,7 @@ def report_text(report: dict) -> str:
         lines.append(f"{item['name']} ({item['role']}{', văn bản ' + str(item['stt']) if item['stt'] else ''}): "
                      f"{'đạt' if item['status'] == 'accepted' else 'KHÔNG ĐẠT'}")
         for sig in item["signatures"]:
-            lines.append(f"    chữ ký: {sig['signer']} · {sig['signed_at']} · {sig['digest'].upper()} · toàn vẹn: "
+            lines.append(f"    chữ ký: {sig['signer']} · {sig['signed_at']} · {digest_label(sig['digest'])} · toàn vẹn: "
                          f"{sig['integrity']} · tin cậy: {sig['trust']} · phủ toàn bộ tệp: "
                          f"{'có' if sig['covers_whole_file'] else 'không'}")
         lines += [f"    lỗi: {p['message']}" for p in item["reasons"]]
