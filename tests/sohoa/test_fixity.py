@@ -58,3 +58,17 @@ def test_the_rotating_sample_takes_the_objects_checked_longest_ago_first(sample)
         run_fixity(conn, s3, prefix=f"{ho_so.ma_ho_so}/", limit=2)
         seen.append({e[3] for e in _events(conn, ho_so.ma_ho_so)[-2:]})
     assert len(seen[0] | seen[1] | seen[2]) == 6
+
+
+def test_a_master_overwritten_or_hidden_by_a_delete_marker_is_reported_though_its_locked_version_is_intact(
+        sample, s3_admin):
+    conn, s3, ho_so = sample
+    overwritten, hidden = (storage.master_key(ho_so.ma_ho_so, n, "jpg") for n in (1, 2))
+    storage.put_bytes(s3_admin, "masters", overwritten, b"not the page that was accepted")
+    s3_admin.delete_object(Bucket="masters", Key=hidden)  # no version id: a delete marker on top
+    report = run_fixity(conn, s3, prefix=f"{ho_so.ma_ho_so}/")
+    assert len(report.problems) == 2
+    assert any(overwritten in p and "phiên bản hiện tại không phải bản đã lưu trữ" in p for p in report.problems)
+    assert any(hidden in p and "dấu xóa" in p for p in report.problems)
+    failures = sorted((e[1], e[3]) for e in _events(conn, ho_so.ma_ho_so) if e[0] == "failure")
+    assert failures == [("overwritten", overwritten), ("overwritten", hidden)]

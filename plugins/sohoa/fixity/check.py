@@ -56,18 +56,32 @@ class Target:
     object_id: str
 
 
+# S3 answers a damaged object (a volume file whose bytes no longer pass the server's own CRC) with a 5xx, or
+# breaks off while streaming it; botocore has already retried it (3 attempts) by the time either reaches us.
+UNREADABLE_CODES = {"InternalError", "500", "502", "503", "ServiceUnavailable"}
+MISSING_CODES = {"404", "NoSuchKey", "NoSuchVersion", "NotFound"}
+
+
 @dataclass(frozen=True)
 class Finding:
-    """The outcome of one check: ``ok``, ``mismatch`` or ``missing``."""
+    """The outcome of one check: ``ok``, ``mismatch``, ``missing``, ``unreadable`` or — for a versioned master
+    whose catalogued version is intact — ``overwritten`` (its current version is another's bytes or a delete
+    marker, so a plain read gets something else); ``error`` says why."""
     target: Target
     status: str
     found_sha256: str | None
     size: int
+    error: str | None = None
 
     def message(self) -> str:
         where = f"s3://{self.target.bucket}/{self.target.key}"
         if self.status == "missing":
             return f"{where}: đối tượng không còn trong kho lưu trữ (mất) — catalogue SHA-256 {self.target.sha256}"
+        if self.status == "unreadable":
+            return f"{where}: không đọc được đối tượng (hỏng trên đĩa?): {self.error}"
+        if self.status == "overwritten":
+            return (f"{where}: phiên bản hiện tại không phải bản đã lưu trữ ({self.error}; SHA-256 "
+                    f"{self.found_sha256 or '—'}, cơ sở dữ liệu {self.target.sha256})")
         return f"{where}: SHA-256 {self.found_sha256} khác với cơ sở dữ liệu {self.target.sha256}"
 
 
@@ -97,14 +111,39 @@ def targets(cur, *, limit: int | None = None, prefix: str | None = None, buckets
 
 
 def check_object(s3, target: Target) -> Finding:
-    """Stream one object (the catalogued version, for masters) and hash it."""
+    """Stream one object (the catalogued version, for masters) and hash it. An object the server cannot serve
+    (5xx, a stream broken off) is ``unreadable`` — damage to report, not a reason to stop checking the others;
+    a server that cannot be reached at all still raises."""
     try:
         digest, size = storage.read_sha256(s3, target.bucket, target.key, target.version_id)
     except botocore.exceptions.ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NoSuchVersion", "NotFound"}:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code in MISSING_CODES:
             return Finding(target, "missing", None, 0)
+        if code in UNREADABLE_CODES or exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500:
+            return Finding(target, "unreadable", None, 0, f"S3 {code or 'error'}: {exc}"[:500])
         raise
-    return Finding(target, "ok" if digest == target.sha256 else "mismatch", digest, size)
+    except (botocore.exceptions.ResponseStreamingError, botocore.exceptions.IncompleteReadError) as exc:
+        return Finding(target, "unreadable", None, 0, f"{type(exc).__name__}: {exc}"[:500])
+    if digest != target.sha256:
+        return Finding(target, "mismatch", digest, size)
+    return _current_version(s3, target, size) if target.version_id else Finding(target, "ok", digest, size)
+
+
+def _current_version(s3, target: Target, size: int) -> Finding:
+    """Whether the current version of a versioned key is still the catalogued bytes."""
+    try:
+        head = s3.head_object(Bucket=target.bucket, Key=target.key)
+    except botocore.exceptions.ClientError as exc:
+        if exc.response.get("Error", {}).get("Code", "") in MISSING_CODES:
+            return Finding(target, "overwritten", None, size, "phiên bản hiện tại là dấu xóa (delete marker)")
+        raise
+    if head.get("VersionId") in (None, target.version_id):
+        return Finding(target, "ok", target.sha256, size)
+    digest, _ = storage.read_sha256(s3, target.bucket, target.key, head["VersionId"])
+    if digest == target.sha256:
+        return Finding(target, "ok", digest, size)
+    return Finding(target, "overwritten", digest, size, f"phiên bản {head['VersionId']}")
 
 
 def run_fixity(conn, s3, *, limit: int | None = None, prefix: str | None = None, jobs: int = 4,
@@ -126,7 +165,7 @@ def run_fixity(conn, s3, *, limit: int | None = None, prefix: str | None = None,
                                   "success" if f.status == "ok" else "failure",
                                   {"bucket": f.target.bucket, "key": f.target.key, "version_id": f.target.version_id,
                                    "expected_sha256": f.target.sha256, "found_sha256": f.found_sha256,
-                                   "status": f.status, "size": f.size}) for f in findings])
+                                   "status": f.status, "size": f.size, "error": f.error}) for f in findings])
         psycopg2.extras.execute_values(
             cur, """INSERT INTO fixity_state (bucket, key, last_checked_at, last_outcome) VALUES %s
                     ON CONFLICT (bucket, key) DO UPDATE SET last_checked_at = EXCLUDED.last_checked_at,
