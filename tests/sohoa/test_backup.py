@@ -7,7 +7,7 @@ import pytest
 from sohoa import storage
 from sohoa.backup import BackupError
 from sohoa.backup.replica import ensure_running, replica_client, replica_settings
-from sohoa.backup.replicate import replicate, restore
+from sohoa.backup.replicate import ReplicationIncomplete, replicate, restore
 from sohoa.catalogue.db import connect, transaction
 from sohoa.cli import main as sohoa_main
 from sohoa.fixity.check import run_fixity
@@ -102,3 +102,51 @@ def test_the_backup_endpoint_is_the_configured_one_or_the_local_second_seaweedfs
     expected = configured or f"{stack.s3_endpoint.rsplit(':', 1)[0]}:{stack.s3_port + 100}"
     assert backup.s3_endpoint == expected
     assert backup.s3_pipeline_key == stack.s3_pipeline_key
+
+
+def _replica_rows(conn, endpoint, prefix):
+    with transaction(conn) as cur:
+        cur.execute("SELECT bucket, key FROM replica WHERE endpoint = %s AND key LIKE %s", (endpoint, prefix + "%"))
+        return set(cur.fetchall())
+
+
+def test_replication_records_every_object_it_copied_when_one_of_them_fails(backup_store):
+    endpoint, backup = backup_store
+    conn, s3 = connect(), storage.client()
+    try:
+        sample = make_ho_so(conn, s3, pages=3, van_ban=1)
+        prefix = f"{sample.ma_ho_so}/"
+        damaged = f"{prefix}{sample.ma_ho_so}.01.pdf"
+        storage.put_bytes(s3, "derivatives", damaged, b"%PDF-1.7 no longer what the catalogue holds")
+        with pytest.raises(ReplicationIncomplete, match=damaged) as raised:
+            replicate(conn, s3, backup, endpoint=endpoint, prefix=prefix)
+        assert "3 copied" in str(raised.value)
+        assert _replica_rows(conn, endpoint, prefix) == {
+            ("masters", storage.master_key(sample.ma_ho_so, n, "jpg")) for n in (1, 2, 3)}
+        assert storage.stored_sha256(backup, "derivatives", damaged) is None
+        with transaction(conn) as cur:
+            cur.execute("""SELECT outcome FROM event WHERE event_type = 'replication' AND detail->>'key' = %s""",
+                        (damaged,))
+            assert cur.fetchall() == [("failure",)]
+    finally:
+        conn.close()
+
+
+def test_replication_never_writes_a_second_locked_version_of_a_master_the_backup_holds(backup_store):
+    endpoint, backup = backup_store
+    conn, s3 = connect(), storage.client()
+    try:
+        sample = make_ho_so(conn, s3, pages=2, van_ban=1)
+        prefix = f"{sample.ma_ho_so}/"
+        assert replicate(conn, s3, backup, endpoint=endpoint, prefix=prefix).copied == 3
+        with transaction(conn) as cur:  # the records lost (a crash before they were written, as it once was)
+            cur.execute("DELETE FROM replica WHERE endpoint = %s AND key LIKE %s", (endpoint, prefix + "%"))
+        again = replicate(conn, s3, backup, endpoint=endpoint, prefix=prefix)
+        assert (again.copied, again.found) == (0, 3)
+        assert len(_replica_rows(conn, endpoint, prefix)) == 3
+        for n in (1, 2):
+            key = storage.master_key(sample.ma_ho_so, n, "jpg")
+            listed = backup.list_object_versions(Bucket="masters", Prefix=key).get("Versions", [])
+            assert len([v for v in listed if v["Key"] == key]) == 1
+    finally:
+        conn.close()
