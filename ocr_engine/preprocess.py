@@ -41,6 +41,11 @@ TURN_MARGIN = 0.05  # ... clear: text_direction below -0.05 (the broad suite's u
 UPSIDE_DOWN_MARGIN = 0.01  # the broad suite's tuning pages of 3+ lines: upright ones give -0.07 to 0.6 (tables,
 #                            seals and stamps all but 8 of 255 above 0.01), upside-down ones up to 0.08 (tables);
 #                            inside ±0.01 the sign was right only about half the time
+SEAL_CHROMA = 50  # a seal's ink is this much more colourful (max - min of R, G, B) than the paper's median
+SEAL_DIAMETER_MM = (20.0, 60.0)  # a round seal is this wide and tall (agencies' seals are 35-42 mm across)
+SEAL_ROUNDNESS = (0.85, 1.15)  # its closed outline's convex hull over the ellipse its box holds: a disc gives 1.0,
+#                                an upright rectangle (a "received" stamp, whose text is read) 1.27
+SEAL_JOIN_MM = 2.0  # ring, letters and star are joined into one outline by closing over this
 MAX_GAP_INCH = 0.25  # text_direction counts gaps up to this long: wider ones are margins and column gutters
 MIN_GAPS = 20  # fewer gaps than this either way: no verdict
 
@@ -344,9 +349,54 @@ def _measure(page: LoadedPage) -> qc.QcReport:
     return report
 
 
-def _working(page: LoadedPage, recognition_dpi: float | None, crop: bool) -> tuple[np.ndarray, float, np.ndarray]:
-    """The page at recognition resolution, its scanner-bed margins cut when *crop*: (grey, dpi, 3×3 matrix)."""
+def without_seals(page: LoadedPage) -> tuple[np.ndarray, int]:
+    """The page in grey with its round seals' coloured ink turned to paper: (grey, seals removed).
+
+    A red round seal stamped over the signer's block makes Tesseract's layout analysis call the whole block a
+    picture, and the signer's title and name (printed in black under the seal) are lost. Only ink that is both
+    coloured and not bluer than red (signatures and notes in blue or violet ink stay), and only where it forms
+    a round outline of a seal's size (:data:`SEAL_DIAMETER_MM`, :data:`SEAL_ROUNDNESS`), is removed; black ink
+    under the seal keeps its darkness (it is not coloured). A seal's own ring text is not part of a page's
+    text. Greyscale scans are returned unchanged."""
     grey = page.grey
+    if page.pixels.ndim != 3:
+        return grey, 0
+    rgb = page.pixels[..., :3]
+    chroma = cv2.subtract(rgb.max(axis=2), rgb.min(axis=2))
+    paper = float(np.median(chroma[::8, ::8]))
+    mask = ((chroma > paper + SEAL_CHROMA) & (rgb[..., 0] >= rgb[..., 2])).astype(np.uint8)
+    if not mask.any():
+        return grey, 0
+    mm = page.dpi / 25.4
+    join = max(3, int(round(SEAL_JOIN_MM * mm)) | 1)
+    closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (join, join)))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(closed, connectivity=8)
+    out, removed = None, 0
+    for i in range(1, count):
+        x, y, w, h = (int(v) for v in stats[i, :4])
+        low, high = SEAL_DIAMETER_MM[0] * mm, SEAL_DIAMETER_MM[1] * mm
+        if not (low <= w <= high and low <= h <= high):
+            continue
+        blob = (labels[y:y + h, x:x + w] == i).astype(np.uint8)
+        contours, _ = cv2.findContours(blob, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        hull = cv2.contourArea(cv2.convexHull(np.vstack(contours)))
+        if not SEAL_ROUNDNESS[0] <= hull / (np.pi / 4 * w * h) <= SEAL_ROUNDNESS[1]:
+            continue
+        out = grey.copy() if out is None else out
+        region = out[y:y + h, x:x + w]
+        inside = np.zeros_like(blob)  # the seal's disc: its ring, letters and the star in the middle
+        cv2.ellipse(inside, (w // 2, h // 2), (w // 2, h // 2), 0, 0, 360, 1, -1)
+        ink = ((blob > 0) | (inside > 0)) & (mask[y:y + h, x:x + w] > 0)
+        region[ink] = np.uint8(np.percentile(region, 90))
+        removed += 1
+    return (grey if out is None else out), removed
+
+
+def _working(page: LoadedPage, recognition_dpi: float | None, crop: bool) -> tuple[np.ndarray, float, np.ndarray]:
+    """The page at recognition resolution, its scanner-bed margins cut when *crop*: (grey, dpi, 3×3 matrix).
+    The cropped page (the one preprocessing works on) has its seals removed (:func:`without_seals`); the uncropped
+    one is the page as scanned."""
+    grey = without_seals(page)[0] if crop else page.grey
     x0, y0, x1, y1 = border_box(grey) if crop else (0, 0, grey.shape[1], grey.shape[0])
     scale = min(1.0, recognition_dpi / page.dpi) if recognition_dpi else 1.0
     work = grey[y0:y1, x0:x1]

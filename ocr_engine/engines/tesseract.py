@@ -24,6 +24,9 @@ NOISE_WORD_CONF = 0.35  # a word without letters or digits below this confidence
 NOISE_LINE_CONF = 0.50  # a line whose mean confidence is below this is noise
 SPECK_LINE_CONF = 0.90  # a line with fewer than 2 letters or digits must be read at least this surely
 EDGE_WORD_CONF = 0.05  # a word this unsure at either end of a line is dirt (streak speckle beside the text)
+RULING = "|¦"  # what Tesseract reads a table's vertical rule as: never text in an administrative document (cut off
+#               a word's ends, dropped when that is all the word is). Removing the rules from the image instead was
+#               worse: without them Tesseract reads a table column by column (tuning seeds, tables: 1.7 → 70 % CER)
 BULLETS = frozenset("-–—")  # the only words without a letter or digit that may start a line
 
 
@@ -133,8 +136,18 @@ def _noise_line(words: list[Word]) -> bool:
 
 
 def _denoise(words: list[Word]) -> list[Word]:
-    """Drop low-confidence specks (no letter or digit) that dirt and streaks produce."""
-    return [w for w in words if w.confidence >= NOISE_WORD_CONF or _alnum(w) > 0]
+    """Drop low-confidence specks (no letter or digit) that dirt and streaks produce, and table rules read as
+    "|" (:data:`RULING`)."""
+    out = []
+    for w in words:
+        text = w.text.strip(RULING)
+        if not text:
+            continue
+        if text != w.text:
+            w = Word(text, w.box, w.confidence)
+        if w.confidence >= NOISE_WORD_CONF or _alnum(w) > 0:
+            out.append(w)
+    return out
 
 
 @register
