@@ -10,8 +10,8 @@ import json
 import pytest
 
 from sohoa.born_digital.pdfinfo import inspect_pdf
-from sohoa.born_digital.samples import (NOW, ThrowawayCA, encrypted, flip_byte, sign, text_pdf, with_embedded_file,
-                                        with_empty_signature_field, with_javascript)
+from sohoa.born_digital.samples import (NOW, ThrowawayCA, document_timestamp, encrypted, flip_byte, sign, text_pdf,
+                                        tsa, with_embedded_file, with_empty_signature_field, with_javascript)
 from sohoa.born_digital.signatures import TrustStore, verify_file
 from sohoa.cli import main as sohoa_main
 
@@ -96,6 +96,26 @@ def test_counter_signature_as_incremental_update_keeps_both_valid_and_says_the_f
     assert (first.covers_whole_file, second.covers_whole_file) == (False, True)
     assert _codes(first.flags) == {"incremental_update_follows"} and second.flags == []
     assert first.modification != "other"
+
+
+def test_document_timestamp_after_the_signature_is_listed_as_a_timestamp_and_verified(tmp_path, signed, ca,
+                                                                                        trusted, capsys):
+    path = _write(tmp_path, "lta.pdf", document_timestamp(signed, tsa(ca)))
+    signature, stamp = verify_file(path, trusted).signatures
+    assert (signature.kind, signature.integrity, signature.covers_whole_file) == ("signature", "valid", False)
+    assert (stamp.kind, stamp.integrity, stamp.trust, stamp.covers_whole_file) == ("timestamp", "valid", "trusted",
+                                                                                    True)
+    assert stamp.timestamped and stamp.signer.startswith("Common Name: TSA sohoa tests")
+    assert sohoa_main(["born-digital", "verify", str(path)]) == 0
+    assert "Dấu thời gian 2 (" in capsys.readouterr().out
+
+
+def test_signature_format_pyhanko_cannot_verify_is_unknown_and_flagged_never_invalid(tmp_path, signed):
+    old = signed.replace(b"/ETSI.CAdES.detached", b"/adbe.pkcs7.sha1    ")
+    result = verify_file(_write(tmp_path, "old.pdf", old), NO_TRUST)
+    [sig] = result.signatures
+    assert (sig.integrity, sig.subfilter, result.broken) == ("unknown", "adbe.pkcs7.sha1", False)
+    assert _codes(sig.flags) == {"signature_format_unsupported"}
 
 
 def test_one_changed_byte_after_signing_makes_integrity_invalid(tmp_path, signed, trusted):

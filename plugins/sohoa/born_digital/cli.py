@@ -13,7 +13,8 @@ from pathlib import Path
 
 from .signatures import FileVerification, TrustStore, digest_label, quiet_pyhanko, verify_files
 
-INTEGRITY = {"valid": "toàn vẹn (valid)", "invalid": "KHÔNG toàn vẹn (invalid)"}
+INTEGRITY = {"valid": "toàn vẹn (valid)", "invalid": "KHÔNG toàn vẹn (invalid)",
+             "unknown": "không kiểm tra được (unknown)"}
 TRUST = {"trusted": "tin cậy (trusted)", "untrusted": "không tin cậy (untrusted)",
          "unknown": "chưa xác định tổ chức cấp (unknown)"}
 
@@ -29,7 +30,8 @@ def format_text(results: list[FileVerification]) -> str:
         for name in result.empty_fields:
             lines.append(f"  ô chữ ký {name}: chưa được ký")
         for n, sig in enumerate(result.signatures, start=1):
-            lines.append(f"  Chữ ký {n} ({sig.field}): {sig.signer or '?'}")
+            label = "Dấu thời gian" if sig.kind == "timestamp" else "Chữ ký"
+            lines.append(f"  {label} {n} ({sig.field}): {sig.signer or '?'}")
             stamp = " (dấu thời gian)" if sig.timestamped else ""
             lines.append(f"    thời điểm ký: {sig.signed_at or 'không ghi'}{stamp}"
                          f" · thuật toán băm: {digest_label(sig.digest) or '?'}"

@@ -16,11 +16,12 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from fpdf import FPDF
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko.sign.fields import SigSeedSubFilter
+from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
@@ -91,6 +92,28 @@ class ThrowawayCA:
             signing_cert=asn1_x509.Certificate.load(_der(cert)),
             signing_key=asn1_keys.PrivateKeyInfo.load(private),
             cert_registry=SimpleCertificateStore.from_certs([asn1_x509.Certificate.load(_der(self.cert))]))
+
+
+def tsa(ca: ThrowawayCA) -> DummyTimeStamper:
+    """A time-stamping authority whose certificate ``ca`` issued (extended key usage timeStamping; RSA, as
+    pyHanko's dummy timestamper requires)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    cert = (x509.CertificateBuilder().subject_name(_name("TSA sohoa tests", "sohoa tests")).issuer_name(ca.cert.subject)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(NOW - dt.timedelta(days=365)).not_valid_after(NOW + dt.timedelta(days=365))
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+            .sign(ca.key, hashes.SHA256()))
+    private = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    return DummyTimeStamper(tsa_cert=asn1_x509.Certificate.load(_der(cert)),
+                            tsa_key=asn1_keys.PrivateKeyInfo.load(private),
+                            certs_to_embed=SimpleCertificateStore.from_certs([asn1_x509.Certificate.load(_der(ca.cert))]))
+
+
+def document_timestamp(data: bytes, timestamper: DummyTimeStamper) -> bytes:
+    """``data`` with a PAdES document timestamp (``/DocTimeStamp``, ETSI.RFC3161) added as an incremental update."""
+    writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
+    return signers.PdfTimeStamper(timestamper).timestamp_pdf(writer, "sha256").getvalue()
 
 
 def text_pdf(text: str = VAN_BAN_TEXT, *, pages: int = 1) -> bytes:

@@ -36,7 +36,7 @@ from pyhanko.pdf_utils.misc import PdfError as PyhankoPdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.fields import enumerate_sig_fields
 from pyhanko.sign.validation.errors import SignatureValidationError
-from pyhanko.sign.validation.pdf_embedded import async_validate_pdf_signature
+from pyhanko.sign.validation.pdf_embedded import async_validate_pdf_signature, async_validate_pdf_timestamp
 from pyhanko.sign.validation.status import ModificationLevel, SignatureCoverageLevel
 from pyhanko.sign.validation.utils import CMSAlgorithmUsagePolicy
 from pyhanko_certvalidator import ValidationContext
@@ -54,7 +54,10 @@ WEAK_DIGESTS = frozenset({"sha1"})
 ALGORITHM_POLICY = CMSAlgorithmUsagePolicy.lift_policy(DisallowWeakAlgorithmsPolicy(BROKEN_DIGESTS))
 CERT_SUFFIXES = (".pem", ".crt", ".cer", ".der")
 
-INTEGRITY_VALID, INTEGRITY_INVALID = "valid", "invalid"
+INTEGRITY_VALID, INTEGRITY_INVALID, INTEGRITY_UNKNOWN = "valid", "invalid", "unknown"
+# pyHanko verifies adbe.pkcs7.detached, ETSI.CAdES.detached and ETSI.RFC3161. Older formats (adbe.pkcs7.sha1,
+# adbe.x509.rsa_sha1) are reported with integrity "unknown" and flagged: the file is kept bit-exact, so the
+# signature can still be checked by another tool.
 TRUSTED, UNTRUSTED, UNKNOWN = "trusted", "untrusted", "unknown"
 
 # pyHanko's AdES indications of a failed trust check, in Vietnamese; anything else: "chuỗi chứng thư không hợp lệ"
@@ -122,9 +125,10 @@ class SignatureCheck:
     digest: str
     subfilter: str
     covers_whole_file: bool
-    integrity: str  # valid | invalid
+    integrity: str  # valid | invalid | unknown (a signature format pyHanko does not verify)
     trust: str  # trusted | untrusted | unknown
     issuer: str = ""
+    kind: str = "signature"  # or "timestamp": a document timestamp (PAdES-LTA, ETSI.RFC3161), signed by a TSA
     timestamped: bool = False
     modification: str = "none"  # what follows the signed revision: none | signatures | form_filling | other
     problems: list[Problem] = field(default_factory=list)  # why integrity is invalid
@@ -133,7 +137,7 @@ class SignatureCheck:
     def as_json(self) -> dict:
         return {"signer": self.signer, "signed_at": self.signed_at, "digest": self.digest,
                 "covers_whole_file": self.covers_whole_file, "integrity": self.integrity, "trust": self.trust,
-                "field": self.field, "issuer": self.issuer, "subfilter": self.subfilter,
+                "field": self.field, "kind": self.kind, "issuer": self.issuer, "subfilter": self.subfilter,
                 "timestamped": self.timestamped, "modification": self.modification,
                 "problems": [asdict(p) for p in self.problems], "flags": [asdict(p) for p in self.flags]}
 
@@ -203,7 +207,7 @@ def _coverage_and_modification(status, is_last: bool) -> tuple[bool, str, list[P
         what = "form_filling"
     else:
         what = "other"
-    if what == "other" or status.docmdp_ok is False:
+    if what == "other" or getattr(status, "docmdp_ok", None) is False:
         return whole, "other", [Problem(
             "modified_after_signing",
             "tệp đã bị sửa đổi sau khi ký (không chỉ thêm chữ ký hay điền biểu mẫu): nội dung đang hiển thị "
@@ -246,11 +250,26 @@ def _validity_flags(cert: asn1_x509.Certificate, signed_at: dt.datetime | None) 
     return []
 
 
+def _unsupported(name: str, subfilter: str) -> SignatureCheck:
+    """A filled signature field whose format pyHanko does not verify (it leaves it out of its signatures)."""
+    return SignatureCheck(
+        name, signer="", signed_at=None, digest="", subfilter=subfilter, covers_whole_file=False,
+        integrity=INTEGRITY_UNKNOWN, trust=UNKNOWN,
+        flags=[Problem("signature_format_unsupported",
+                       f"chữ ký định dạng {subfilter or 'không rõ'} không kiểm tra được tại đây (chỉ kiểm tra "
+                       "adbe.pkcs7.detached, ETSI.CAdES.detached và dấu thời gian ETSI.RFC3161); tệp được giữ "
+                       "nguyên để kiểm tra bằng công cụ khác")])
+
+
 def _check_signature(embedded, context: ValidationContext, store: TrustStore, is_last: bool) -> SignatureCheck:
     name = embedded.field_name or "?"
     subfilter = str(embedded.sig_object.get("/SubFilter", "")).lstrip("/")
+    timestamp_only = embedded.sig_object_type == "/DocTimeStamp"
     try:
-        status = asyncio.run(async_validate_pdf_signature(embedded, context, algorithm_policy=ALGORITHM_POLICY))
+        if timestamp_only:
+            status = asyncio.run(async_validate_pdf_timestamp(embedded, context))
+        else:
+            status = asyncio.run(async_validate_pdf_signature(embedded, context, algorithm_policy=ALGORITHM_POLICY))
     except (SignatureValidationError, ValueError, KeyError) as exc:
         log.info("signature %s cannot be validated: %s", name, exc)
         return SignatureCheck(
@@ -268,9 +287,12 @@ def _check_signature(embedded, context: ValidationContext, store: TrustStore, is
     elif not status.valid:
         problems.append(Problem("signature_invalid",
                                 "chữ ký không khớp với chứng thư của người ký (chữ ký giả hoặc hỏng)"))
-    timestamp = status.timestamp_validity
-    timestamped = bool(timestamp and timestamp.intact and timestamp.valid)
-    signed_at = timestamp.timestamp if timestamped else status.signer_reported_dt
+    if timestamp_only:
+        timestamped, signed_at = True, status.timestamp
+    else:
+        timestamp = status.timestamp_validity
+        timestamped = bool(timestamp and timestamp.intact and timestamp.valid)
+        signed_at = timestamp.timestamp if timestamped else status.signer_reported_dt
     whole, modification, flags = _coverage_and_modification(status, is_last)
     trust, trust_flags = _trust(status, store)
     if integrity == INTEGRITY_VALID:  # the trust and strength of a broken signature are beside the point
@@ -281,7 +303,7 @@ def _check_signature(embedded, context: ValidationContext, store: TrustStore, is
     return SignatureCheck(
         name, signer=cert.subject.human_friendly, signed_at=_iso(signed_at), digest=digest, subfilter=subfilter,
         covers_whole_file=whole, integrity=integrity, trust=trust, issuer=cert.issuer.human_friendly,
-        timestamped=timestamped, modification=modification, problems=problems, flags=flags)
+        kind="timestamp" if timestamp_only else "signature", timestamped=timestamped, modification=modification, problems=problems, flags=flags)
 
 
 
@@ -299,8 +321,11 @@ def verify_stream(stream: BinaryIO, name: str, store: TrustStore | None = None) 
             result.problems.append(Problem("pdf_encrypted", "tệp PDF được mã hóa (đặt quyền hạn chế): đọc được "
                                                             "nhưng không lưu trữ lâu dài được ở dạng mã hóa"))
         embedded = list(reader.embedded_signatures)
-        result.empty_fields = [fname for fname, value, _ in enumerate_sig_fields(reader, filled_status=False)
-                               if value is None]
+        fields = list(enumerate_sig_fields(reader))
+        result.empty_fields = [fname for fname, value, _ in fields if value is None]
+        verified = {e.field_name for e in embedded}
+        unsupported = [(fname, str(value.get_object().get("/SubFilter", "")).lstrip("/"))
+                       for fname, value, _ in fields if value is not None and fname not in verified]
     except (PyhankoPdfError, ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
         log.info("%s is not a readable PDF: %s: %s", name, type(exc).__name__, exc)
         result.problems.append(Problem("pdf_unreadable", f"không đọc được tệp PDF (hỏng, bị cắt cụt hoặc "
@@ -309,6 +334,7 @@ def verify_stream(stream: BinaryIO, name: str, store: TrustStore | None = None) 
     context = store.validation_context()
     for index, signature in enumerate(embedded):
         result.signatures.append(_check_signature(signature, context, store, is_last=index == len(embedded) - 1))
+    result.signatures += [_unsupported(fname, subfilter) for fname, subfilter in unsupported]
     return result
 
 
