@@ -9,9 +9,10 @@ cd "$ROOT"
 
 # postgresql: catalogue + Airflow metadata; tesseract-ocr(-vie, -osd: orientation and script detection): OCR; fonts: page renderer and PDF text layer;
 # qpdf, poppler-utils, ghostscript: PDF checks and the OCRmyPDF baseline; chromium: the dashboard's browser test;
-# redis-server: the Celery broker of the stack's celery profile
+# redis-server: the Celery broker of the stack's celery profile; libreoffice-{writer,calc}-nogui: the yearly report's
+# .docx and .xlsx rendered to PDF in its test (about 30 s to install, 2 s a conversion)
 APT_PACKAGES=(postgresql tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd fonts-liberation2 fonts-dejavu-core fonts-dejavu-extra fonts-freefont-ttf fonts-crosextra-carlito fonts-open-sans fonts-roboto-unhinted fonts-texgyre fonts-linuxlibertine fonts-ebgaramond
-              qpdf poppler-utils ghostscript chromium redis-server)
+              qpdf poppler-utils ghostscript chromium redis-server libreoffice-writer-nogui libreoffice-calc-nogui)
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 
 missing=()

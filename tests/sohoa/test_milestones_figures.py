@@ -17,7 +17,7 @@ from psycopg2 import sql
 from sohoa import storage
 from sohoa.milestones.definitions import parse_plan
 from sohoa.milestones.progress import evaluate
-from sohoa.reports import annual, charts
+from sohoa.reports import annual, annual_docx, charts
 from test_milestones_catalogue import TODAY, HoSo, add_plan_figure, build_agency, remove_agency
 
 RECORDS = [
@@ -103,7 +103,7 @@ def report_text(conn, plan, code, tmp_path) -> str:
     from docx import Document
 
     report = annual.collect(conn, plan, code, 2026, TODAY, "Cơ quan thử")
-    path = annual.write_docx(report, annual.chart_images(report), tmp_path / "r.docx")
+    path = annual_docx.write_docx(report, annual.chart_images(report), tmp_path / "r.docx")
     return "\n".join(p.text for p in Document(path).paragraphs)
 
 

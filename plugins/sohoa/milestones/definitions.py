@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import tomllib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -73,6 +73,7 @@ class AlertSettings:
 @dataclass(frozen=True)
 class ReportSettings:
     due_month_day: tuple[int, int] = (12, 5)  # the yearly report must reach Sở Nội vụ before this day
+    issuers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # agency -> [report.issuer.<agency>]
 
 
 @dataclass(frozen=True)
@@ -150,8 +151,14 @@ def parse_plan(doc: dict[str, Any]) -> Plan:
         alert_settings = AlertSettings(**alerts)
     except TypeError as exc:
         raise MilestoneConfigError(f"[alerts]: {exc}") from exc
+    issuers = report.get("issuer", {})
+    if not isinstance(issuers, dict) or not all(isinstance(v, dict) for v in issuers.values()):
+        raise MilestoneConfigError("[report.issuer.<agency>] must be one table per agency code")
+    unknown = set(report) - {"due_month_day", "issuer"}
+    if unknown:
+        raise MilestoneConfigError(f"[report]: unknown keys {sorted(unknown)}")
     return Plan(milestones, alert_settings, ReportSettings(
-        due_month_day=_month_day("[report] due_month_day", report.get("due_month_day", "12-05"))))
+        due_month_day=_month_day("[report] due_month_day", report.get("due_month_day", "12-05")), issuers=issuers))
 
 
 def read_plan(path: Path) -> Plan:

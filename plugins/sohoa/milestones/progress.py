@@ -149,3 +149,11 @@ def record_progress(conn, status: MilestoneStatus) -> None:
             run_query(conn, f"'record_progress' for milestone {status.milestone.id!r}", q.RECORD_PROGRESS_SQL,
                       {"milestone": status.milestone.id, "day": status.today, "stage": stage,
                        "ho_so": measure.ho_so, "pages": measure.pages, "shelf_metres": measure.shelf_metres})
+
+
+def agency_rejected_pages(conn, agency: str) -> int:
+    """Pages of ``agency`` refused at intake, whichever phase (or none) their hồ sơ belongs to (read-only)."""
+    (count,), = run_query(conn, f"'rejected_pages' for agency {agency}",
+                          sql.SQL(q.REJECTED_PAGES_SQL).format(scope=sql.SQL("true")), {"agency": agency})
+    conn.rollback()
+    return int(count)

@@ -5,13 +5,14 @@ really digitised, reviewed and handed over according to the catalogue, what is l
 figures (seeded) and processed records are kept in separate, labelled sections; gaps in the plan's own figures
 (HP-Net: 2024 missing, years summing to 1,511 of 3,035) are stated, not smoothed over.
 
-:func:`collect` reads the catalogue; :func:`write_docx` / :func:`write_xlsx` render; :func:`publish` stores the
-files in the ``exports`` bucket under :func:`export_key`.
+:func:`collect` reads the catalogue; :mod:`.annual_docx` (a document in the form of NĐ 30/2020) and
+:mod:`.annual_xlsx` (a workbook with native charts) render it; :func:`build` does both; :func:`publish` stores the
+files in the ``exports`` bucket under :func:`export_key`. The sentences and table rows both renderings share are
+here.
 """
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,12 +22,12 @@ from ..milestones.forecast import CONDITION_LABELS
 from ..milestones.inventory import (HP_NET_BY_YEAR, HP_NET_TOTAL, PlanFigure, YearlyReconciliation, plan_figures,
                                    reconcile)
 from ..milestones.listing import PAGE_KINDS
-from ..milestones.progress import MilestoneStatus
+from ..milestones.progress import MilestoneStatus, agency_rejected_pages
 from ..catalogue.db import run_query
 from ..vnformat import vn_date, vn_number
-from ..vntime import VN_TZ
 from . import charts
 from .errors import ReportError
+from .nd30 import Issuer
 
 HP_NET_RANGE = range(2019, 2026)  # the years the plan's HP-Net figures cover (2019 – 6/2025)
 HP_NET_TITLE = "Hồ sơ HP-Net theo năm (số liệu kế hoạch)"
@@ -73,6 +74,8 @@ class AnnualReport:
     ho_so_by_year: list[tuple[int | None, int, float]]
     deadline_misses: list[tuple[str, str, dt.datetime | None]]
     month_ends: dict[str, list[tuple[dt.date, int, int]]]  # milestone id -> (day, hồ sơ done, pages) per month
+    rejected_pages: int  # refused at intake, all of the agency's (in a phase or not)
+    issuer: Issuer
 
     @property
     def inventory(self) -> list[PlanFigure]:
@@ -111,15 +114,22 @@ def collect(conn, plan: Plan, agency: str, year: int, today: dt.date, agency_nam
         month_ends={s.milestone.id: run_query(
             conn, f"'month_ends' for milestone {s.milestone.id!r}", MONTH_END_SNAPSHOTS_SQL,
             {"milestone": s.milestone.id, "stage": s.milestone.done_stage, "year": year}) for s in statuses},
+        rejected_pages=agency_rejected_pages(conn, agency),
+        issuer=issuer_of(plan, agency, named[0][0] if named else agency_name),
     )
     conn.rollback()
     return report
 
 
-def place_and_date(day: dt.date, place: str = "Hải Phòng") -> str:
-    """NĐ 30/2020 date line: day < 10 and months 1–2 take a leading zero."""
-    month = f"{day.month:02d}" if day.month <= 2 else str(day.month)
-    return f"{place}, ngày {day.day:02d} tháng {month} năm {day.year}"
+def issuer_of(plan: Plan, agency: str, agency_name: str) -> Issuer:
+    """Who issues ``agency``'s report: its ``[report.issuer.<agency>]`` table, or its name alone (in capitals)."""
+    raw = dict(plan.report.issuers.get(agency, {}))
+    if not raw:
+        return Issuer(name=agency_name.upper())
+    try:
+        return Issuer(**{**raw, "recipients": tuple(raw.get("recipients", ()))})
+    except TypeError as exc:
+        raise ReportError(f"[report.issuer.{agency}] in config/milestones.toml: {exc}") from exc
 
 
 def _metres(value: float | None) -> str:
@@ -217,173 +227,6 @@ def chart_images(report: AnnualReport) -> dict[str, bytes]:
     return images
 
 
-class _Docx:
-    """A Word document in the report's style (Times New Roman 13) with the three things its sections add beside
-    headings and paragraphs: centred lines, bordered tables with a bold header row, and the charts by name."""
-
-    def __init__(self, report: AnnualReport, images: dict[str, bytes]) -> None:
-        from docx import Document
-        from docx.shared import Pt
-
-        self.doc = Document()
-        self.images = images
-        style = self.doc.styles["Normal"]
-        style.font.name, style.font.size = "Times New Roman", Pt(13)
-        self.doc.core_properties.title = f"Báo cáo kết quả số hóa tài liệu lưu trữ năm {report.year}"
-        self.doc.core_properties.author = report.agency_name
-
-    def centred(self, text: str, bold: bool = False, italic: bool = False) -> None:
-        from docx.enum.text import WD_ALIGN_PARAGRAPH
-
-        paragraph = self.doc.add_paragraph()
-        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        run = paragraph.add_run(text)
-        run.bold, run.italic = bold, italic
-
-    def table(self, header: list[str], rows: list[list[str]]) -> None:
-        t = self.doc.add_table(rows=1, cols=len(header))
-        t.style = "Table Grid"
-        for cell, text in zip(t.rows[0].cells, header):
-            cell.text = text
-            cell.paragraphs[0].runs[0].bold = True
-        for row in rows:
-            for cell, text in zip(t.add_row().cells, row):
-                cell.text = text
-
-    def picture(self, name: str) -> None:
-        from docx.shared import Cm
-
-        if name in self.images:
-            self.doc.add_picture(io.BytesIO(self.images[name]), width=Cm(16))
-
-
-def _docx_opening(d: _Docx, report: AnnualReport) -> None:
-    d.centred(report.agency_name.upper(), bold=True)
-    d.centred(place_and_date(report.today), italic=True)
-    d.centred(f"BÁO CÁO\nKết quả số hóa tài liệu lưu trữ năm {report.year}", bold=True)
-    d.centred("Kính gửi: Sở Nội vụ thành phố Hải Phòng")
-    d.doc.add_paragraph(f"Thực hiện Kế hoạch số 154/KH-UBND ngày 18/6/2025 của Ủy ban nhân dân thành phố, "
-                        f"{report.agency_name} báo cáo kết quả số hóa tài liệu lưu trữ năm {report.year} "
-                        f"(hạn gửi báo cáo: trước ngày {vn_date(report.due)}) như sau:")
-
-
-def _docx_inventory(d: _Docx, report: AnnualReport) -> None:
-    d.doc.add_heading("I. Thực trạng tài liệu lưu trữ (số liệu kế hoạch)", level=2)
-    d.doc.add_paragraph("Các số liệu dưới đây là số liệu do đơn vị nêu trong Kế hoạch, được nhập sẵn vào hệ thống; "
-                        "chúng không phải là kết quả xử lý của hệ thống.")
-    if report.inventory:
-        d.table(["Khối tài liệu", "Số mét", "Số hồ sơ", "Giai đoạn", "Ghi chú"], inventory_rows(report))
-    else:
-        d.doc.add_paragraph("Chưa nhập số liệu kế hoạch cho đơn vị này.")
-    if report.hp_net:
-        d.doc.add_paragraph("Hồ sơ lưu trữ điện tử trên HP-Net theo năm:")
-        d.table(["Năm", "Số hồ sơ", "Ghi chú"], hp_net_rows(report))
-        d.doc.add_paragraph(hp_net_sentence(report.hp_net))
-        d.picture("hp-net")
-
-
-def _docx_progress(d: _Docx, report: AnnualReport) -> None:
-    d.doc.add_heading("II. Kết quả số hóa theo từng giai đoạn (số liệu từ CSDL)", level=2)
-    for status in report.statuses:
-        d.doc.add_heading(status.milestone.title, level=3)
-        d.table(["Chỉ tiêu", "Hồ sơ", "Trang", "Số mét"], progress_rows(status))
-        d.doc.add_paragraph(outlook_sentence(status))
-        d.doc.add_paragraph("; ".join(f"{label}: {vn_number(n)}" for _, label, n in trouble_rows(status)) + ".")
-        d.picture(f"burnup-{status.milestone.id}")
-        if report.month_ends[status.milestone.id]:
-            d.doc.add_paragraph("Số liệu hệ thống ghi nhận cuối mỗi tháng:")
-            d.table(["Ngày chốt", "Hồ sơ đã hoàn thành", "Trang"], month_end_rows(report, status))
-
-
-def _docx_intake(d: _Docx, report: AnnualReport) -> None:
-    d.doc.add_heading(f"III. Số trang tiếp nhận theo tháng năm {report.year}", level=2)
-    d.picture("pages-by-month")
-    d.doc.add_heading("IV. Hồ sơ đã đăng ký theo năm hình thành", level=2)
-    if report.ho_so_by_year:
-        d.table(["Năm", "Số hồ sơ", "Số mét"], [[str(y) if y else "Không rõ năm", vn_number(n), _metres(m)]
-                                              for y, n, m in report.ho_so_by_year])
-    else:
-        d.doc.add_paragraph("Chưa có hồ sơ nào của đơn vị trong CSDL.")
-
-
-def _docx_late(d: _Docx, report: AnnualReport) -> None:
-    d.doc.add_heading("V. Việc chậm tiến độ", level=2)
-    late = [s for s in report.statuses if s.conditions]
-    for status in late:
-        d.doc.add_paragraph(f"Giai đoạn {status.milestone.phase}: {outlook_sentence(status)}", style="List Bullet")
-    for dag_id, run_id, deadline_at in report.deadline_misses:
-        when = f" {deadline_at.astimezone(VN_TZ):%H:%M %d/%m/%Y}" if deadline_at else ""
-        d.doc.add_paragraph(f"Lượt chạy {dag_id} / {run_id} không xong trước hạn{when}.", style="List Bullet")
-    if not late and not report.deadline_misses:
-        d.doc.add_paragraph("Không có việc chậm tiến độ.")
-
-
-_DOCX_SECTIONS = (_docx_opening, _docx_inventory, _docx_progress, _docx_intake, _docx_late)
-
-
-def write_docx(report: AnnualReport, images: dict[str, bytes], path: Path) -> Path:
-    """Render the report as a Word document at ``path``: the opening, then sections I–V in order."""
-    d = _Docx(report, images)
-    for section in _DOCX_SECTIONS:
-        section(d, report)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    d.doc.save(path)
-    return path
-
-
-def write_xlsx(report: AnnualReport, images: dict[str, bytes], path: Path) -> Path:
-    """Render the same figures as a workbook at ``path`` (one sheet per section, charts on their sheets)."""
-    from openpyxl import Workbook
-    from openpyxl.drawing.image import Image
-    from openpyxl.styles import Font
-
-    wb = Workbook()
-
-    def sheet(title: str, header: list[str], rows: list[list], image: str | None = None, first: bool = False):
-        ws = wb.active if first else wb.create_sheet()
-        ws.title = title
-        ws.append(header)
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            ws.append(row)
-        for column in ws.columns:
-            ws.column_dimensions[column[0].column_letter].width = 22
-        if image in images:
-            ws.add_image(Image(io.BytesIO(images[image])), f"A{len(rows) + 4}")
-        return ws
-
-    sheet("Thuc trang (ke hoach)", ["Khối tài liệu", "Số mét", "Số hồ sơ", "Giai đoạn", "Ghi chú", "Nguồn"],
-          [[f.label, f.shelf_metres, f.ho_so, f.period, f.note, f.source] for f in report.inventory], first=True)
-    if report.hp_net:
-        by_year = {f.year: f.ho_so for f in report.hp_net_years}
-        rows = [[y, by_year.get(y), "" if y in by_year else "không có số liệu"]
-                for y in HP_NET_RANGE]
-        rows += [["Cộng theo năm", report.hp_net.sum_of_years, ""],
-                 ["Tổng theo Kế hoạch", report.hp_net.reported_total, ""],
-                 ["Chênh lệch chưa đối soát", report.hp_net.unexplained, hp_net_sentence(report.hp_net)]]
-        sheet("HP-Net theo nam", ["Năm", "Số hồ sơ", "Ghi chú"], rows, "hp-net")
-    for status in report.statuses:
-        rows = [[STAGE_LABELS[st], status.stages[st].ho_so, status.stages[st].pages, status.stages[st].shelf_metres]
-                for st in STAGES]
-        rows.insert(0, ["Đã đăng ký trong CSDL", status.registered.ho_so, status.registered.pages,
-                        status.registered.shelf_metres])
-        rows.insert(0, ["Kế hoạch (số liệu kế hoạch)", status.plan.ho_so if status.plan else None, None,
-                        status.plan.shelf_metres if status.plan else None])
-        rows += [[], ["Hạn", vn_date(status.milestone.deadline)], ["Tình trạng", state_of(status)],
-                 ["Dự báo", outlook_sentence(status)], [], ["Ngày chốt (cuối tháng)", "Hồ sơ đã hoàn thành", "Trang"]]
-        rows += [[day, ho_so, pages] for day, ho_so, pages in report.month_ends[status.milestone.id]]
-        sheet(f"Giai doan {status.milestone.phase}", ["Chỉ tiêu", "Hồ sơ", "Trang", "Số mét"], rows,
-              f"burnup-{status.milestone.id}")
-    sheet("Trang theo thang", ["Tháng", "Số trang tiếp nhận"],
-          [[f"{m:02d}/{report.year}", report.pages_by_month.get(m, 0)] for m in range(1, 13)], "pages-by-month")
-    sheet("Ho so theo nam", ["Năm hình thành", "Số hồ sơ", "Số mét"],
-          [[y, n, m] for y, n, m in report.ho_so_by_year])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
-    return path
-
-
 def export_key(agency: str, year: int, suffix: str) -> str:
     """Where a report lives in the exports bucket: ``bao-cao-nam/<year>/<agency>/bao-cao-so-hoa-<year>.<ext>``."""
     return f"bao-cao-nam/{year}/{agency}/bao-cao-so-hoa-{year}.{suffix}"
@@ -392,10 +235,12 @@ def export_key(agency: str, year: int, suffix: str) -> str:
 def build(conn, plan: Plan, agency: str, year: int, today: dt.date, out_dir: Path, agency_name: str
           ) -> list[Path]:
     """Collect and write ``.docx`` and ``.xlsx`` into ``out_dir``; return their paths."""
+    from .annual_docx import write_docx
+    from .annual_xlsx import write_xlsx
+
     report = collect(conn, plan, agency, year, today, agency_name)
-    images = chart_images(report)
-    return [write_docx(report, images, out_dir / f"bao-cao-so-hoa-{year}-{agency}.docx"),
-            write_xlsx(report, images, out_dir / f"bao-cao-so-hoa-{year}-{agency}.xlsx")]
+    return [write_docx(report, chart_images(report), out_dir / f"bao-cao-so-hoa-{year}-{agency}.docx"),
+            write_xlsx(report, out_dir / f"bao-cao-so-hoa-{year}-{agency}.xlsx")]
 
 
 def publish(s3, agency: str, year: int, paths: list[Path]) -> list[str]:
