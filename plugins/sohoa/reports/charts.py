@@ -14,6 +14,7 @@ matplotlib.use("Agg")
 from matplotlib import dates as mdates  # noqa: E402
 from matplotlib import pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from ..milestones.inventory import PlanFigure  # noqa: E402
 from ..milestones.progress import MilestoneStatus  # noqa: E402
@@ -43,10 +44,16 @@ def _time_axis(status: MilestoneStatus, start: dt.date) -> tuple[dt.date, dt.dat
 
 
 def burnup(status: MilestoneStatus, fmt: str = "png") -> bytes:
+    """:func:`burnup_figure` encoded as ``fmt`` (png or svg)."""
+    return _encode(burnup_figure(status), fmt)
+
+
+def burnup_figure(status: MilestoneStatus) -> Figure:
     """Burn-up of one milestone: hồ sơ done over time, the target, the forecast with its 90 % band and the
     deadline. The time axis always reaches past the deadline, the forecast date and both ends of its band; a band
     whose late end is unknown (the slowest rate is zero) runs to the edge and says so. A phase without a target
-    draws no target line and no forecast, and says why. Sized to be read at 800 px wide."""
+    draws no target line and no forecast, and says why. 8 inches wide with text of 9 pt or more, so it reads at
+    800 px (9 pt there is 12.5 px)."""
     m, outlook, planned = status.milestone, status.outlook, status.planned_ho_so
     fig, ax = plt.subplots(figsize=(8, 4))
     days = [day for day, _ in status.burnup]
@@ -80,6 +87,7 @@ def burnup(status: MilestoneStatus, fmt: str = "png") -> bytes:
                     xycoords="axes fraction", color=DEADLINE, fontsize=10)
     ax.set_xlim(start, right)
     ax.set_ylim(0, top)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # hồ sơ come whole
     months = (right.year - start.year) * 12 + right.month - start.month
     ax.xaxis.set_major_locator(mdates.MonthLocator(interval=max(1, math.ceil(months / MAX_DATE_TICKS))))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%m/%Y"))
@@ -89,12 +97,12 @@ def burnup(status: MilestoneStatus, fmt: str = "png") -> bytes:
     ax.grid(alpha=0.3)
     ax.legend(fontsize=9, loc="upper left", framealpha=0.9)
     fig.autofmt_xdate()
-    return _encode(fig, fmt)
+    return fig
 
 
 def pages_per_day(status: MilestoneStatus, fmt: str = "png") -> bytes:
     """Pages OCR'd on each day of the throughput window."""
-    fig, ax = plt.subplots(figsize=(7.5, 2.4))
+    fig, ax = plt.subplots(figsize=(8, 2.4))
     days = [d for d, _ in status.pages_per_day]
     ax.bar(days, [n for _, n in status.pages_per_day], color=DONE, width=0.8)
     if not any(n for _, n in status.pages_per_day):
@@ -103,6 +111,7 @@ def pages_per_day(status: MilestoneStatus, fmt: str = "png") -> bytes:
     ax.xaxis.set_major_locator(mdates.DayLocator(interval=max(1, len(days) // 10)))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%d/%m"))
     ax.set_ylabel("Trang/ngày")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(alpha=0.3, axis="y")
     fig.autofmt_xdate()
     return _encode(fig, fmt)
@@ -111,16 +120,16 @@ def pages_per_day(status: MilestoneStatus, fmt: str = "png") -> bytes:
 def per_year(figures: list[PlanFigure], years: range, fmt: str = "png", title: str = "") -> bytes:
     """Hồ sơ per year from plan lines; a year with no figure is drawn as a hatched gap labelled 'không có số liệu'."""
     by_year = {f.year: f.ho_so for f in figures if f.year is not None}
-    fig, ax = plt.subplots(figsize=(7.5, 3.0))
+    fig, ax = plt.subplots(figsize=(8, 3.0))
     top = max([v for v in by_year.values() if v] or [1])
     for year in years:
         value = by_year.get(year)
         if value is None:
             ax.bar(year, top * 0.08, color="white", edgecolor=GAP, hatch="//")
-            ax.annotate("không có\nsố liệu", (year, top * 0.1), ha="center", fontsize=7, color=DEADLINE)
+            ax.annotate("không có\nsố liệu", (year, top * 0.1), ha="center", fontsize=9, color=DEADLINE)
         else:
             ax.bar(year, value, color=DONE)
-            ax.annotate(vn_number(value), (year, value), ha="center", va="bottom", fontsize=8)
+            ax.annotate(vn_number(value), (year, value), ha="center", va="bottom", fontsize=9)
     ax.set_xticks(list(years))
     ax.set_ylabel("Hồ sơ")
     ax.set_title(title, fontsize=10)
@@ -130,13 +139,13 @@ def per_year(figures: list[PlanFigure], years: range, fmt: str = "png", title: s
 
 def per_month(counts: dict[int, int], year: int, fmt: str = "png") -> bytes:
     """Pages accepted per month of ``year`` (months with none are drawn as zero)."""
-    fig, ax = plt.subplots(figsize=(7.5, 2.6))
+    fig, ax = plt.subplots(figsize=(8, 2.6))
     months = list(range(1, 13))
     values = [counts.get(m, 0) for m in months]
     ax.bar(months, values, color=DONE)
     for month, value in zip(months, values):
         if value:
-            ax.annotate(vn_number(value), (month, value), ha="center", va="bottom", fontsize=7)
+            ax.annotate(vn_number(value), (month, value), ha="center", va="bottom", fontsize=9)
     ax.set_xticks(months, [f"{m:02d}" for m in months])
     ax.set_xlabel(f"Tháng (năm {year})")
     ax.set_ylabel("Trang")
