@@ -493,3 +493,61 @@ def test_a_page_and_its_manifest_entry_replaced_after_validation_are_stored_as_r
     assert_fully_stored(conn, s3, batch_id, 2)
     key = f"{manifest['ho_so'][0]['ma_ho_so']}/0001.jpg"
     assert s3.head_object(Bucket=storage.MASTERS, Key=key)["Metadata"]["sha256"] == trang["sha256"]
+
+
+def test_a_batch_that_keeps_failing_is_held_with_a_report_and_no_more_polls_then_runs_again_later(conn, s3, prepare):
+    _, batch_id = prepare(1, 2)
+    prefix = storage.batch_prefix(VENDOR, batch_id)
+    storage.put_bytes(storage.client(identity=VENDOR), storage.INBOX, prefix + "_COMPLETE", b"{}")
+
+    def broken_copy(*args, **kwargs):
+        raise ConnectionError("injected: masters unreachable")
+
+    def intake_racing_the_scheduler(**kwargs):
+        deadline = time.monotonic() + 60
+        while True:  # the running Airflow may pick the marker up too; never share a batch
+            try:
+                return run_intake(s3, conn, VENDOR, batch_id, **kwargs)
+            except BatchBusy:
+                assert time.monotonic() < deadline
+                time.sleep(0.5)
+
+    for _ in range(process.MAX_FAILED_RUNS):
+        with pytest.raises(ConnectionError):
+            intake_racing_the_scheduler(copy=broken_copy)
+    held = intake_racing_the_scheduler(copy=broken_copy)
+    assert (held.verdict, held.failures) == ("held", process.MAX_FAILED_RUNS)
+    assert "masters unreachable" in held.last_error
+    document, text = report(s3, batch_id)
+    assert document["verdict"] == "held" and "Kết luận: TẠM GIỮ" in text and "lỗi hệ thống" in text
+    assert {"vendor": VENDOR, "batch_id": batch_id} not in complete_batches(s3)
+    outcome = run_intake(s3, conn, VENDOR, batch_id)  # the operator, once masters is back
+    assert outcome.verdict == "accepted"
+    assert_fully_stored(conn, s3, batch_id, 2)
+
+
+def test_the_same_batch_id_sent_again_with_a_page_changed_gets_that_page_rejected_with_the_reason(conn, s3, prepare):
+    folder, batch_id = prepare(1, 2)
+    assert run_intake(s3, conn, VENDOR, batch_id).verdict == "accepted"
+    manifest = read_manifest(folder)
+    trang = manifest["ho_so"][0]["trang"][1]
+    new = encode(noise_page(batch_id, 77), dpi=300)
+    (folder / trang["ten_tep"]).write_bytes(new)
+    trang.update(page_entry(2, trang["ten_tep"], new, 300, "color"))
+    write_manifest(folder, manifest)
+    time.sleep(1.1)  # S3 keeps modification times to the second
+    upload_batch(folder, vendor=VENDOR, progress=False, complete=False)
+    outcome = run_intake(s3, conn, VENDOR, batch_id)
+    assert (outcome.verdict, outcome.accepted, outcome.rejected) == ("accepted", 3, 2)  # the first verdict stands
+    document, text = report(s3, batch_id)
+    resent = [i for i in document["items"] if any(r["code"] == "batch_id_reused" for r in i["reasons"])]
+    assert sorted(i["name"].split("#")[0] for i in resent) == sorted(["manifest.json", trang["ten_tep"]])
+    assert "mã lô chỉ dùng một lần" in text and "Kết luận: CHẤP NHẬN" in text
+    page = next(i for i in resent if i["name"].startswith(trang["ten_tep"]))
+    assert page["sha256"] == trang["sha256"]
+    (quarantined,), = query(conn, """SELECT i.quarantine_key FROM batch_item i JOIN batch b ON b.id = i.batch_id
+                                     WHERE b.batch_id = %s AND i.name = %s""", batch_id, page["name"])
+    assert s3.head_object(Bucket=storage.QUARANTINE, Key=quarantined)["Metadata"]["sha256"] == trang["sha256"]
+    assert_fully_stored(conn, s3, batch_id, 2)  # masters still hold the pages accepted the first time
+    again = run_intake(s3, conn, VENDOR, batch_id)
+    assert (again.rejected, again.written) == (2, 0)  # handled once

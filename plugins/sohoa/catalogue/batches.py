@@ -124,6 +124,27 @@ def reopen(cur, batch: Batch, *, reason: str, agent: str) -> None:
                               {"message": "validated again: " + reason})])
 
 
+def resent_since(cur, batch: Batch):
+    """When files sent to this batch were last looked at: its last re-send handled, else its validation."""
+    cur.execute("""SELECT greatest(b.validated_at, (SELECT max((i.facts->>'resent_at')::timestamptz)
+                                                   FROM batch_item i WHERE i.batch_id = b.id))
+                   FROM batch b WHERE b.id = %s""", (batch.pk,))
+    return cur.fetchone()[0]
+
+
+def add_resent_items(cur, batch: Batch, items: list[Item], *, agent: str) -> None:
+    """Record files sent again to a ``done`` batch (each rejected, with its quarantine key) and count them; the
+    batch's verdict on what it was first given stands."""
+    store = [(batch.pk, *(psycopg2.extras.Json(v) if isinstance(v, (list, dict)) else v
+                          for v in (getattr(item, c) for c in ITEM_COLUMNS))) for item in items]
+    psycopg2.extras.execute_values(
+        cur, f"INSERT INTO batch_item (batch_id, {', '.join(ITEM_COLUMNS)}) VALUES %s", store, page_size=1000)
+    cur.execute("UPDATE batch SET item_count = item_count + %s, rejected_count = rejected_count + %s WHERE id = %s",
+                (len(items), len(items), batch.pk))
+    record_events(cur, [Event("validation", "batch_item", f"{batch.label}/{item.name}", agent, "failure",
+                              {"reasons": item.reasons, "sha256": item.sha256, "resent": True}) for item in items])
+
+
 def items_of(cur, batch_pk: int) -> list[Item]:
     """Every item of a batch, in the order they were stored."""
     cur.execute(f"SELECT {', '.join(ITEM_COLUMNS)} FROM batch_item WHERE batch_id = %s ORDER BY id", (batch_pk,))

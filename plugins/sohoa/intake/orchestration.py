@@ -21,11 +21,20 @@ def migrate_catalogue() -> None:
 
 
 def intake(vendor: str, batch_id: str) -> dict:
-    """Run :func:`sohoa.intake.process.run_intake` for one batch with the Airflow connections."""
-    from .process import run_intake
+    """Run :func:`sohoa.intake.process.run_intake` for one batch with the Airflow connections; a batch it holds
+    after too many failures is sent to the operators as an alert (e-mail and webhook)."""
+    from .process import HELD, run_intake
 
     with catalogue() as conn, s3() as client:
-        return run_intake(client, conn, vendor, batch_id).__dict__
+        outcome = run_intake(client, conn, vendor, batch_id)
+    if outcome.verdict == HELD:
+        from ..alerts.channels import configured_channels
+        from .alerts import HeldBatchAlert
+
+        alert = HeldBatchAlert(vendor, batch_id, outcome.failures, outcome.last_error)
+        for channel in configured_channels():
+            channel.notify({"alert": alert})
+    return outcome.__dict__
 
 
 def complete_batches() -> list[dict]:

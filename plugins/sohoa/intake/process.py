@@ -14,10 +14,14 @@ A file the vendor replaces after validation (its bytes no longer hash as validat
 per run, so the vendor always gets a verdict on the bytes that were really stored.
 
 The ``_COMPLETE`` marker is removed last, so a batch whose marker is still there is not finished. A run that
-fails records a ``failure`` event and re-raises; running again finishes the job.
+fails records a ``failure`` event and re-raises; running again finishes the job. Retries are bounded: after
+``MAX_FAILED_RUNS`` failures the batch is *held* — the vendor gets a report saying so (Vietnamese), the
+marker is removed so that polls stop taking it, and the caller alerts the operators; a later run (the
+operator's, or the vendor's new marker) starts counting again.
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,8 +35,8 @@ from ..catalogue.db import batch_lock, serialise_verdicts, transaction
 from ..catalogue.events import Event, record_events
 from ..errors import SohoaError, SourceChanged
 from . import checks
-from .manifest import COMPLETE, REPORT_JSON, REPORT_TXT
-from .report import report_json, report_text
+from .manifest import COMPLETE, CONTROL_FILES, REPORT_JSON, REPORT_TXT
+from .report import held_report_json, held_report_text, report_json, report_text
 from .source import S3Batch
 from .validate import in_parallel, validate_batch
 
@@ -42,6 +46,9 @@ AGENT = "sohoa_intake"
 # Files replaced while one run copies them; past this the vendor is still writing: the run fails (and is
 # retried later) rather than validate the batch again and again.
 MAX_REVALIDATIONS = 3
+# Two DAG runs' worth of tries (retries=3: 4 tries a run); a fault that survives them needs a person.
+MAX_FAILED_RUNS = 8
+HELD = "held"
 Copier = Callable[..., storage.Stored]
 
 
@@ -61,13 +68,16 @@ class ClaimConflict(IntakeError):
 @dataclass(frozen=True)
 class Outcome:
     """What became of a batch; counts are items (every file, the manifest included); ``written`` counts
-    objects copied by this run (0 when everything was already in place)."""
+    objects copied by this run (0 when everything was already in place). ``verdict`` is ``held`` when intake
+    gave up retrying: ``failures`` and ``last_error`` then say why."""
     vendor: str
     batch_id: str
     verdict: str
     accepted: int
     rejected: int
     written: int
+    failures: int = 0
+    last_error: str | None = None
 
 
 class CatalogueLookups:
@@ -100,11 +110,43 @@ def run_intake(s3, conn, vendor: str, batch_id: str, *, agent: str = AGENT, copy
     """
     label = f"{vendor}/{batch_id}"
     with batch_lock(conn, vendor, batch_id):
+        failures, last_error = _failures_since_held(conn, label)
+        if failures >= MAX_FAILED_RUNS:
+            return _hold(s3, conn, vendor, batch_id, agent, failures, last_error)
         try:
             return _run(s3, conn, vendor, batch_id, agent, copy, workers, copy_workers)
         except Exception as exc:
             _record_failure(conn, label, agent, exc)
             raise
+
+
+def _failures_since_held(conn, label: str) -> tuple[int, str | None]:
+    """(failed runs of the batch since it was last held, the last one's error)."""
+    with transaction(conn) as cur:
+        cur.execute(
+            """SELECT count(*), (array_agg(detail->>'error' ORDER BY id DESC))[1] FROM event
+               WHERE object_type = 'batch' AND object_id = %(label)s AND event_type = 'ingestion'
+                 AND outcome = 'failure' AND NOT detail ? 'held'
+                 AND id > coalesce((SELECT max(id) FROM event WHERE object_type = 'batch'
+                                    AND object_id = %(label)s AND detail ? 'held'), 0)""", {"label": label})
+        return cur.fetchone()
+
+
+def _hold(s3, conn, vendor: str, batch_id: str, agent: str, failures: int, last_error: str | None) -> Outcome:
+    """Stop retrying a batch that keeps failing: tell the vendor, stop the polls, leave the rest to people."""
+    label = f"{vendor}/{batch_id}"
+    log.error("intake of %s failed %d times (last: %s); batch held for an operator", label, failures, last_error)
+    prefix = storage.batch_prefix(vendor, batch_id)
+    storage.put_bytes(s3, storage.INBOX, prefix + REPORT_JSON,
+                      held_report_json(vendor, batch_id, failures), content_type="application/json")
+    storage.put_bytes(s3, storage.INBOX, prefix + REPORT_TXT,
+                      held_report_text(vendor, batch_id, failures).encode("utf-8"),
+                      content_type="text/plain; charset=utf-8")
+    with transaction(conn) as cur:
+        record_events(cur, [Event("ingestion", "batch", label, agent, "failure",
+                                  {"held": True, "failures": failures, "last_error": last_error})])
+    s3.delete_object(Bucket=storage.INBOX, Key=prefix + COMPLETE)
+    return Outcome(vendor, batch_id, HELD, 0, 0, 0, failures, last_error)
 
 
 def _record_failure(conn, label: str, agent: str, exc: Exception) -> None:
@@ -129,6 +171,8 @@ def _run(s3, conn, vendor: str, batch_id: str, agent: str, copy: Copier, workers
         batch = batches.register_batch(cur, vendor, batch_id, agent=agent)
     rerun = batch.status == "done"
     written = 0
+    if rerun:
+        written = _reject_resent(s3, conn, batch, agent)
     for revalidation in range(MAX_REVALIDATIONS + 1):
         if batch.status == "received":
             _validate(s3, conn, batch, agent, workers)
@@ -154,7 +198,9 @@ def _run(s3, conn, vendor: str, batch_id: str, agent: str, copy: Copier, workers
         if rerun:
             record_events(cur, [Event("ingestion", "batch", batch.label, agent,
                                       detail={"message": "batch already done; report rewritten, nothing else "
-                                                         "changed"})])
+                                                         "changed" if not written else
+                                              f"batch already done; {written} file(s) sent again rejected "
+                                              "(batch_id_reused) and quarantined"})])
         else:
             batches.set_status(cur, batch.pk, "done")
             record_events(cur, [Event("accession", "batch", batch.label, agent,
@@ -165,6 +211,39 @@ def _run(s3, conn, vendor: str, batch_id: str, agent: str, copy: Copier, workers
     log.info("intake of %s: %s (%d accepted, %d rejected, %d objects written)", batch.label, batch.verdict,
              accepted, len(items) - accepted, written)
     return Outcome(vendor, batch_id, batch.verdict, accepted, len(items) - accepted, written)
+
+
+def _reject_resent(s3, conn, batch: Batch, agent: str) -> int:
+    """Files sent again to a batch that already has its verdict (a batch_id is used once): each is quarantined
+    and rejected with the reason, beside the verdict that stands. Returns how many were quarantined now."""
+    with transaction(conn) as cur:
+        since = batches.resent_since(cur, batch)
+    if since is None:
+        return 0
+    prefix = storage.batch_prefix(batch.vendor, batch.batch_id)
+    resent = [(obj["Key"][len(prefix):], obj["Size"])
+              for page in s3.get_paginator("list_objects_v2").paginate(Bucket=storage.INBOX, Prefix=prefix)
+              for obj in page.get("Contents", [])
+              if obj["Key"][len(prefix):] not in CONTROL_FILES and obj["LastModified"] > since]
+    if not resent:
+        return 0
+    stamp = dt.datetime.now(dt.timezone.utc)
+    tag = stamp.strftime("%Y%m%dT%H%M%S")
+    items = []
+    for name, size in resent:
+        stored = storage.copy_verified(s3, storage.INBOX, prefix + name, storage.QUARANTINE,
+                                       f"{prefix}_resent/{tag}/{name}", replace=True)
+        item = Item(f"{checks.display_name(name)}#resent-{tag}", "file", sha256=stored.sha256, size_bytes=size,
+                    facts={"resent_at": stamp.isoformat()}, quarantine_key=stored.key)
+        item.reject("batch_id_reused", f"{checks.display_name(name)}: gửi lại sau khi lô {batch.batch_id} đã có kết "
+                                       "quả tiếp nhận; mã lô chỉ dùng một lần — tệp này không được kiểm tra và "
+                                       "không được lưu trữ. Nộp trang thay đổi trong một lô mới (batch_id mới).")
+        items.append(item)
+    log.warning("intake of %s: %d file(s) sent again after its verdict, rejected: %s", batch.label, len(items),
+                [name for name, _ in resent][:10])
+    with transaction(conn) as cur:
+        batches.add_resent_items(cur, batch, items, agent=agent)
+    return len(items)
 
 
 def _validate(s3, conn, batch: Batch, agent: str, workers: int) -> None:

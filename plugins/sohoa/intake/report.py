@@ -10,6 +10,7 @@ import json
 from ..catalogue.batches import Item
 from ..glossary import VERDICT
 
+HELD_LABEL = "Tạm giữ"
 ADVICE = ("Cách xử lý: sửa các lỗi nêu trên rồi nộp lại các hồ sơ bị từ chối trong một lô mới (batch_id mới). "
           "Không nộp lại hồ sơ đã được chấp nhận.")
 
@@ -62,3 +63,22 @@ def report_text(vendor: str, batch_id: str, verdict: str, items: list[Item]) -> 
     if accepted < len(items):
         lines += ["", ADVICE]
     return "\n".join(lines) + "\n"
+
+
+def held_report_json(vendor: str, batch_id: str, failures: int) -> bytes:
+    """The report of a batch intake gave up retrying (:func:`sohoa.intake.process.run_intake`): no verdict on
+    its files yet, and why."""
+    document = {"vendor": vendor, "batch_id": batch_id, "verdict": "held", "verdict_label": HELD_LABEL,
+                "failures": failures, "message": _held_message(failures)}
+    return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
+
+
+def held_report_text(vendor: str, batch_id: str, failures: int) -> str:
+    return "\n".join(["KẾT QUẢ TIẾP NHẬN LÔ SỐ HÓA", f"Nhà thầu: {vendor}    Lô: {batch_id}",
+                      f"Kết luận: {HELD_LABEL.upper()}", "", _held_message(failures)]) + "\n"
+
+
+def _held_message(failures: int) -> str:
+    return (f"Máy chủ chưa kiểm tra xong lô này sau {failures} lần thử vì lỗi hệ thống (không phải lỗi của lô). "
+            "Cán bộ vận hành đã được báo; lô sẽ được kiểm tra lại khi lỗi được khắc phục. Nhà thầu không cần tải "
+            "lại lô; nếu đã sửa lô, hãy nộp trong một lô mới (batch_id mới).")
