@@ -352,3 +352,21 @@ def test_cli_submit_prints_the_vietnamese_verdict_and_exits_by_it(conn, agency, 
                       _metadata(agency, f"{agency}.C2", [{"stt": 1, "tep": "qd.pdf"}]))
     assert sohoa_main(["born-digital", "submit", str(bad.root), "--agency", agency, "--json"]) == 1
     assert json.loads(capsys.readouterr().out)["verdict"] == "rejected"
+
+
+def test_a_run_stopped_after_storing_is_finished_by_the_next_with_one_version_of_each_original(
+        conn, s3, agency, signers, tmp_path):
+    qd = sign(text_pdf(), signers[0])
+    code = f"{agency}.01.2025.RR"
+    source = _submission(tmp_path / "RR", {"qd.pdf": qd}, _metadata(agency, code, [{"stt": 1, "tep": "qd.pdf"}]))
+    work = tmp_path / "work"
+    work.mkdir()
+    judged = sub.judge(conn, source, agency_ma=agency, workdir=work, trust=TrustStore())
+    sub.keep(s3, judged, sub.render(judged))  # … and the worker dies before the catalogue transaction
+    assert _take(conn, s3, source, agency, "RR")["verdict"] == "accepted"
+    admin = storage.client(identity="admin")
+    versions = admin.list_object_versions(Bucket=storage.MASTERS, Prefix=sub.original_key(code, 1))["Versions"]
+    assert len(versions) == 1
+    with transaction(conn) as cur:
+        cur.execute("SELECT count(*) FROM ho_so WHERE ma_ho_so = %s", (code,))
+        assert cur.fetchone()[0] == 1

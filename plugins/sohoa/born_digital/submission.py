@@ -8,9 +8,10 @@ agencies: ``docs/born-digital-contract.md``. Phases, one function each:
    submitting agency; every file's name, size, SHA-256, and for each văn bản the PDF (:mod:`.pdfinfo`), its
    signatures (:mod:`.signatures`) and its own text against the submitted số, ký hiệu and date. A hồ sơ is
    accepted whole or not at all.
-2. :func:`keep` — an accepted hồ sơ: originals and attachments to ``masters`` bit-exact (object lock, read
-   back and hashed), the PDF/A-2b access copy of each văn bản to ``derivatives``; a rejected one: every byte to
-   ``quarantine``. Nothing is deleted from the inbox.
+2. :func:`render` makes every access copy on local disk first (one that cannot be made rejects the hồ sơ with
+   nothing stored); :func:`keep` — an accepted hồ sơ: originals and attachments to ``masters`` bit-exact
+   (object lock, read back and hashed), the PDF/A-2b access copy of each văn bản to ``derivatives``;
+   :func:`quarantine` — a rejected one: every byte read to ``quarantine``. Nothing is deleted from the inbox.
 3. :func:`register` — one transaction: hồ sơ (mức độ tin cậy ``goc_dien_tu``), văn bản (final when the agency
    gave the fields a package needs; else proposed from the NĐ 30 extractor and put on the review queue),
    the kept files with their signature evidence, the submission's verdict, and the events (ingestion,
@@ -57,6 +58,7 @@ ATTACHMENT_EXTENSIONS = ("pdf", "docx", "xlsx", "odt", "ods", "doc", "xls", "jpg
 FINAL_FIELDS = ("ten_loai", "ngay_ban_hanh", "co_quan_ban_hanh", "trich_yeu")
 EXTRACTED_FIELDS = ("ten_loai", "so", "ky_hieu", "ngay_ban_hanh", "co_quan_ban_hanh", "trich_yeu", "nguoi_ky")
 REJECTING_SIGNATURE_CODES = {"modified_after_signing"}
+NOT_JUDGED = Problem("submission_rejected", "tệp không được xét vì tệp siêu dữ liệu thiếu hoặc không hợp lệ")
 
 
 def prefix(agency_ma: str) -> str:
@@ -195,7 +197,7 @@ def judge(conn, source: BatchSource, *, agency_ma: str, workdir: Path, trust: Tr
     present = source.files()
     meta_name = next((n for n in meta.METADATA_NAMES if n in present), None)
     if meta_name is None:
-        items = [Item(name, "unlisted", size=size) for name, size in sorted(present.items())]
+        items = [Item(name, "unlisted", size=size, reasons=[NOT_JUDGED]) for name, size in sorted(present.items())]
         return Judged(None, items, [Problem("metadata_missing", "thiếu tệp siêu dữ liệu ho_so.json hoặc ho_so.xlsx")],
                       workdir)
     if present[meta_name] > meta.MAX_METADATA_BYTES:
@@ -208,7 +210,8 @@ def judge(conn, source: BatchSource, *, agency_ma: str, workdir: Path, trust: Tr
                          size=present[meta_name], reasons=problems)
     items = [metadata_item]
     if document is None:
-        items += [Item(name, "unlisted", size=size) for name, size in sorted(present.items()) if name != meta_name]
+        items += [Item(name, "unlisted", size=size, reasons=[NOT_JUDGED]) for name, size in sorted(present.items())
+                  if name != meta_name]
         return Judged(None, items, [Problem("metadata_invalid", "tệp siêu dữ liệu không hợp lệ")], workdir)
     with transaction(conn) as cur:
         problems = _metadata_checks(cur, document, agency_ma)
@@ -265,14 +268,17 @@ class Kept:
     page_texts: list[str]  # the access copy's text (the original's own, or OCR where a page is only an image)
 
 
-def _store_verified(s3, bucket: str, key: str, path: Path, sha256_hex: str,
-                    extra: dict | None = None) -> storage.Stored:
-    """Put a file's bytes unless the key already holds them; read back and hash what is stored."""
-    if storage.stored_sha256(s3, bucket, key) == sha256_hex:
+def _store_verified(s3, bucket: str, key: str, path: Path, sha256_hex: str, extra: dict | None = None, *,
+                    replace: bool = False) -> storage.Stored:
+    """Put a file's bytes unless the key already holds them; read back and hash what is stored. Other bytes
+    under the key raise StorageError unless ``replace``."""
+    present = storage.stored_sha256(s3, bucket, key)
+    if present == sha256_hex:
         head = s3.head_object(Bucket=bucket, Key=key)
         return storage.Stored(bucket, key, sha256_hex, head["ContentLength"], head.get("VersionId"), False)
-    if storage.stored_sha256(s3, bucket, key):
-        raise storage.StorageError(f"s3://{bucket}/{key} already holds other bytes; refusing to overwrite")
+    if present and not replace:
+        raise storage.StorageError(f"s3://{bucket}/{key} already holds other bytes (sha256 {present}); refusing "
+                                   f"to overwrite with sha256 {sha256_hex}")
     size = path.stat().st_size
     with open(path, "rb") as fh:
         stored = storage.upload_chunks(s3, bucket, key, storage.file_chunks(fh), size=size, sha256_hex=sha256_hex,
@@ -291,30 +297,50 @@ def original_key(ma_ho_so: str, stt: int) -> str:
     return f"{ma_ho_so}/goc-dien-tu/{pdf_name(ma_ho_so, stt)}"
 
 
-def keep(s3, judged: Judged) -> dict[int, Kept]:
-    """Store an accepted hồ sơ: originals and attachments to masters (locked), renditions to derivatives."""
+@dataclass(frozen=True)
+class Copy:
+    """The PDF/A-2b access copy made of one văn bản, on local disk (None: the original is itself PDF/A)."""
+    path: Path | None
+    ocr_pages: list[int]
+    page_texts: list[str]
+
+
+def render(judged: Judged) -> dict[int, Copy]:
+    """Make every văn bản's access copy on local disk, before anything is stored: a copy that cannot be made
+    rejects the hồ sơ with nothing written. Raises RenditionError."""
     code = judged.document["ho_so"]["ma_ho_so"]
-    files = {i.name: i.path for i in judged.items if i.path is not None}
+    copies = {}
+    for row in judged.document["van_ban"]:
+        item, facts = judged.item(row["tep"]), judged.facts[row["tep"]]
+        if not needs_rendition(facts):
+            copies[row["stt"]] = Copy(None, [], facts.page_texts)
+            continue
+        target = judged.workdir / f"rendition-{row['stt']:02d}.pdf"
+        made = make_rendition(item.path, target, facts, author=row.get("co_quan_ban_hanh"),
+                              title=row.get("trich_yeu") or pdf_name(code, row["stt"]))
+        copies[row["stt"]] = Copy(target, made.ocr_pages,
+                                  inspect_pdf(target).page_texts if made.ocr_pages else facts.page_texts)
+    return copies
+
+
+def keep(s3, judged: Judged, copies: dict[int, Copy]) -> dict[int, Kept]:
+    """Store an accepted hồ sơ: originals and attachments to masters (object-locked, never overwritten), access
+    copies to derivatives (a copy made again on a re-run replaces the earlier one: it is reproducible)."""
+    code = judged.document["ho_so"]["ma_ho_so"]
     kept: dict[int, Kept] = {}
     for row in sorted(judged.document["van_ban"], key=lambda r: r["stt"]):
-        item = judged.item(row["tep"])
-        original = _store_verified(s3, storage.MASTERS, original_key(code, row["stt"]), files[item.name],
-                                   item.sha256, storage.lock_arguments())
-        facts, rendition, ocr_pages = judged.facts[item.name], None, []
-        texts = facts.page_texts
-        if needs_rendition(facts):
-            target = judged.workdir / f"rendition-{row['stt']:02d}.pdf"
-            made = make_rendition(files[item.name], target, facts, author=row.get("co_quan_ban_hanh"),
-                                  title=row.get("trich_yeu") or pdf_name(code, row["stt"]))
-            digest = hashlib.sha256(target.read_bytes()).hexdigest()
-            rendition = _store_verified(s3, storage.DERIVATIVES, pdf_key(code, row["stt"]), target, digest)
-            ocr_pages = made.ocr_pages
-            if ocr_pages:
-                texts = inspect_pdf(target).page_texts
+        item, copy = judged.item(row["tep"]), copies[row["stt"]]
+        original = _store_verified(s3, storage.MASTERS, original_key(code, row["stt"]), item.path, item.sha256,
+                                   storage.lock_arguments())
+        rendition = None
+        if copy.path is not None:
+            digest = hashlib.sha256(copy.path.read_bytes()).hexdigest()
+            rendition = _store_verified(s3, storage.DERIVATIVES, pdf_key(code, row["stt"]), copy.path, digest,
+                                        replace=True)
         attachments = [(judged.item(att["tep"]), _store_verified(
-            s3, storage.MASTERS, attachment_key(code, row["stt"], att["tep"]), files[att["tep"]],
+            s3, storage.MASTERS, attachment_key(code, row["stt"], att["tep"]), judged.item(att["tep"]).path,
             judged.item(att["tep"]).sha256, storage.lock_arguments())) for att in row.get("dinh_kem", [])]
-        kept[row["stt"]] = Kept(original, rendition, ocr_pages, attachments, texts)
+        kept[row["stt"]] = Kept(original, rendition, copy.ocr_pages, attachments, copy.page_texts)
     return kept
 
 
@@ -491,8 +517,8 @@ def report_text(report: dict) -> str:
         lines.append(f"{item['name']} ({item['role']}{', văn bản ' + str(item['stt']) if item['stt'] else ''}): "
                      f"{'đạt' if item['status'] == 'accepted' else 'KHÔNG ĐẠT'}")
         for sig in item["signatures"]:
-            lines.append(f"    chữ ký: {sig['signer']} · {sig['signed_at']} · {digest_label(sig['digest'])} · toàn vẹn: "
-                         f"{sig['integrity']} · tin cậy: {sig['trust']} · phủ toàn bộ tệp: "
+            lines.append(f"    chữ ký: {sig['signer']} · {sig['signed_at']} · {digest_label(sig['digest'])} · "
+                         f"toàn vẹn: {sig['integrity']} · tin cậy: {sig['trust']} · phủ toàn bộ tệp: "
                          f"{'có' if sig['covers_whole_file'] else 'không'}")
         lines += [f"    lỗi: {p['message']}" for p in item["reasons"]]
         lines += [f"    lưu ý: {p['message']}" for p in item["flags"]]
@@ -520,7 +546,7 @@ def take_in(conn, s3, source: BatchSource, *, agency_ma: str, submission_id: str
         judged = judge(conn, source, agency_ma=agency_ma, workdir=Path(work), trust=trust)
         if judged.accepted:
             try:
-                kept = keep(s3, judged)
+                kept = keep(s3, judged, render(judged))
             except RenditionError as exc:
                 log.warning("submission %s/%s: %s", agency_ma, submission_id, exc)
                 judged.problems.append(Problem("rendition_failed", "không tạo được bản PDF/A để khai thác từ văn "
