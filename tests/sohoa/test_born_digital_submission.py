@@ -370,3 +370,20 @@ def test_a_run_stopped_after_storing_is_finished_by_the_next_with_one_version_of
     with transaction(conn) as cur:
         cur.execute("SELECT count(*) FROM ho_so WHERE ma_ho_so = %s", (code,))
         assert cur.fetchone()[0] == 1
+
+
+def test_fixity_covers_the_original_its_attachment_and_its_access_copy(conn, s3, agency, signers, tmp_path):
+    from sohoa.fixity.check import run_fixity, targets
+
+    qd = sign(text_pdf(), signers[0])
+    code = f"{agency}.01.2025.FX"
+    source = _submission(tmp_path / "FX", {"qd.pdf": qd, "phu-luc.xlsx": b"PK\x03\x04 xlsx"},
+                         _metadata(agency, code, [{"stt": 1, "tep": "qd.pdf", "dinh_kem": [{"tep": "phu-luc.xlsx"}]}]))
+    assert _take(conn, s3, source, agency, "FX")["verdict"] == "accepted"
+    with transaction(conn) as cur:
+        found = {(t.bucket, t.key) for t in targets(cur, prefix=f"{code}/")}
+    assert found == {(storage.MASTERS, sub.original_key(code, 1)),
+                     (storage.MASTERS, sub.attachment_key(code, 1, "phu-luc.xlsx")),
+                     (storage.DERIVATIVES, f"{code}/{code}.01.pdf")}
+    report = run_fixity(conn, s3, prefix=f"{code}/", jobs=1)
+    assert report.as_dict()["problems"] == [] and report.as_dict()["checked"] == 3

@@ -32,6 +32,13 @@ WITH target AS (
            h.ma_ho_so
     FROM ho_so h, jsonb_each(h.pdf_keys) p
     UNION ALL
+    -- born-digital: attachments (masters) and PDF/A-2b access copies (derivatives); originals are in pdf_keys
+    SELECT 'masters', f.master_key, f.master_version_id, f.sha256::text, 'ho_so', h.ma_ho_so
+    FROM born_digital_file f JOIN ho_so h ON h.id = f.ho_so_id WHERE f.role = 'attachment'
+    UNION ALL
+    SELECT 'derivatives', f.rendition_key, NULL, f.rendition_sha256::text, 'ho_so', h.ma_ho_so
+    FROM born_digital_file f JOIN ho_so h ON h.id = f.ho_so_id WHERE f.rendition_key IS NOT NULL
+    UNION ALL
     SELECT 'exports', hp.export_key, NULL, hp.sha256::text, 'ho_so', h.ma_ho_so
     FROM handover_package hp JOIN ho_so h ON h.id = hp.ho_so_id
 )
