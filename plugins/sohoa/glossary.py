@@ -25,6 +25,11 @@ TERMS = {
     "met_gia": "mét giá — shelf metres",
     "gia_tri_cao": "giá trị cao — of high value / in frequent use (phase-1 priority)",
     "da_chinh_ly": "đã chỉnh lý — arranged",
+    "nop_luu": "nộp lưu — an agency's submission of an electronic hồ sơ to the archive (born-digital intake)",
+    "van_thu": "văn thư — the agency's records clerk who registers, signs off and submits văn bản",
+    "goc_dien_tu": "gốc điện tử — born digital: the signed electronic original is the record",
+    "dinh_kem": "đính kèm — an attachment of a văn bản (DOCX, XLSX, images…)",
+    "chu_ky_so": "chữ ký số — digital signature (PDF, CAdES detached) of the issuing body or a counter-signer",
 }
 
 THOI_HAN_BAO_QUAN = {
