@@ -188,3 +188,54 @@ def test_nothing_is_lost_across_a_restart_and_the_included_settings_apply(stack,
         assert cur.fetchone() == (1,)
         cur.execute("SHOW shared_buffers")
         assert cur.fetchone() == ("512MB",)  # infra/local/postgresql.conf is in force
+
+
+def test_workers_left_by_a_killed_leader_are_reaped_before_it_starts_again(tmp_path):
+    stubborn = "trap '' TERM; while :; do sleep 1; done"  # as LocalExecutor workers that ignore SIGTERM
+    svc = Service(name="probe", argv=["bash", "-c", f"bash -c \"{stubborn}\" & bash -c \"{stubborn}\" & wait"],
+                  run_dir=tmp_path, log_dir=tmp_path)
+    pid = svc.start()
+    time.sleep(0.5)
+    workers = psutil.Process(pid).children()
+    assert len(workers) == 2
+    psutil.Process(pid).kill()  # the scheduler SIGKILLed: its workers are orphaned, still in its group
+    psutil.Process(pid).wait(5)
+    assert {w.pid for w in workers} <= {p.pid for p in svc.orphans()}  # with their own children
+    again = svc.start()
+    try:
+        assert again != pid
+        assert not any(w.is_running() and w.status() != psutil.STATUS_ZOMBIE for w in workers)
+    finally:
+        svc.stop(timeout=5)
+
+
+def test_a_service_creates_files_only_its_owner_can_read(tmp_path):
+    svc = Service(name="probe", argv=["bash", "-c", f"echo data > {tmp_path}/volume.dat; sleep 30"],
+                  run_dir=tmp_path, log_dir=tmp_path)
+    svc.start()
+    try:
+        deadline = time.monotonic() + 5
+        while not (tmp_path / "volume.dat").exists():
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert (tmp_path / "volume.dat").stat().st_mode & 0o077 == 0
+    finally:
+        svc.stop(timeout=5)
+
+
+def test_seaweedfs_own_ports_refuse_unsigned_requests_and_its_files_are_private(stack, s3_pipeline):
+    """The filer's HTTP port once let any local process read every version and DELETE a locked one (204)."""
+    import urllib.error
+    import urllib.request
+
+    key = f"probe/{uuid.uuid4().hex}.jpg"
+    s3_pipeline.put_object(Bucket="masters", Key=key, Body=b"locked master")
+    filer = f"http://127.0.0.1:{stack.s3_base_port + 2}/buckets/masters/"
+    for method, url in [("GET", filer), ("GET", filer + key), ("DELETE", filer + key)]:
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(urllib.request.Request(url, method=method), timeout=5)
+        assert refused.value.code == 401, (method, url)
+    assert s3_pipeline.get_object(Bucket="masters", Key=key)["Body"].read() == b"locked master"
+    for folder in (stack.state_dir / "s3", stack.state_dir / "s3-backup"):
+        assert folder.stat().st_mode & 0o077 == 0
+        assert all(p.stat().st_mode & 0o077 == 0 for p in folder.glob("*.dat")), folder

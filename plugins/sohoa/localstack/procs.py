@@ -1,7 +1,10 @@
 """Background services as process groups, tracked by PID files in the state directory.
 
 Each service runs in its own session (``setsid``), so stopping it signals the whole group: children that
-the service forked (Airflow's workers, SeaweedFS's components) go with it and no port stays bound.
+the service forked (Airflow's workers, SeaweedFS's components) go with it and no port stays bound. A group
+whose leader died (a killed scheduler leaves its LocalExecutor workers behind, ignoring SIGTERM) is reaped with
+SIGKILL before the service starts again. Services run with umask 077: the files they create (volume files,
+database files, logs) are readable by their owner only.
 """
 from __future__ import annotations
 
@@ -47,7 +50,7 @@ class Service:
         return self.log_dir / f"{self.name}.log"
 
     def pid(self) -> int | None:
-        """The PID of the running service, or None (removing a stale PID file)."""
+        """The PID of the running service, or None (removing a stale PID file, its group's orphans reaped)."""
         try:
             pid_text, started_text = self.pid_file.read_text().split()
             pid, started = int(pid_text), float(started_text)
@@ -59,11 +62,12 @@ class Service:
             proc = psutil.Process(pid)
             if proc.status() != psutil.STATUS_ZOMBIE and abs(proc.create_time() - started) < 0.05:
                 return pid
+        self.reap()
         self.pid_file.unlink(missing_ok=True)
         return None
 
     def start(self) -> int:
-        """Start the service unless it runs already; return its PID."""
+        """Start the service unless it runs already (after reaping what a dead leader left); return its PID."""
         if (pid := self.pid()) is not None:
             return pid
         self.run_dir.mkdir(parents=True, exist_ok=True)
@@ -73,7 +77,7 @@ class Service:
             log.flush()
             proc = subprocess.Popen(
                 self.argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                env=self.env, cwd=self.cwd, user=self.user, start_new_session=True,
+                env=self.env, cwd=self.cwd, user=self.user, start_new_session=True, umask=0o077,
             )
         self.pid_file.write_text(f"{proc.pid} {psutil.Process(proc.pid).create_time()!r}\n")
         return proc.pid
@@ -96,11 +100,42 @@ class Service:
         self.pid_file.unlink(missing_ok=True)
         return True
 
+    def orphans(self) -> list[psutil.Process]:
+        """Processes left in the group of a leader that is gone (the group id is the leader's PID, which the
+        kernel does not hand out again while the group has members); empty while the leader runs."""
+        try:
+            leader = int(self.pid_file.read_text().split()[0])
+        except (FileNotFoundError, ValueError, IndexError):
+            return []
+        if leader <= 1 or _alive(leader):
+            return []
+        found = []
+        for proc in psutil.process_iter(["pid"]):
+            with contextlib.suppress(psutil.Error, OSError):
+                if os.getpgid(proc.pid) == leader and proc.status() != psutil.STATUS_ZOMBIE:
+                    found.append(proc)
+        return found
+
+    def reap(self) -> int:
+        """SIGKILL the :meth:`orphans` (they may ignore SIGTERM); return how many there were."""
+        left = self.orphans()
+        for proc in left:
+            with contextlib.suppress(psutil.Error):
+                proc.kill()
+        psutil.wait_procs(left, timeout=5)
+        return len(left)
+
     def log_tail(self, lines: int = 15) -> str:
         try:
             return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
         except FileNotFoundError:
             return "(no log)"
+
+
+def _alive(pid: int) -> bool:
+    with contextlib.suppress(psutil.Error):
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    return False
 
 
 def _children(pid: int) -> list[psutil.Process]:

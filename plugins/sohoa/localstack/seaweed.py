@@ -2,11 +2,16 @@
 
 Identities (``s3.json``): an admin that creates buckets, the pipeline that runs the DAGs, and one identity per
 vendor that may only write and read under ``inbox/<vendor>/``. Anonymous and wrong-key requests are refused.
-Every port is bound to 127.0.0.1: the filer's own HTTP port has no authentication.
+Every port is bound to 127.0.0.1, and the filer's and volume servers' own HTTP ports, which know nothing of S3
+identities, answer only requests signed with keys from ``security.toml`` (JWT, written beside the data folder
+and readable by its owner only): a local process cannot go round S3 to read or delete any version of a
+master. The data folder itself is private (0700, files 0600).
 """
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -50,6 +55,33 @@ def identities(cfg: Settings) -> dict:
     return {"identities": docs}
 
 
+def security_toml(cfg: Settings) -> str:
+    """JWT signing keys for the filer's and the volume servers' HTTP ports, for writes and for reads; derived
+    from the admin secret, so they stay the same across restarts and are never stored elsewhere."""
+    def key(purpose: str) -> str:
+        return hashlib.sha256(f"sohoa-seaweedfs-{purpose}:{cfg.s3_admin_secret}".encode()).hexdigest()
+    return "".join(f'[{section}]\nkey = "{key(section)}"\nexpires_after_seconds = 60\n\n'
+                   for section in ("jwt.signing", "jwt.filer_signing", "jwt.filer_signing.read"))
+
+
+def _write_private(path: Path, text: str) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(text)
+    tmp.chmod(0o600)
+    tmp.replace(path)
+
+
+def _make_private(folder: Path) -> None:
+    """The data folder 0700 and what is in it owner-only (volume files were 0644 before services ran with umask
+    077)."""
+    folder.chmod(0o700)
+    for parent, dirs, files in os.walk(folder):
+        for name in dirs:
+            os.chmod(os.path.join(parent, name), 0o700)
+        for name in files:
+            os.chmod(os.path.join(parent, name), 0o600)
+
+
 class SeaweedS3:
     """The local S3 server: write identities, start, create buckets, stop."""
 
@@ -57,6 +89,7 @@ class SeaweedS3:
         self.cfg = cfg
         self.data_dir = data_dir or cfg.state_dir / "s3"
         self.config_file = self.data_dir.parent / f"{name}.s3.json"
+        self.security_dir = self.data_dir.parent / f"{name}.security"  # weed reads ./security.toml
         base = cfg.s3_base_port
         # SeaweedFS's plugin worker dials the admin's gRPC at admin HTTP port + 10000 whatever -admin.port.grpc
         # says, so the admin HTTP port sits 10000 below base + 3 and its gRPC exactly there.
@@ -69,7 +102,7 @@ class SeaweedS3:
             argv=[weed_binary(), "mini", f"-dir={self.data_dir}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
                   f"-s3.config={self.config_file}", "-admin.ui=false", "-webdav=false",
                   *(f"-{flag}={port}" for flag, port in ports.items())],
-            run_dir=cfg.state_dir / "run", log_dir=cfg.state_dir / "logs",
+            run_dir=cfg.state_dir / "run", log_dir=cfg.state_dir / "logs", cwd=self.security_dir,
         )
 
     def admin(self):
@@ -78,10 +111,10 @@ class SeaweedS3:
     def start(self) -> None:
         ensure_port_free(self.service, "127.0.0.1", self.cfg.s3_port)
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        tmp = self.config_file.with_suffix(".tmp")
-        tmp.write_text(json.dumps(identities(self.cfg), indent=1))
-        tmp.chmod(0o600)
-        tmp.replace(self.config_file)
+        _make_private(self.data_dir)
+        _write_private(self.config_file, json.dumps(identities(self.cfg), indent=1))
+        self.security_dir.mkdir(mode=0o700, exist_ok=True)
+        _write_private(self.security_dir / "security.toml", security_toml(self.cfg))
         self.service.start()
         wait_until(self.healthy, service=self.service, timeout=60, what="S3 API")
         self.create_buckets()
