@@ -119,8 +119,9 @@ class Settings(BaseSettings):
     ocr_gpu_pool_slots: int = 1
 
     # Born-digital records: the folder of certificates (PEM or DER, .pem/.crt/.cer/.der) that signatures are
-    # trusted against — the government PKI roots and their intermediates. Unset or empty: no issuer is trusted
-    # here, and a signature whose bytes match is reported "integrity valid, issuer not trusted here".
+    # trusted against — the government PKI roots and their intermediates — and of revocation lists (.crl) brought
+    # in by hand. Unset or empty: no issuer is trusted here, and a signature whose bytes match is reported
+    # "integrity valid, issuer not trusted here".
     signature_trust_dir: Path | None = None
 
     @property

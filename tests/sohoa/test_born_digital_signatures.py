@@ -78,6 +78,27 @@ def test_signature_from_another_ca_is_untrusted_with_the_reason(tmp_path, signed
     assert "không được cấp bởi tổ chức nào trong danh sách tin cậy" in sig.flags[0].message
 
 
+def test_an_intermediate_alone_is_not_a_root_and_the_chain_through_it_is_trusted(tmp_path, ca):
+    provincial = ca.subordinate("CA tỉnh Thử Nghiệm")
+    path = _write(tmp_path, "qd.pdf", sign(text_pdf(), provincial.issue("Sở Thử Nghiệm", "Tỉnh Thử Nghiệm")))
+    only_intermediate = TrustStore.from_dir(provincial.write_trust_dir(tmp_path / "intermediate"))
+    assert only_intermediate.roots == () and len(only_intermediate.intermediates) == 1
+    assert verify_file(path, only_intermediate).signatures[0].trust == "unknown"
+    both = ca.write_trust_dir(tmp_path / "both")
+    (both / "provincial.pem").write_bytes((tmp_path / "intermediate" / "root.pem").read_bytes())
+    assert verify_file(path, TrustStore.from_dir(both)).signatures[0].trust == "trusted"
+
+
+def test_a_revoked_signer_is_untrusted_with_the_reason_from_the_configured_crl(tmp_path, ca):
+    revoked = ca.issue("Sở Bị Thu Hồi", "Tỉnh Thử Nghiệm")
+    path = _write(tmp_path, "qd.pdf", sign(text_pdf(), revoked))
+    folder = ca.write_trust_dir(tmp_path / "trust")
+    (folder / "ca.crl").write_bytes(ca.revocation_list(revoked))
+    [sig] = verify_file(path, TrustStore.from_dir(folder)).signatures
+    assert (sig.integrity, sig.trust) == ("valid", "untrusted")
+    assert any("thu hồi" in f.message for f in sig.flags)
+
+
 def test_sha1_signature_is_accepted_and_flagged_as_weak(tmp_path, ubnd, trusted):
     data = sign(text_pdf(), ubnd, digest="sha1")
     result = verify_file(_write(tmp_path, "sha1.pdf", data), trusted)

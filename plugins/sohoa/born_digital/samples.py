@@ -68,6 +68,29 @@ class ThrowawayCA:
             .add_extension(usage, critical=True).sign(key, hashes.SHA256()))
         return cls(key, cert)
 
+    def subordinate(self, common: str) -> ThrowawayCA:
+        """An intermediate CA this one certifies (as a provincial CA under the national root)."""
+        key = ec.generate_private_key(ec.SECP256R1())
+        usage = x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
+                              data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
+                              encipher_only=False, decipher_only=False)
+        cert = (x509.CertificateBuilder().subject_name(_name(common, "sohoa tests")).issuer_name(self.cert.subject)
+                .public_key(key.public_key()).serial_number(x509.random_serial_number())
+                .not_valid_before(NOW - dt.timedelta(days=1000)).not_valid_after(NOW + dt.timedelta(days=1000))
+                .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+                .add_extension(usage, critical=True).sign(self.key, hashes.SHA256()))
+        return ThrowawayCA(key, cert)
+
+    def revocation_list(self, *revoked: signers.SimpleSigner) -> bytes:
+        """A CRL (PEM) of this CA revoking the signers' certificates as of a day ago."""
+        builder = (x509.CertificateRevocationListBuilder().issuer_name(self.cert.subject)
+                   .last_update(NOW - dt.timedelta(hours=1)).next_update(NOW + dt.timedelta(days=7)))
+        for signer in revoked:
+            builder = builder.add_revoked_certificate(
+                x509.RevokedCertificateBuilder().serial_number(signer.signing_cert.serial_number)
+                .revocation_date(NOW - dt.timedelta(days=1)).build())
+        return builder.sign(self.key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)
+
     def write_trust_dir(self, folder: Path) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "root.pem").write_bytes(self.cert.public_bytes(serialization.Encoding.PEM))
@@ -85,7 +108,11 @@ class ThrowawayCA:
                 .public_key(key.public_key()).serial_number(x509.random_serial_number())
                 .not_valid_before(not_before or NOW - dt.timedelta(days=365))
                 .not_valid_after(not_after or NOW + dt.timedelta(days=365))
-                .add_extension(usage, critical=True).sign(self.key, hashes.SHA256()))
+                .add_extension(usage, critical=True)
+                .add_extension(x509.CRLDistributionPoints([x509.DistributionPoint(
+                    [x509.UniformResourceIdentifier("http://crl.invalid/sohoa-tests.crl")], None, None, None)]),
+                    critical=False)
+                .sign(self.key, hashes.SHA256()))
         private = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
                                     serialization.NoEncryption())
         return signers.SimpleSigner(

@@ -30,6 +30,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from asn1crypto import crl as asn1_crl
 from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
 from pyhanko.pdf_utils.misc import PdfError as PyhankoPdfError
@@ -77,9 +78,11 @@ TRUST_REASONS = {
 @dataclass(frozen=True)
 class TrustStore:
     """Certificates signatures are checked against: ``roots`` are trusted, ``intermediates`` only help build
-    paths. An empty store trusts nobody, and trust is then reported ``unknown``."""
+    paths, ``crls`` (revocation lists brought in by hand: the archive never fetches) say which certificates were
+    revoked. An empty store trusts nobody, and trust is then reported ``unknown``."""
     roots: tuple[asn1_x509.Certificate, ...] = ()
     intermediates: tuple[asn1_x509.Certificate, ...] = ()
+    crls: tuple[asn1_crl.CertificateList, ...] = ()
 
     @property
     def configured(self) -> bool:
@@ -87,14 +90,18 @@ class TrustStore:
 
     @classmethod
     def from_dir(cls, folder: Path | None) -> TrustStore:
-        """Every certificate in ``folder`` (PEM, possibly several per file, or DER): self-signed ones are roots,
-        the others intermediates. None or a missing folder: an empty store."""
+        """Every certificate in ``folder`` (PEM, possibly several per file, or DER): self-issued ones are roots,
+        the others intermediates; every ``.crl`` file (PEM or DER) a revocation list. None or a missing folder:
+        an empty store."""
         if folder is None or not Path(folder).is_dir():
             return cls()
-        certs = [cert for path in sorted(Path(folder).iterdir()) if path.suffix.lower() in CERT_SUFFIXES
-                 for cert in _load_certificates(path.read_bytes())]
-        return cls(roots=tuple(c for c in certs if c.self_signed),
-                   intermediates=tuple(c for c in certs if not c.self_signed))
+        files = sorted(Path(folder).iterdir())
+        certs = [cert for path in files if path.suffix.lower() in CERT_SUFFIXES
+                 for cert in _load_der(path.read_bytes(), "CERTIFICATE", asn1_x509.Certificate)]
+        crls = [crl for path in files if path.suffix.lower() == ".crl"
+                for crl in _load_der(path.read_bytes(), "X509 CRL", asn1_crl.CertificateList)]
+        return cls(roots=tuple(c for c in certs if c.self_issued),
+                   intermediates=tuple(c for c in certs if not c.self_issued), crls=tuple(crls))
 
     @classmethod
     def from_settings(cls) -> TrustStore:
@@ -105,15 +112,15 @@ class TrustStore:
         """A context that never fetches anything (the archive network is closed) and accepts SHA-1 in
         certificates as in signatures."""
         return ValidationContext(trust_roots=list(self.roots), other_certs=list(self.intermediates),
-                                 allow_fetching=False, revocation_mode="soft-fail",
+                                 crls=list(self.crls), allow_fetching=False, revocation_mode="soft-fail",
                                  algorithm_usage_policy=DisallowWeakAlgorithmsPolicy(BROKEN_DIGESTS))
 
 
-def _load_certificates(data: bytes) -> list[asn1_x509.Certificate]:
+def _load_der(data: bytes, pem_kind: str, kind):
+    """Every ``kind`` object in ``data``: PEM blocks of type ``pem_kind`` (several per file allowed), or DER."""
     if pem.detect(data):
-        return [asn1_x509.Certificate.load(der) for kind, _, der in pem.unarmor(data, multiple=True)
-                if kind == "CERTIFICATE"]
-    return [asn1_x509.Certificate.load(data)]
+        return [kind.load(der) for found, _, der in pem.unarmor(data, multiple=True) if found == pem_kind]
+    return [kind.load(data)]
 
 
 @dataclass
