@@ -132,7 +132,7 @@ class Recogniser:
     (N, 1, HEIGHT, W) float32 → (N, W/4, classes) logits; tests pass a fake. Thread-safe."""
 
     def __init__(self, run: Callable[[np.ndarray], np.ndarray], meta: dict | None = None, *,
-                 decoder: str = "greedy", max_lines: int = MAX_BATCH_LINES,
+                 decoder: str = "beam", max_lines: int = MAX_BATCH_LINES,
                  max_pixels: int = MAX_BATCH_PIXELS) -> None:
         self._run = run
         self.meta = meta or {}

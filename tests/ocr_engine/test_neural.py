@@ -84,6 +84,47 @@ def test_greedy_decode_of_nothing_is_empty():
     assert decode.greedy_decode(logits_for([0, 0, 0]))[0] == ""
 
 
+def _soft(rows: list[dict[int, float]]) -> np.ndarray:
+    """Logits whose softmax gives, per frame, the probabilities in *rows* (the rest spread thin)."""
+    out = np.full((len(rows), charset.NUM_CLASSES), -20.0, np.float32)
+    for t, row in enumerate(rows):
+        for k, p in row.items():
+            out[t, k] = np.log(p)
+    return out
+
+
+def _frames(text: str, doubt: dict[int, dict[str, float]] | None = None) -> list[dict[int, float]]:
+    """Frames spelling *text* (char, blank, ...); character i uncertain as *doubt*[i] says."""
+    rows = []
+    for i, ch in enumerate(text):
+        rows.append({charset.INDEX[c]: p for c, p in (doubt or {}).get(i, {ch: 0.99}).items()})
+        rows.append({charset.BLANK: 0.99})
+    return rows
+
+
+def test_beam_decode_takes_the_reading_the_language_model_knows():
+    """The CTC slightly prefers "liẹu" (no such syllable); the syllable LM makes "tài liệu" win."""
+    text = "tài liệu lưu trữ"
+    logits = _soft(_frames(text, {6: {"ẹ": 0.55, "ệ": 0.44}}))
+    assert decode.greedy_decode(logits)[0] == "tài liẹu lưu trữ"
+    best, d = decode.beam_decode(logits)
+    assert best == text
+    assert len(d.spans) == len(text) == len(d.probs)
+    assert all(a <= b for a, b in d.spans) and all(d.spans[i][1] < d.spans[i + 1][0] for i in range(len(text) - 1))
+
+
+def test_beam_decode_agrees_with_greedy_on_a_sure_line_and_keeps_repeats_apart():
+    a, n, space = charset.INDEX["a"], charset.INDEX["n"], charset.INDEX[" "]
+    logits = logits_for([0, a, a, 0, n, 0, n, space, a, 0])
+    assert decode.beam_decode(logits)[0] == decode.greedy_decode(logits)[0] == "ann a"
+    assert decode.beam_decode(logits)[1].spans == ((1, 2), (4, 4), (6, 6), (7, 7), (8, 8))
+    assert decode.beam_decode(np.zeros((0, charset.NUM_CLASSES), np.float32))[0] == ""
+
+
+def test_recogniser_decodes_with_the_beam_by_default():
+    assert infer.Recogniser(lambda x: x).decode is decode.beam_decode
+
+
 # ---------------------------------------------------------------------------------------------- batching
 def test_plan_batches_sorts_by_width_bounds_lines_and_pixels_and_keeps_every_line_once():
     rng = np.random.default_rng(0)
@@ -109,10 +150,10 @@ def counting_model(x: np.ndarray) -> np.ndarray:
     """A fake model that spells, per line, how many of its input columns hold ink (padding holds none)."""
     n, _, _, w = x.shape
     logits = np.zeros((n, w // 4, charset.NUM_CLASSES), np.float32)
-    logits[:, :, charset.BLANK] = 1.0
+    logits[:, :, charset.BLANK] = 10.0  # peaky, as a trained model's frames are
     for row in range(n):
         for k, digit in enumerate(str(int((x[row, 0] > 0).any(axis=0).sum()))):
-            logits[row, 2 * k, charset.INDEX[digit]] = 5.0
+            logits[row, 2 * k, charset.INDEX[digit]] = 15.0
     return logits
 
 
