@@ -21,7 +21,7 @@ from sohoa.localstack.procs import Service, ensure_port_free, port_is_free
 
 def test_every_service_reports_healthy(stack):
     rows = localstack.status()
-    assert [r.name for r in rows] == ["Postgres", "S3", "S3 seaweedfs-backup", "AlertSink", "Airflow"]
+    assert [r.name for r in rows] == ["Postgres", "S3", "S3 seaweedfs-backup", "AlertSink", "Airflow", "Supervisor"]
     assert all(r.healthy for r in rows), rows
 
 
@@ -239,3 +239,63 @@ def test_seaweedfs_own_ports_refuse_unsigned_requests_and_its_files_are_private(
     for folder in (stack.state_dir / "s3", stack.state_dir / "s3-backup"):
         assert folder.stat().st_mode & 0o077 == 0
         assert all(p.stat().st_mode & 0o077 == 0 for p in folder.glob("*.dat")), folder
+
+
+class _Probe:
+    """A one-service stack component, as the supervisor sees the real ones."""
+
+    def __init__(self, tmp_path):
+        self.service = Service(name="probe", argv=["sleep", "300"], run_dir=tmp_path / "run", log_dir=tmp_path)
+
+    def start(self):
+        self.service.start()
+
+
+def test_the_supervisor_starts_again_a_service_that_died_and_says_so_in_status(tmp_path, stack):
+    from sohoa.localstack import supervisor
+
+    cfg = stack.model_copy(update={"state_dir": tmp_path})
+    probe = _Probe(tmp_path)
+    probe.start()
+    try:
+        supervisor.mark_up(cfg, [probe])
+        assert supervisor.check_once(cfg, [probe]) == []  # running: nothing to do
+        first = probe.service.pid()
+        psutil.Process(first).kill()
+        psutil.Process(first).wait(5)
+        [record] = supervisor.check_once(cfg, [probe])
+        assert record["services"] == ["probe"] and record["outcome"] == "restarted"
+        assert probe.service.pid() not in (None, first)
+        assert "supervisor: probe found dead 1×" in supervisor.summary(cfg, [probe.service])
+    finally:
+        probe.service.stop(timeout=5)
+
+
+def test_the_supervisor_leaves_alone_what_is_stopped_on_purpose(tmp_path, stack):
+    from sohoa.localstack import supervisor
+
+    cfg = stack.model_copy(update={"state_dir": tmp_path})
+    probe = _Probe(tmp_path)
+    supervisor.mark_up(cfg, [probe])
+    with localstack.exclusive(cfg):  # a test or `down` holds the stack: a stopped service stays stopped
+        assert supervisor.check_once(cfg, [probe]) == []
+    supervisor.mark_down(cfg)  # the stack is down
+    assert supervisor.check_once(cfg, [probe]) == []
+    assert probe.service.pid() is None
+    assert supervisor.summary(cfg, [probe.service]) == ""
+
+
+def test_a_stack_service_killed_behind_its_back_is_running_again_within_the_supervisor_interval(stack):
+    from sohoa.localstack.alertsink import AlertSink
+    from sohoa.localstack.supervisor import INTERVAL, history
+
+    sink = AlertSink(stack)
+    first = sink.service.pid()
+    seen = len(history(stack).get("alertsink", []))
+    psutil.Process(first).kill()
+    deadline = time.monotonic() + 2 * INTERVAL + 200  # a check under way may be starting Airflow (≤ 180 s)
+    while not (sink.service.pid() not in (None, first) and sink.healthy()
+               and len(history(stack).get("alertsink", [])) == seen + 1):  # journalled once it is up
+        assert time.monotonic() < deadline, "the alert sink was not started again"
+        time.sleep(1)
+    assert "supervisor: alertsink found dead" in next(s.detail for s in localstack.status() if s.name == "AlertSink")

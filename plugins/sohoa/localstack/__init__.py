@@ -3,7 +3,8 @@
 :mod:`sohoa.localstack.celery`); the default ``local`` profile runs Airflow's LocalExecutor.
 
 ``up`` is idempotent (a running service is left alone, a crashed one restarted); ``down`` stops every
-process group and keeps all data; ``status`` reports each service's health.
+process group and keeps all data; ``status`` reports each service's health and what the supervisor
+(:mod:`sohoa.localstack.supervisor`, started last by ``up``) restarted.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from .backup_s3 import backup_server  # the second, independent copy TT 05/2025 
 from .celery import CeleryWorkers, Redis
 from .postgres import Postgres
 from .seaweed import SeaweedS3
+from .supervisor import Supervisor, mark_down, mark_up, summary
 
 
 @dataclass(frozen=True)
@@ -35,13 +37,15 @@ def _components(cfg: Settings, *, celery: bool | None = None) -> list:
     airflow = Airflow(cfg)
     with_celery = cfg.stack_profile == "celery" if celery is None else celery
     return [Postgres(cfg), SeaweedS3(cfg), backup_server(cfg), AlertSink(cfg), *([Redis(cfg)] if with_celery else []),
-            airflow, *([airflow.celery_workers()] if with_celery else [])]
+            airflow, *([airflow.celery_workers()] if with_celery else []), Supervisor(cfg)]
 
 
 def label(component) -> str:
     """How a component is named in messages: its class, or its service's name when a class serves twice."""
     if isinstance(component, CeleryWorkers):
         return "Celery workers"
+    if isinstance(component, Supervisor):
+        return "Supervisor"
     if isinstance(component, SeaweedS3):
         return "S3" if component.service.name == "seaweedfs" else f"S3 {component.service.name}"
     return type(component).__name__
@@ -86,12 +90,15 @@ def up(*, with_airflow: bool = True, profile: str | None = None, echo=print) -> 
             for component in (Airflow(cfg).celery_workers(), Redis(cfg)):
                 if component.stop():
                     echo(f"{label(component)}: stopped (profile {cfg.stack_profile})")
+        started = []
         for component in _components(cfg):
             if isinstance(component, (Airflow, CeleryWorkers)) and not with_airflow:
                 continue
             echo(f"starting {label(component)}…")
             component.start()
+            started.append(component)
             echo(f"  ✓ {component.describe()}")
+        mark_up(cfg, started)
     return cfg
 
 
@@ -99,6 +106,7 @@ def down(echo=print) -> None:
     """Stop every service (Airflow first); data stays in the state directory."""
     cfg = prepare()
     with exclusive(cfg):
+        mark_down(cfg)
         for component in reversed(_components(cfg, celery=True)):
             stopped = component.stop()
             echo(f"{label(component)}: {'stopped' if stopped else 'was not running'}")
@@ -111,5 +119,6 @@ def status() -> list[ServiceStatus]:
         services = getattr(component, "services", None) or [component.service]
         running = all(s.pid() is not None for s in services)
         healthy = running and component.healthy()
-        result.append(ServiceStatus(label(component), running, healthy, component.describe()))
+        result.append(ServiceStatus(label(component), running, healthy,
+                                    component.describe() + summary(cfg, services)))
     return result
