@@ -232,16 +232,18 @@ def test_the_cli_hands_over_and_validates(db, tmp_path, capsys):
     assert "Không có hồ sơ nào" in capsys.readouterr().err
 
 
-def test_selection_by_milestone_takes_its_agency_and_scope(db):
+def test_selection_by_milestone_takes_its_agency_and_the_ho_so_of_that_phase_only(db):
     from sohoa.handover import HandoverError
 
     conn, _ = db
+    in_scope = "(h.thoi_han_bao_quan IN ('vinh_vien', '70', '50') OR h.high_value)"
     with transaction(conn) as cur:
-        chosen = select_ho_so(cur, Selection(milestone="sngv-hp-gd2"))
-        cur.execute("""SELECT h.ma_ho_so FROM ho_so h JOIN agency a ON a.id = h.agency_id
-                       WHERE a.ma = 'SNGV-HP' AND h.pdf_keys <> '{}'::jsonb
-                         AND h.thoi_han_bao_quan IN ('vinh_vien', '70', '50') ORDER BY h.ma_ho_so""")
-        assert chosen == [row[0] for row in cur.fetchall()]
+        for milestone, arranged in (("sngv-hp-gd1", "h.arranged"), ("sngv-hp-gd2", "NOT h.arranged")):
+            chosen = select_ho_so(cur, Selection(milestone=milestone))
+            cur.execute(f"""SELECT h.ma_ho_so FROM ho_so h JOIN agency a ON a.id = h.agency_id
+                            WHERE a.ma = 'SNGV-HP' AND h.pdf_keys <> '{{}}'::jsonb AND {in_scope} AND {arranged}
+                              AND h.muc_do_tin_cay <> 'goc_dien_tu' ORDER BY h.ma_ho_so""")
+            assert chosen == [row[0] for row in cur.fetchall()], milestone  # phase 1 holds the arranged ones
         with pytest.raises(HandoverError, match="Không có mốc"):
             select_ho_so(cur, Selection(milestone="khong-co"))
 

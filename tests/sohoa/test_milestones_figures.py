@@ -213,3 +213,15 @@ def test_a_list_for_an_unknown_milestone_or_kind_is_a_vietnamese_404(agency, das
     assert "Không có mốc" in dashboard_client.get("/trang?milestone=nope&kind=rejected").text
     answer = dashboard_client.get(f"/trang?milestone={agency}-gd1&kind=everything")
     assert answer.status_code == 404 and "Không có loại trang" in answer.text
+
+
+def test_born_digital_ho_so_are_shown_apart_from_the_digitisation_phases(catalogue, agency, tmp_path):
+    from sohoa.web.dashboard import render_page
+
+    plan, _ = statuses(catalogue, agency)
+    html = render_page(catalogue, storage.client(), plan, TODAY, "Cơ quan thử", [])
+    card = html[html.find('<div class="card born-digital">'):]
+    card = card[:card.find("</table>")]
+    assert re.search(r"<td>Khác</td><td>[^<]+</td><td>1</td><td>0</td><td>1</td>", card)  # record 8: 1 hồ sơ, 1 page
+    text = report_text(catalogue, plan, agency, tmp_path)
+    assert "Hồ sơ gốc điện tử không phải số hóa nên không tính vào tiến độ" in text

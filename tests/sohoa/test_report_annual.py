@@ -94,8 +94,9 @@ def test_the_report_has_the_form_of_nd_30_on_a4(seeded, tmp_path):
     text, _ = _docx_text(doc)
     assert "BÁO CÁO\nKết quả số hóa tài liệu lưu trữ năm 2026" in text
     headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
-    assert [h.split(".")[0] for h in headings] == ["I", "II", "III", "IV", "V", "VI", "VII", "VIII"]
-    assert headings[-3:] == ["VI. ĐÁNH GIÁ CHUNG", "VII. NHIỆM VỤ NĂM 2027", "VIII. KIẾN NGHỊ, ĐỀ XUẤT"]
+    assert [h.split(".")[0] for h in headings] == ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX"]
+    assert headings[-4:] == ["VI. VIỆC CHẬM TIẾN ĐỘ", "VII. ĐÁNH GIÁ CHUNG", "VIII. NHIỆM VỤ NĂM 2027",
+                             "IX. KIẾN NGHỊ, ĐỀ XUẤT"]
     assert doc.paragraphs[-1].text.endswith("./.")
     noi_nhan, chu_ky = (cell.text.splitlines() for cell in signing.rows[0].cells)
     assert noi_nhan == ["Nơi nhận:", "- Sở Nội vụ thành phố Hải Phòng;", "- Giám đốc Sở (để b/c);", "- Lưu: VT, VP."]
@@ -169,7 +170,7 @@ def test_the_workbook_has_native_charts_vietnamese_sheets_real_dates_and_print_s
     assert not [n for n in names if n.startswith("xl/media/")]  # no pasted pictures
     wb = load_workbook(xlsx_path)
     assert wb.sheetnames == ["Thực trạng (kế hoạch)", "HP-Net theo năm", "Giai đoạn 1", "Giai đoạn 2",
-                             "Trang theo tháng", "Hồ sơ theo năm"]
+                             "Trang theo tháng", "Hồ sơ theo năm", "Hồ sơ gốc điện tử"]
     hp = {row[0]: row[1] for row in wb["HP-Net theo năm"].iter_rows(min_row=2, values_only=True) if row[0]}
     assert hp[2023] == 1032 and hp[2024] is None and hp["Chênh lệch chưa đối soát"] == 1524
     phase = wb["Giai đoạn 1"]

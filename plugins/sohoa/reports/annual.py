@@ -23,6 +23,7 @@ from ..milestones.inventory import (HP_NET_BY_YEAR, HP_NET_TOTAL, PlanFigure, Ye
                                    reconcile)
 from ..milestones.listing import PAGE_KINDS
 from ..milestones.progress import MilestoneStatus, agency_rejected_pages
+from ..born_digital.figures import BornDigitalCount, born_digital_counts
 from ..catalogue.db import run_query
 from ..vnformat import vn_date, vn_number
 from . import charts
@@ -76,6 +77,7 @@ class AnnualReport:
     month_ends: dict[str, list[tuple[dt.date, int, int]]]  # milestone id -> (day, hồ sơ done, pages) per month
     rejected_pages: int  # refused at intake, all of the agency's (in a phase or not)
     issuer: Issuer
+    born_digital: list[BornDigitalCount]  # hồ sơ gốc điện tử by source and status: in no digitisation phase
 
     @property
     def inventory(self) -> list[PlanFigure]:
@@ -116,6 +118,7 @@ def collect(conn, plan: Plan, agency: str, year: int, today: dt.date, agency_nam
             {"milestone": s.milestone.id, "stage": s.milestone.done_stage, "year": year}) for s in statuses},
         rejected_pages=agency_rejected_pages(conn, agency),
         issuer=issuer_of(plan, agency, named[0][0] if named else agency_name),
+        born_digital=born_digital_counts(conn, agency),
     )
     conn.rollback()
     return report
@@ -174,6 +177,16 @@ def hp_net_sentence(rec: YearlyReconciliation) -> str:
     return (f"Kế hoạch báo cáo tổng {vn_number(rec.reported_total)} hồ sơ trên HP-Net, nhưng số liệu theo năm "
             f"cộng lại chỉ {vn_number(rec.sum_of_years)} hồ sơ; chênh lệch {vn_number(rec.unexplained)} hồ sơ "
             f"chưa được đối soát. Năm không có số liệu: {missing}.")
+
+
+BORN_DIGITAL_SOURCES = {"nop_luu": "Nộp lưu điện tử", "hpnet": "Nhập từ HP-Net", "khac": "Khác"}
+BORN_DIGITAL_STATUSES = {"catalogued": "Đã biên mục", "reviewed": "Đã rà soát", "handed_over": "Đã bàn giao"}
+
+
+def born_digital_rows(report: AnnualReport) -> list[list[str]]:
+    """Hồ sơ gốc điện tử per source and status: hồ sơ, văn bản, pages (as born_digital.figures counts them)."""
+    return [[BORN_DIGITAL_SOURCES.get(c.source, c.source), BORN_DIGITAL_STATUSES.get(c.status, c.status),
+             vn_number(c.ho_so), vn_number(c.van_ban), vn_number(c.pages)] for c in report.born_digital]
 
 
 def progress_rows(status: MilestoneStatus) -> list[list[str]]:

@@ -1,8 +1,8 @@
 """The yearly report as a Word document in the form of Nghị định 30/2020/NĐ-CP (see :mod:`.nd30`).
 
-Reading order: header block, "BÁO CÁO" and its trích yếu, the opening sentence, sections I–VIII, the closing
-sentence ending "./.", nơi nhận and the signing block. Sections I–V state figures (the plan's own, labelled, and
-the catalogue's); VI–VIII draw the assessment, next year's tasks and the requests from those same figures, so
+Reading order: header block, "BÁO CÁO" and its trích yếu, the opening sentence, sections I–IX, the closing
+sentence ending "./.", nơi nhận and the signing block. Sections I–VI state figures (the plan's own, labelled, and
+the catalogue's; hồ sơ gốc điện tử apart from digitisation); VII–IX draw the assessment, next year's tasks and the requests from those same figures, so
 nothing in them is typed by hand. One function per section, in :data:`SECTIONS`.
 """
 from __future__ import annotations
@@ -13,8 +13,8 @@ from pathlib import Path
 from ..milestones.progress import MilestoneStatus
 from ..vnformat import vn_date, vn_number
 from ..vntime import VN_TZ
-from .annual import (HP_NET_TITLE, AnnualReport, hp_net_rows, hp_net_sentence, inventory_rows, month_end_rows,
-                     outlook_sentence, progress_rows, state_of, trouble_rows)
+from .annual import (HP_NET_TITLE, AnnualReport, born_digital_rows, hp_net_rows, hp_net_sentence, inventory_rows,
+                     month_end_rows, outlook_sentence, progress_rows, state_of, trouble_rows)
 from .nd30 import Nd30Document
 
 TYPE_CODE, TYPE_NAME = "BC", "Báo cáo"
@@ -83,6 +83,16 @@ def _registered(d: Nd30Document, report: AnnualReport, images: dict[str, bytes],
                 widths=[4.0, 4.0, 4.0], numeric=frozenset({1, 2}))
     else:
         d.paragraph("Chưa có hồ sơ nào của đơn vị trong CSDL.")
+
+
+def _born_digital(d: Nd30Document, report: AnnualReport, images: dict[str, bytes], number: str) -> None:
+    d.heading(f"{number}. HỒ SƠ ĐIỆN TỬ (GỐC ĐIỆN TỬ)")
+    if not report.born_digital:
+        d.paragraph("Chưa có hồ sơ gốc điện tử nào của đơn vị trong CSDL.")
+        return
+    d.paragraph("Hồ sơ gốc điện tử không phải số hóa nên không tính vào tiến độ các giai đoạn số hóa ở mục trên:")
+    d.table(["Nguồn", "Tình trạng", "Hồ sơ", "Văn bản", "Trang"], born_digital_rows(report),
+            widths=[4.5, 3.5, 2.8, 2.8, 2.8], numeric=frozenset({2, 3, 4}))
 
 
 def _late(d: Nd30Document, report: AnnualReport, images: dict[str, bytes], number: str) -> None:
@@ -162,11 +172,12 @@ def _requests(d: Nd30Document, report: AnnualReport, images: dict[str, bytes], n
         d.paragraph(f"- {line}" if line != "Không có kiến nghị." else line)
 
 
-SECTIONS = (_inventory, _progress, _intake, _registered, _late, _assessment, _next_year, _requests)
+SECTIONS = (_inventory, _progress, _intake, _registered, _born_digital, _late, _assessment, _next_year,
+            _requests)
 
 
 def write_docx(report: AnnualReport, images: dict[str, bytes], path: Path) -> Path:
-    """Render the report at ``path``: header, title, opening, sections I–VIII, closing, signing block."""
+    """Render the report at ``path``: header, title, opening, sections I–IX, closing, signing block."""
     d = Nd30Document(report.issuer)
     d.header(TYPE_CODE, report.today)
     d.title(TYPE_NAME, summary(report))

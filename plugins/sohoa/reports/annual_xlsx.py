@@ -19,7 +19,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..milestones.definitions import STAGE_LABELS, STAGES
 from ..milestones.progress import MilestoneStatus
-from .annual import HP_NET_RANGE, HP_NET_TITLE, AnnualReport, hp_net_sentence, outlook_sentence, state_of, trouble_rows
+from .annual import (BORN_DIGITAL_SOURCES, BORN_DIGITAL_STATUSES, HP_NET_RANGE, HP_NET_TITLE, AnnualReport,
+                     hp_net_sentence, outlook_sentence, state_of, trouble_rows)
 
 COUNT, METRES, DATE = "#,##0", "#,##0.00", "dd/mm/yyyy"
 HEADER_FILL = PatternFill("solid", fgColor="DDE3EA")
@@ -207,9 +208,18 @@ def _ho_so_by_year(wb: Workbook, report: AnnualReport) -> None:
     _setup(ws, {"A": 18, "B": 12, "C": 12})
 
 
+def _born_digital(wb: Workbook, report: AnnualReport) -> None:
+    ws = wb.create_sheet("Hồ sơ gốc điện tử")
+    _header(ws, 1, ["Nguồn", "Tình trạng", "Hồ sơ", "Văn bản", "Trang"])
+    for r, c in enumerate(report.born_digital, 2):
+        _row(ws, r, [BORN_DIGITAL_SOURCES.get(c.source, c.source), BORN_DIGITAL_STATUSES.get(c.status, c.status),
+                     c.ho_so, c.van_ban, c.pages], [None, None, COUNT, COUNT, COUNT])
+    _setup(ws, {"A": 22, "B": 16, "C": 10, "D": 10, "E": 10})
+
+
 def write_xlsx(report: AnnualReport, path: Path) -> Path:
     """Render the report's figures as a workbook at ``path``: the plan's inventory, HP-Net, one sheet per phase
-    (with its burn-up), pages per month, hồ sơ per year."""
+    (with its burn-up), pages per month, hồ sơ per year, hồ sơ gốc điện tử."""
     wb = Workbook()
     _inventory(wb, report)
     _hp_net(wb, report)
@@ -217,6 +227,7 @@ def write_xlsx(report: AnnualReport, path: Path) -> Path:
         _phase(wb, report, status)
     _pages_by_month(wb, report)
     _ho_so_by_year(wb, report)
+    _born_digital(wb, report)
     wb.properties.title = f"Báo cáo kết quả số hóa tài liệu lưu trữ năm {report.year}"
     wb.properties.creator = report.agency_name
     path.parent.mkdir(parents=True, exist_ok=True)

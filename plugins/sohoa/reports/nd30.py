@@ -269,9 +269,13 @@ class Nd30Document:
     def signature(self) -> None:
         """The closing "./." is the caller's last sentence; this adds nơi nhận (left) beside the signing block
         (right): quyền hạn and chức vụ in bold capitals, room for signature and seal, họ và tên in bold."""
+        self.doc.paragraphs[-1].paragraph_format.keep_with_next = True  # the closing sentence stays with it
         table = self.doc.add_table(rows=1, cols=2)
         _no_borders(table)
         _widths(table, (Cm(8), Cm(8.5)))
+        whole = OxmlElement("w:cantSplit")  # the block is never split over two pages
+        whole.set(qn("w:val"), "true")
+        table.rows[0]._tr.get_or_add_trPr().append(whole)
         left, right = table.rows[0].cells
         for cell in (left, right):
             cell._element.remove(cell.paragraphs[0]._p)

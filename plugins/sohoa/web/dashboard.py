@@ -137,6 +137,7 @@ def render_page(conn, s3, plan, today: dt.date, agency_name: str, runs: list[dic
                 "pages_per_day": Markup(_svg(charts.pages_per_day(status, "svg"))),
             } for status in report.statuses],
             "inventory": annual.inventory_rows(report),
+            "born_digital": annual.born_digital_rows(report),
             "hp_net": annual.hp_net_rows(report) if report.hp_net else [],
             "hp_net_sentence": annual.hp_net_sentence(report.hp_net) if report.hp_net else "",
             "hp_net_chart": Markup(_svg(charts.per_year(report.hp_net_years, annual.HP_NET_RANGE, "svg",
