@@ -12,7 +12,7 @@ from sohoa.cli import main
 VENDOR_AND_ARCHIVIST_COMMANDS = [
     ["vendor"], ["vendor", "validate"], ["vendor", "upload"], ["vendor", "status"], ["vendor", "convert"],
     ["handover"], ["handover", "build"], ["handover", "validate"], ["restore"], ["report"], ["report", "annual"],
-    ["milestones"], ["milestones", "status"],
+    ["milestones"], ["milestones", "status"], ["search"], ["review"], ["review", "list"], ["review", "resolve"],
 ]
 
 

@@ -5,6 +5,7 @@ import argparse
 import json
 
 from ..catalogue.db import connect, transaction
+from ..cliparse import identifier, year
 from ..glossary import MUC_DO_TIEP_CAN, THOI_HAN_BAO_QUAN
 from ..search import PUBLIC, Filters, search
 from .review import EDITABLE_FIELDS, RESOLUTIONS, list_items, resolve
@@ -64,40 +65,49 @@ def _review_resolve(args: argparse.Namespace) -> int:
 
 
 def add_search_parser(sub) -> None:
-    p = sub.add_parser("search", help="full-text search of the catalogue (with or without diacritics)",
-                       description="Tìm toàn văn trong kho: có dấu hay không dấu, chịu được lỗi gõ. "
-                                   "Example: sohoa search so hoa tai lieu --year 2025")
-    p.add_argument("query", nargs="+", help="words to find (all must match)")
-    p.add_argument("--phong", help="only this mã phông")
-    p.add_argument("--year", type=int, help="only hồ sơ whose time span covers this year")
-    p.add_argument("--ten-loai", help="only hồ sơ holding a văn bản of this type, e.g. 'Quyết định'")
-    p.add_argument("--thoi-han-bao-quan", choices=sorted(THOI_HAN_BAO_QUAN), help="retention code")
-    p.add_argument("--muc-do-tiep-can", choices=sorted(MUC_DO_TIEP_CAN), help="only this access level")
-    p.add_argument("--access", nargs="+", default=[PUBLIC], choices=sorted(MUC_DO_TIEP_CAN), metavar="LEVEL",
-                   help="access levels the caller holds (default: cong_khai only)")
-    p.add_argument("--limit", type=int, default=20, help="at most this many results (default 20)")
-    p.add_argument("--json", action="store_true", help="print JSON")
+    p = sub.add_parser("search", help="tìm toàn văn trong kho (có dấu hay không dấu)",
+                       description="Tìm toàn văn trong kho: có dấu hay không dấu, chịu được lỗi gõ. Mọi từ phải "
+                                   "có mặt; chỉ hiện hồ sơ thuộc các mức độ tiếp cận người tìm được xem (--access).",
+                       epilog="Ví dụ:\n  sohoa search so hoa tai lieu --year 2025\n"
+                              "  sohoa search \"quyết định cử cán bộ\" --phong G01 --json")
+    p.add_argument("query", nargs="+", metavar="TỪ", help="các từ cần tìm (phải có đủ)")
+    p.add_argument("--phong", type=identifier, metavar="MÃ_PHÔNG", help="chỉ phông này")
+    p.add_argument("--year", type=year, metavar="NĂM", help="chỉ hồ sơ có thời gian bao trùm năm này")
+    p.add_argument("--ten-loai", metavar="TÊN_LOẠI", help="chỉ hồ sơ có văn bản loại này, ví dụ 'Quyết định'")
+    p.add_argument("--thoi-han-bao-quan", choices=sorted(THOI_HAN_BAO_QUAN), help="mã thời hạn bảo quản")
+    p.add_argument("--muc-do-tiep-can", choices=sorted(MUC_DO_TIEP_CAN), help="chỉ mức độ tiếp cận này")
+    p.add_argument("--access", nargs="+", default=[PUBLIC], choices=sorted(MUC_DO_TIEP_CAN), metavar="MỨC",
+                   help="các mức độ tiếp cận người tìm được xem (mặc định: chỉ cong_khai)")
+    p.add_argument("--limit", type=int, default=20, metavar="SỐ", help="nhiều nhất bấy nhiêu kết quả (mặc định 20)")
+    p.add_argument("--json", action="store_true", help="in kết quả dạng JSON")
     p.set_defaults(func=_search)
 
 
 def add_review_parser(sub) -> None:
-    p = sub.add_parser("review", help="the review queue: flagged pages and proposed metadata",
-                       description="Hàng chờ duyệt: trang bị gắn cờ, trang OCR lỗi, siêu dữ liệu đề xuất.")
-    verbs = p.add_subparsers(dest="verb", required=True, metavar="VERB")
-    ls = verbs.add_parser("list", help="list review items, worst-read pages first")
-    ls.add_argument("--ho-so", help="only this mã hồ sơ")
-    ls.add_argument("--all", action="store_true", help="include resolved items")
-    ls.add_argument("--detail", action="store_true", help="show each item's detail")
-    ls.add_argument("--limit", type=int, default=100)
+    p = sub.add_parser("review", help="hàng chờ duyệt: trang bị gắn cờ, trang OCR lỗi, siêu dữ liệu đề xuất",
+                       description="Hàng chờ duyệt: trang bị gắn cờ, trang OCR lỗi, siêu dữ liệu đề xuất.",
+                       epilog="Ví dụ:\n  sohoa review list --ho-so G01.01.2015.001\n"
+                              "  sohoa review resolve 12 --reviewer lan --resolution corrected "
+                              "--set trich_yeu='Về việc …'")
+    verbs = p.add_subparsers(dest="verb", required=True, metavar="VIỆC", title="các việc")
+    ls = verbs.add_parser("list", help="liệt kê các mục chờ duyệt, trang đọc kém nhất trước",
+                          description="Liệt kê các mục chờ duyệt, trang có chất lượng đọc kém nhất lên đầu.",
+                          epilog="Ví dụ:\n  sohoa review list\n  sohoa review list --ho-so G01.01.2015.001 --detail")
+    ls.add_argument("--ho-so", type=identifier, metavar="MÃ_HỒ_SƠ", help="chỉ hồ sơ này")
+    ls.add_argument("--all", action="store_true", help="gồm cả các mục đã xử lý")
+    ls.add_argument("--detail", action="store_true", help="in chi tiết từng mục")
+    ls.add_argument("--limit", type=int, default=100, metavar="SỐ", help="nhiều nhất bấy nhiêu mục (mặc định 100)")
     ls.set_defaults(func=_review_list)
-    rs = verbs.add_parser("resolve", help="accept or correct an item (the văn bản becomes final)",
-                          description="Example: sohoa review resolve 12 --reviewer lan --resolution corrected "
-                                      "--set trich_yeu='Về việc …'")
-    rs.add_argument("item", type=int, help="review item number")
-    rs.add_argument("--reviewer", required=True, help="who resolves it (recorded in the event)")
-    rs.add_argument("--resolution", required=True, choices=RESOLUTIONS)
-    rs.add_argument("--set", action="append", metavar="FIELD=VALUE",
-                    help=f"a correction; fields: {', '.join(EDITABLE_FIELDS)}")
+    rs = verbs.add_parser("resolve", help="chấp nhận hoặc sửa một mục (văn bản trở thành chính thức)",
+                          description="Chấp nhận hoặc sửa một mục của hàng chờ duyệt; việc sửa được ghi thành sự "
+                                      "kiện mang tên người duyệt.",
+                          epilog="Ví dụ:\n  sohoa review resolve 12 --reviewer lan --resolution corrected "
+                                 "--set trich_yeu='Về việc …'")
+    rs.add_argument("item", type=int, metavar="SỐ_MỤC", help="số của mục chờ duyệt")
+    rs.add_argument("--reviewer", required=True, metavar="NGƯỜI_DUYỆT", help="người duyệt (ghi vào sự kiện)")
+    rs.add_argument("--resolution", required=True, choices=RESOLUTIONS, help="kết quả duyệt")
+    rs.add_argument("--set", action="append", metavar="TRƯỜNG=GIÁ_TRỊ",
+                    help=f"một chỗ sửa; các trường: {', '.join(EDITABLE_FIELDS)}")
     rs.set_defaults(func=_review_resolve)
 
 
