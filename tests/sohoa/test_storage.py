@@ -97,11 +97,22 @@ def test_the_pipeline_cannot_delete_a_locked_master_version(s3):
     assert storage.read_sha256(s3, storage.MASTERS, name, stored.version_id)[0] == stored.sha256
 
 
-def test_the_pipeline_may_delete_an_unlocked_version_so_the_lock_is_what_protects_masters(s3):
+def test_the_pipeline_can_neither_hide_a_master_behind_a_delete_marker_nor_expire_nor_unprotect_masters(s3):
     name = key()
-    stored = storage.put_bytes(s3, storage.MASTERS, name, b"scratch, not a master")
-    s3.delete_object(Bucket=storage.MASTERS, Key=name, VersionId=stored.version_id)
-    assert storage.stored_sha256(s3, storage.MASTERS, name) is None
+    stored = storage.put_bytes(s3, storage.MASTERS, name, b"scratch, not even locked")
+    refused = [
+        lambda: s3.delete_object(Bucket=storage.MASTERS, Key=name),  # a delete marker: the key reads NoSuchKey
+        lambda: s3.delete_object(Bucket=storage.MASTERS, Key=name, VersionId=stored.version_id),
+        lambda: s3.put_bucket_lifecycle_configuration(Bucket=storage.MASTERS, LifecycleConfiguration={"Rules": [
+            {"ID": "expire", "Status": "Enabled", "Filter": {"Prefix": ""}, "Expiration": {"Days": 1}}]}),
+        lambda: s3.delete_bucket_policy(Bucket=storage.MASTERS),
+        lambda: s3.put_bucket_versioning(Bucket=storage.MASTERS, VersioningConfiguration={"Status": "Suspended"}),
+    ]
+    for attempt in refused:
+        with pytest.raises(botocore.exceptions.ClientError) as denied:
+            attempt()
+        assert denied.value.response["Error"]["Code"] == "AccessDenied"
+    assert storage.read_sha256(s3, storage.MASTERS, name)[0] == stored.sha256
 
 
 def test_an_unknown_identity_is_a_clear_error():

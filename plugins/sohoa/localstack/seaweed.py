@@ -25,6 +25,24 @@ from .procs import Service, ensure_port_free, wait_until
 
 VERSIONED_BUCKETS = (MASTERS,)
 LOCKED_BUCKETS = (MASTERS,)
+# How SeaweedFS 4.48 names an identity in a bucket policy (its default account id): "pipeline",
+# "arn:aws:iam:::user/pipeline" and the access key were tried and match nothing.
+PIPELINE_PRINCIPAL = "arn:aws:iam::000000000000:user/pipeline"
+# What the pipeline may never do to masters, whatever its identity's actions say: hide a master behind a delete
+# marker (the key then reads NoSuchKey) or delete a version, set an expiration rule, or change the bucket's
+# policy, versioning or lock. (Writing a new version over a key cannot be refused by SeaweedFS's policies —
+# its s3:if-none-match condition is not evaluated — so fixity checks every master's current version.)
+MASTERS_DENIED_TO_PIPELINE = ("s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutLifecycleConfiguration",
+                              "s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:PutBucketVersioning",
+                              "s3:PutBucketObjectLockConfiguration")
+
+
+def masters_policy() -> dict:
+    """The bucket policy of masters: :data:`MASTERS_DENIED_TO_PIPELINE` denied to the pipeline identity."""
+    return {"Version": "2012-10-17", "Statement": [{
+        "Sid": "MastersAreNeverHiddenExpiredOrReconfiguredByThePipeline", "Effect": "Deny",
+        "Principal": {"AWS": [PIPELINE_PRINCIPAL]}, "Action": list(MASTERS_DENIED_TO_PIPELINE),
+        "Resource": [f"arn:aws:s3:::{MASTERS}", f"arn:aws:s3:::{MASTERS}/*"]}]}
 
 
 def weed_binary() -> str:
@@ -131,7 +149,8 @@ class SeaweedS3:
             return False
 
     def create_buckets(self) -> None:
-        """Create the five buckets; masters versioned and object-locked. Idempotent."""
+        """Create the five buckets; masters versioned, object-locked and under :func:`masters_policy`.
+        Idempotent."""
         s3 = self.admin()
         existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
         for bucket in BUCKETS:
@@ -140,6 +159,7 @@ class SeaweedS3:
                                                    if bucket in LOCKED_BUCKETS else {}))
             if bucket in VERSIONED_BUCKETS:
                 s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+        s3.put_bucket_policy(Bucket=MASTERS, Policy=json.dumps(masters_policy()))
 
     def stop(self) -> bool:
         return self.service.stop()
