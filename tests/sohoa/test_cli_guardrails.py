@@ -156,3 +156,20 @@ def test_restoring_over_an_intact_copy_needs_yes(capsys):
 def test_validating_a_package_that_does_not_exist_says_so(capsys, tmp_path):
     code, _, err = run(capsys, "handover", "validate", str(tmp_path / "goi.zip"))
     assert code == 2 and "Không tìm thấy gói" in err
+
+
+def test_the_verdict_says_how_many_pages_were_faulty_and_how_many_followed_their_ho_so(capsys, tmp_path):
+    from sohoa.intake.samples import encode, make_batch, noise_page, page_entry, read_manifest, write_manifest
+
+    folder = tmp_path / "lo-01"
+    make_batch(folder, "vendor-demo", "lo-01", n_ho_so=1, pages_per_ho_so=3)
+    manifest = read_manifest(folder)
+    trang = manifest["ho_so"][0]["trang"][0]
+    data = encode(noise_page("low", 1), dpi=150)
+    (folder / trang["ten_tep"]).write_bytes(data)
+    trang.update(page_entry(1, trang["ten_tep"], data, 150, "color"))
+    write_manifest(folder, manifest)
+
+    code, out, _ = run(capsys, "vendor", "validate", str(folder))
+    assert code == 1
+    assert "TỪ CHỐI (1/3 trang có lỗi; 2 trang đạt yêu cầu nhưng bị từ chối theo cả hồ sơ)" in out
