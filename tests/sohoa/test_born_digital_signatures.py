@@ -192,16 +192,26 @@ def test_pdf_encrypted_with_owner_password_only_is_read_but_refused_for_keeping(
     assert _codes(facts.problems) == {"pdf_encrypted"} and "QUYẾT ĐỊNH" in facts.text
 
 
-@pytest.mark.parametrize("data", [b"", b"not a pdf at all", b"%PDF-1.7\n1 0 obj\n<<"], ids=["empty", "text", "cut"])
-def test_corrupt_or_truncated_file_is_unreadable_with_a_vietnamese_reason(tmp_path, data):
+@pytest.mark.parametrize(("data", "code"), [(b"", "pdf_unreadable"), (b"not a pdf at all", "pdf_unreadable"),
+                                           (b"%PDF-1.7\n1 0 obj\n<<", "pdf_truncated"),
+                                           (b"%PDF-1.7\n1 0 obj\n<<>>\n%%EOF\n", "pdf_unreadable")],
+                         ids=["empty", "text", "cut", "no-xref"])
+def test_corrupt_or_truncated_file_is_unreadable_with_a_vietnamese_reason(tmp_path, data, code):
     result = verify_file(_write(tmp_path, "bad.pdf", data), NO_TRUST)
-    assert result.broken and _codes(result.problems) == {"pdf_unreadable"}
-    assert "không đọc được tệp PDF" in result.problems[0].message
+    assert result.broken and _codes(result.problems) == {code}
+    assert "tệp PDF" in result.problems[0].message
 
 
 def test_truncated_signed_file_is_unreadable(tmp_path, signed):
     result = verify_file(_write(tmp_path, "cut.pdf", signed[: len(signed) // 2]), NO_TRUST)
     assert result.broken and not result.readable
+
+
+def test_a_file_cut_inside_its_signature_revision_is_truncated_not_unsigned(tmp_path, signed):
+    # the unsigned revision before the signature is intact: a lenient reader would fall back on it
+    cut = signed[: signed.rfind(b"%%EOF") - 200]
+    result = verify_file(_write(tmp_path, "cut.pdf", cut), NO_TRUST)
+    assert result.broken and _codes(result.problems) == {"pdf_truncated"} and result.signatures == []
 
 
 def test_javascript_is_a_problem_and_embedded_files_a_flag(tmp_path):

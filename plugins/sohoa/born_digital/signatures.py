@@ -182,7 +182,15 @@ class FileVerification:
                 "signatures": [s.as_json() for s in self.signatures], "problems": problems}
 
 
-UNREADABLE = {"pdf_unreadable", "pdf_encrypted_password", "file_unreadable"}
+# What pyHanko raises on a damaged file (it reads objects lazily, so also while validating a signature).
+READ_ERRORS = (PyhankoPdfError, ValueError, KeyError, TypeError, IndexError, AttributeError)
+UNREADABLE = {"pdf_unreadable", "pdf_encrypted_password", "file_unreadable", "pdf_truncated"}
+# A PDF ends with %%EOF (then at most an end of line). pyHanko, reading leniently, falls back on an earlier
+# revision when the last one is cut off — a signed file cut in its signature revision reads as an intact unsigned
+# file — so the tail is checked first. Measured on 600 damaged copies of a twice-signed file: 6 cuts read as
+# "unsigned" without this check. Junk appended after %%EOF is allowed within this many bytes (then flagged by
+# the coverage check as content after the last signature).
+EOF_WINDOW = 1024
 NO_SIGNATURE = Problem("unsigned", "tệp không có chữ ký số")
 EMPTY_FIELD = Problem("signature_field_empty", "trường chữ ký chưa được ký (chỉ có ô chữ ký, không có chữ ký)")
 
@@ -310,7 +318,8 @@ def _check_signature(embedded, context: ValidationContext, store: TrustStore, is
     return SignatureCheck(
         name, signer=cert.subject.human_friendly, signed_at=_iso(signed_at), digest=digest, subfilter=subfilter,
         covers_whole_file=whole, integrity=integrity, trust=trust, issuer=cert.issuer.human_friendly,
-        kind="timestamp" if timestamp_only else "signature", timestamped=timestamped, modification=modification, problems=problems, flags=flags)
+        kind="timestamp" if timestamp_only else "signature", timestamped=timestamped, modification=modification,
+        problems=problems, flags=flags)
 
 
 
@@ -318,6 +327,17 @@ def verify_stream(stream: BinaryIO, name: str, store: TrustStore | None = None) 
     """Verify every signature of the PDF in ``stream`` (seekable, read only). See the module docstring."""
     store = store if store is not None else TrustStore.from_settings()
     result = FileVerification(name)
+    if stream.read(EOF_WINDOW).find(b"%PDF-") < 0:
+        result.problems.append(Problem("pdf_unreadable", "không đọc được tệp PDF (hỏng, bị cắt cụt hoặc không phải "
+                                                         "PDF): không có phần đầu %PDF-"))
+        return result
+    stream.seek(0, 2)
+    stream.seek(max(0, stream.tell() - EOF_WINDOW))
+    if stream.read(EOF_WINDOW).find(b"%%EOF") < 0:
+        result.problems.append(Problem("pdf_truncated", "tệp PDF không kết thúc bằng %%EOF: tệp bị cắt cụt (tải lên "
+                                                        "chưa hết?) hoặc hỏng; đề nghị nộp lại tệp gốc"))
+        return result
+    stream.seek(0)
     try:
         reader = PdfFileReader(stream, strict=False)
         if reader.encrypted:
@@ -333,14 +353,23 @@ def verify_stream(stream: BinaryIO, name: str, store: TrustStore | None = None) 
         verified = {e.field_name for e in embedded}
         unsupported = [(fname, str(value.get_object().get("/SubFilter", "")).lstrip("/"))
                        for fname, value, _ in fields if value is not None and fname not in verified]
-    except (PyhankoPdfError, ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
+    except READ_ERRORS as exc:
         log.info("%s is not a readable PDF: %s: %s", name, type(exc).__name__, exc)
         result.problems.append(Problem("pdf_unreadable", f"không đọc được tệp PDF (hỏng, bị cắt cụt hoặc "
                                                          f"không phải PDF): {exc}"))
         return result
     context = store.validation_context()
     for index, signature in enumerate(embedded):
-        result.signatures.append(_check_signature(signature, context, store, is_last=index == len(embedded) - 1))
+        try:
+            check = _check_signature(signature, context, store, is_last=index == len(embedded) - 1)
+        except READ_ERRORS as exc:  # pyHanko reads lazily: a damaged revision surfaces only now
+            log.info("%s: signature %d cannot be read: %s: %s", name, index + 1, type(exc).__name__, exc)
+            check = SignatureCheck(
+                f"#{index + 1}", signer="", signed_at=None, digest="", subfilter="", covers_whole_file=False,
+                integrity=INTEGRITY_INVALID, trust=UNKNOWN,
+                problems=[Problem("signature_unreadable",
+                                  f"chữ ký hoặc phần tệp đã ký bị hỏng, không đọc được: {exc}")])
+        result.signatures.append(check)
     result.signatures += [_unsupported(fname, subfilter) for fname, subfilter in unsupported]
     return result
 
