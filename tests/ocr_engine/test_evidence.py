@@ -97,8 +97,10 @@ def test_a_page_handed_in_turned_is_read_upright(tmp_path, tesseract, short_page
     assert (turn + outcome.report.orientation_deg) % 360 == 0
     assert cer(gt, outcome.text.text) < 0.02
     assert outcome.report.reading["score"] > evidence.DOUBTFUL_SCORE
-    if turn:  # every turn was confirmed against the page read upright
-        assert {p["name"] for p in outcome.report.paths} >= {"sohoa", "upright"}
+    if turn:  # every turn was confirmed: against the page read upright, or by a long and good reading of its own
+        first = outcome.report.paths[0]
+        confirmed = first["score"] >= evidence.CONFIRMED_SCORE and first["evidence"] >= evidence.CONFIRMED_EVIDENCE
+        assert confirmed or {p["name"] for p in outcome.report.paths} >= {"sohoa", "upright"}
 
 
 def test_a_wrong_turn_proposed_by_the_preprocessing_is_overruled_by_reading(tmp_path, tesseract, short_page,
@@ -128,6 +130,17 @@ def test_a_page_that_reads_badly_after_preprocessing_falls_back_to_the_plain_rea
     assert cer(gt, outcome.text.text) < 0.2  # as plain Tesseract reads it: the NĐ 30 header's blocks interleaved
     json.dumps(outcome.to_dict())  # the QC JSON carries every path and both scores
     assert {p["name"] for p in outcome.to_dict()["qc"]["paths"]} == {"sohoa", "plain"}
+
+
+def test_a_turn_that_reads_well_over_a_whole_page_is_not_read_again_upright(monkeypatch):
+    asked = []
+    monkeypatch.setattr(evidence, "attempt_at", lambda *a: asked.append(a) or _attempt("upright", 0, JUNK))
+    long_good = _attempt("sohoa", 180, GOOD, lines=10)
+    assert long_good.reading.evidence >= evidence.CONFIRMED_EVIDENCE and evidence.confirmed(long_good)
+    assert evidence.Trial(None, None, 200, [long_good]).next_attempts(10) == [] and not asked
+    for thin in (_attempt("sohoa", 180, GOOD, lines=1), _attempt("sohoa", 90, GOOD, 0.55, lines=10)):
+        assert not evidence.confirmed(thin)  # a line or two, or an unsure reading: read upright as well
+        assert [a.name for a in evidence.Trial(None, None, 200, [thin]).next_attempts(10)] == ["upright"]
 
 
 def test_a_clean_upright_page_is_read_once(tmp_path, tesseract, short_page):
