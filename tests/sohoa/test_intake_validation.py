@@ -356,3 +356,55 @@ def test_one_file_listed_for_two_pages_is_rejected_the_second_time(batch):
     verdict = validate(folder, batch_id)
     doubled = next(i for i in verdict.items if i.so_trang == 2 and i.ma_ho_so == manifest["ho_so"][0]["ma_ho_so"])
     assert "name_duplicate" in codes(doubled)
+
+
+@pytest.mark.parametrize("raw, says", [
+    ("manifest tiếng Việt".encode("utf-16"), "không phải văn bản UTF-8"),
+    (b"[]", "sai kiểu dữ liệu"),
+    (b'"manifest"', "sai kiểu dữ liệu"),
+    (b"", "không phải JSON hợp lệ"),
+])
+def test_a_manifest_that_is_not_a_utf8_json_object_rejects_the_batch_with_the_reason(batch, raw, says):
+    folder, batch_id = batch
+    (folder / "manifest.json").write_bytes(raw)
+    verdict = validate(folder, batch_id)
+    assert verdict.verdict == "rejected"
+    reason = item(verdict, "manifest.json").reasons[0]
+    assert reason["code"] == "manifest_invalid" and says in reason["message"], reason
+
+
+def test_a_manifest_naming_another_batch_or_schema_version_is_rejected(batch):
+    folder, batch_id = batch
+    manifest = read_manifest(folder)
+    manifest["batch_id"] = "L2025-khac"
+    write_manifest(folder, manifest)
+    assert codes(item(validate(folder, batch_id), "manifest.json")) == {"manifest_address"}
+    manifest["schema_version"] = "2.0"
+    write_manifest(folder, manifest)
+    assert "schema_version" in item(validate(folder, batch_id), "manifest.json").reasons[0]["message"]
+
+
+def _as_tif(folder, data: bytes) -> str:
+    """Make the first page a .tif file holding ``data`` (declared consistently)."""
+    manifest, trang = first_page(folder)
+    (folder / trang["ten_tep"]).unlink()
+    trang["ten_tep"] = trang["ten_tep"].rsplit(".", 1)[0] + ".tif"
+    (folder / trang["ten_tep"]).write_bytes(data)
+    trang.update(page_entry(trang["so_trang"], trang["ten_tep"], data, 300, "color"))
+    write_manifest(folder, manifest)
+    return trang["ten_tep"]
+
+
+def test_a_multi_page_tiff_is_rejected_one_page_per_file(batch):
+    folder, batch_id = batch
+    pages = [noise_page("tiff", n) for n in (1, 2)]
+    out = io.BytesIO()
+    pages[0].save(out, "TIFF", save_all=True, append_images=pages[1:], dpi=(300, 300))
+    name = _as_tif(folder, out.getvalue())
+    assert codes(item(validate(folder, batch_id), name)) == {"multi_frame"}
+
+
+def test_an_html_page_renamed_as_an_image_is_rejected_as_not_an_image(batch):
+    folder, batch_id = batch
+    name = replace_page(folder, b"<!doctype html><html><body><script>alert(1)</script></body></html>")
+    assert codes(item(validate(folder, batch_id), name)) == {"not_an_image"}
