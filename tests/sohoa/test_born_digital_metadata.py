@@ -59,3 +59,22 @@ def test_metadata_agreeing_with_the_text_has_no_mismatch_and_a_wrong_ky_hieu_is_
     assert metadata.compare_with_text({"so": "15", "ky_hieu": "QĐ-UBND", "ngay_ban_hanh": "2025-08-18"}, read) == []
     [problem] = metadata.compare_with_text({"so": "15", "ky_hieu": "QĐ-SNV"}, read)
     assert problem.message == "ký hiệu khai là QĐ-SNV nhưng trong văn bản là QĐ-UBND"
+
+
+def test_the_empty_form_once_filled_reads_as_valid_metadata(tmp_path, capsys):
+    from sohoa.cli import main as sohoa_main
+
+    target = tmp_path / "ho_so.xlsx"
+    assert sohoa_main(["born-digital", "form", str(target)]) == 0 and "Đã tạo mẫu" in capsys.readouterr().out
+    book = openpyxl.load_workbook(target)
+    values = {"co_quan.ma": "UB", "co_quan.ten": "UBND", "phong.ma_phong": "P1", "phong.ten_phong": "P",
+              "ho_so.ma_ho_so": "P1.01.2025.01", "ho_so.tieu_de": "Hồ sơ", "ho_so.thoi_han_bao_quan": "vinh_vien",
+              "ho_so.muc_do_tiep_can": "cong_khai", "ho_so.thoi_gian_bat_dau": "01/08/2025"}
+    for row in book["ho_so"].iter_rows(min_row=2):
+        row[1].value = values.get(row[0].value)
+    book["van_ban"].append([1, "qd.pdf"])
+    book.save(target)
+    document, problems = metadata.parse("ho_so.xlsx", target.read_bytes())
+    assert problems == []
+    assert document["ho_so"]["thoi_gian_bat_dau"] == "2025-08-01"
+    assert document["van_ban"] == [{"stt": 1, "tep": "qd.pdf"}]

@@ -71,8 +71,17 @@ def _submit(args: argparse.Namespace) -> int:
     return 0 if report["verdict"] == "accepted" else 1
 
 
+def _form(args: argparse.Namespace) -> int:
+    from .metadata import form_workbook
+
+    Path(args.target).write_bytes(form_workbook())
+    print(f"Đã tạo mẫu {args.target}: điền trang tính ho_so (cột gia_tri) và van_ban (mỗi dòng một văn bản), "
+          "lưu thành ho_so.xlsx trong thư mục nộp lưu")
+    return 0
+
+
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("born-digital", help="signed electronic văn bản: verify, submit")
+    parser = sub.add_parser("born-digital", help="signed electronic văn bản: verify, submit, form")
     commands = parser.add_subparsers(dest="born_digital_command", required=True, metavar="ACTION")
     verify = commands.add_parser("verify", help="verify every signature of signed PDFs")
     verify.add_argument("files", nargs="+", metavar="FILE.pdf")
@@ -86,3 +95,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     submit.add_argument("--submission-id", default=None, help="default: the folder's name")
     submit.add_argument("--json", action="store_true", help="the full report as JSON")
     submit.set_defaults(func=_submit)
+    form = commands.add_parser("form", help="write the empty ho_so.xlsx form a văn thư fills")
+    form.add_argument("target", nargs="?", default="ho_so.xlsx")
+    form.set_defaults(func=_form)

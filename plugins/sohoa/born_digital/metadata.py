@@ -151,3 +151,33 @@ def compare_with_text(submitted: dict, read: VanBanMetadata) -> list[Problem]:
             problems.append(Problem("metadata_mismatch",
                                     f"{labels[field]} khai là {given_shown} nhưng trong văn bản là {shown}"))
     return problems
+
+
+HO_SO_ROWS = (("co_quan.ma", "mã cơ quan nộp lưu (bắt buộc)"), ("co_quan.ten", "tên cơ quan (bắt buộc)"),
+              ("phong.ma_phong", "mã phông (bắt buộc)"), ("phong.ten_phong", "tên phông (bắt buộc)"),
+              ("ho_so.ma_ho_so", "mã hồ sơ (bắt buộc): chữ, số, . _ -"), ("ho_so.tieu_de", "tiêu đề (bắt buộc)"),
+              ("ho_so.thoi_han_bao_quan", "vinh_vien, 70, 50, 30, 20, 10 hoặc khac (bắt buộc)"),
+              ("ho_so.muc_do_tiep_can", "cong_khai, co_dieu_kien hoặc mat (bắt buộc)"),
+              ("ho_so.ngon_ngu", "ví dụ Tiếng Việt"), ("ho_so.thoi_gian_bat_dau", "dd/mm/yyyy"),
+              ("ho_so.thoi_gian_ket_thuc", "dd/mm/yyyy"), ("ho_so.tu_khoa", "các từ khóa cách nhau bằng ;"),
+              ("ho_so.ky_hieu_thong_tin", ""), ("ho_so.ghi_chu", ""))
+VAN_BAN_COLUMNS = ("stt", "tep", "sha256", "ten_loai", "so", "ky_hieu", "ngay_ban_hanh", "co_quan_ban_hanh",
+                   "trich_yeu", "nguoi_ky", "so_trang", "ngon_ngu", "ma_dinh_danh", "but_tich", "ghi_chu", "dinh_kem")
+
+
+def form_workbook() -> bytes:
+    """The empty ``ho_so.xlsx`` a văn thư fills: sheet ``ho_so`` (field | value | what to write) and sheet
+    ``van_ban`` (one row per văn bản under the header of field names)."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "ho_so"
+    sheet.append(["truong", "gia_tri", "huong_dan"])
+    for name, hint in HO_SO_ROWS:
+        sheet.append([name, None, hint])
+    for column, width in (("A", 28), ("B", 48), ("C", 56)):
+        sheet.column_dimensions[column].width = width
+    van_ban = book.create_sheet("van_ban")
+    van_ban.append(list(VAN_BAN_COLUMNS))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -134,7 +134,8 @@ def tsa(ca: ThrowawayCA) -> DummyTimeStamper:
                                 serialization.NoEncryption())
     return DummyTimeStamper(tsa_cert=asn1_x509.Certificate.load(_der(cert)),
                             tsa_key=asn1_keys.PrivateKeyInfo.load(private),
-                            certs_to_embed=SimpleCertificateStore.from_certs([asn1_x509.Certificate.load(_der(ca.cert))]))
+                            certs_to_embed=SimpleCertificateStore.from_certs(
+                                [asn1_x509.Certificate.load(_der(ca.cert))]))
 
 
 def document_timestamp(data: bytes, timestamper: DummyTimeStamper) -> bytes:
