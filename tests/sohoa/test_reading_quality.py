@@ -203,8 +203,29 @@ def test_the_dashboard_counts_the_pages_read_below_the_review_threshold_and_thos
 
     card = _card(render_page(conn, storage.client(), _one_milestone_plan(agency), TODAY, "Cơ quan thử", []))
     assert "Trang chất lượng đọc thấp (&lt; 0,60)" in card
-    assert '<b class="below">2</b>' in card and "trong 4 trang đã có điểm (50,0 %)" in card
-    assert '<b class="unscored">2</b>' in card
+    assert re.search(r'<b class="below"><a href="trang-doc\?agency=[^"]+kind=below">2</a></b>', card)
+    assert "trong 4 trang đã có điểm (50,0 %)" in card
+    assert re.search(r'<b class="unscored"><a href="trang-doc\?agency=[^"]+kind=unscored">2</a></b>', card)
+
+
+def test_the_reading_quality_counts_link_to_the_pages_behind_them_worst_first(conn):
+    from airflow.api_fastapi.core_api.security import get_user
+    from fastapi.testclient import TestClient
+
+    from sohoa.web.dashboard import create_app
+
+    agency = f"RQ-{uuid.uuid4().hex[:6].upper()}"
+    with db.transaction(conn) as cur:
+        _, ho_so_id = _tree(cur, agency)
+        for trang_id, score in zip(_pages(cur, ho_so_id, 4), (0.40, 0.12, 0.95, None)):
+            _read(cur, trang_id, score)
+    app = create_app()
+    app.dependency_overrides[get_user] = lambda: None
+    client = TestClient(app)
+    below = client.get(f"/trang-doc?agency={agency}&kind=below").text
+    assert ">2 mục<" in below and below.index("0.12") < below.index("0.40") and "0.95" not in below
+    assert ">1 mục<" in client.get(f"/trang-doc?agency={agency}&kind=unscored").text
+    assert client.get(f"/trang-doc?agency={agency}&kind=all").status_code == 404
 
 
 def test_the_dashboard_says_so_when_no_page_has_been_read_yet(conn):

@@ -40,6 +40,19 @@ SELECT count(*) FILTER (WHERE t.reading_quality < %(threshold)s::real),
 """
 
 
+# The pages behind those two counts, worst-read first.
+READING_QUALITY_LIST_SQL = """
+SELECT hs.ma_ho_so, t.so_trang, t.reading_quality, t.master_key
+  FROM trang t JOIN ho_so hs ON hs.id = t.ho_so_id JOIN agency a ON a.id = hs.agency_id
+ WHERE a.ma = %(agency)s AND t.ocr_status = 'done'
+   AND CASE %(kind)s WHEN 'below' THEN t.reading_quality < %(threshold)s::real
+                     WHEN 'unscored' THEN t.reading_quality IS NULL END
+ ORDER BY t.reading_quality NULLS LAST, hs.ma_ho_so, t.so_trang
+ LIMIT %(limit)s
+"""
+READING_QUALITY_KINDS = {"below": "Trang chất lượng đọc thấp", "unscored": "Trang đã OCR chưa có điểm"}
+
+
 @dataclass(frozen=True)
 class ReadingQuality:
     """One agency's OCR'd pages against the review threshold, counted from the catalogue."""
@@ -255,6 +268,25 @@ def create_app() -> FastAPI:
                                         ["Mã hồ sơ", "Trang", "Nguồn", "Lý do / trạng thái"],
                                         [[r.ma_ho_so, "" if r.so_trang is None else str(r.so_trang), r.source,
                                           "; ".join(r.why)] for r in rows]))
+
+    @app.get("/trang-doc", response_class=HTMLResponse, dependencies=[user])
+    def reading_quality_list(agency: str, kind: str) -> HTMLResponse:
+        from ocr_engine.evidence import REVIEW_SCORE
+
+        from ..catalogue.db import open_catalogue, run_query
+        from ..milestones.listing import LIMIT
+
+        if kind not in READING_QUALITY_KINDS:
+            raise HTTPException(status_code=404, detail=f"Không có loại trang {kind!r}")
+        conn = open_catalogue()
+        try:
+            rows = run_query(conn, f"'reading_quality_list' for agency {agency}", READING_QUALITY_LIST_SQL,
+                             {"agency": agency, "kind": kind, "threshold": REVIEW_SCORE, "limit": LIMIT})
+        finally:
+            conn.close()
+        return HTMLResponse(render_list(
+            f"{READING_QUALITY_KINDS[kind]} — {agency}", ["Mã hồ sơ", "Trang", "Chất lượng đọc", "Ảnh gốc"],
+            [[ma, str(so_trang), "" if score is None else f"{score:.2f}", key] for ma, so_trang, score, key in rows]))
 
     @app.get("/bao-cao/{path:path}", dependencies=[user])
     def report_file(path: str) -> Response:
