@@ -408,3 +408,9 @@ def test_an_html_page_renamed_as_an_image_is_rejected_as_not_an_image(batch):
     folder, batch_id = batch
     name = replace_page(folder, b"<!doctype html><html><body><script>alert(1)</script></body></html>")
     assert codes(item(validate(folder, batch_id), name)) == {"not_an_image"}
+
+
+def test_a_150_dpi_page_declared_as_300_is_still_rejected_as_150_dpi(batch):
+    folder, batch_id = batch
+    name = replace_page(folder, encode(noise_page("lowres-claimed", 1), dpi=150), dpi=300)
+    assert codes(item(validate(folder, batch_id), name)) == {"dpi_too_low"}
