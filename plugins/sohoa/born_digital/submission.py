@@ -181,7 +181,7 @@ def _judge_pdf(judged: Judged, item: Item, row: dict, path: Path, trust: TrustSt
             target = item.reasons if flag.code in REJECTING_SIGNATURE_CODES else item.flags
             target.append(Problem(flag.code, f"chữ ký {sig.field} ({sig.signer}): {flag.message}"))
     item.reasons += [p for p in verification.problems if p.code not in {q.code for q in item.reasons}]
-    if not verification.signatures:
+    if not verification.signatures and verification.readable:
         item.flags.append(Problem("unsigned", "văn bản không có chữ ký số: cần kiểm tra đây có phải bản gốc "
                                               "điện tử không"))
     if facts.page_texts and facts.image_only_pages() != list(range(1, facts.pages + 1)):
