@@ -173,3 +173,13 @@ def test_the_verdict_says_how_many_pages_were_faulty_and_how_many_followed_their
     code, out, _ = run(capsys, "vendor", "validate", str(folder))
     assert code == 1
     assert "TỪ CHỐI (1/3 trang có lỗi; 2 trang đạt yêu cầu nhưng bị từ chối theo cả hồ sơ)" in out
+
+
+def test_an_unreachable_store_is_explained_to_the_vendor_in_vietnamese(capsys, monkeypatch):
+    from sohoa import storage
+    from sohoa.config import settings
+
+    nowhere = settings().model_copy(update={"s3_endpoint": "http://127.0.0.1:9"})  # nothing listens on port 9
+    monkeypatch.setattr(storage, "client", lambda identity: storage.s3_client(nowhere, "k", "s"))
+    code, _, err = run(capsys, "vendor", "status", "lo-01", "--vendor", "vendor-demo")
+    assert code == 2 and "Không kết nối được kho lưu trữ khi đọc kết quả tiếp nhận" in err

@@ -1,6 +1,7 @@
 """``sohoa vendor validate|upload|status|convert``: the vendor's side of the batch contract."""
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -69,6 +70,24 @@ def add_parser(sub) -> None:
     convert.set_defaults(func=_convert)
 
 
+@contextlib.contextmanager
+def _store(action: str):
+    """Turn the store being unreachable or refusing the vendor's keys into a Vietnamese :class:`VendorError`."""
+    import botocore.exceptions
+
+    try:
+        yield
+    except (botocore.exceptions.EndpointConnectionError, botocore.exceptions.ConnectTimeoutError) as exc:
+        raise VendorError(f"Không kết nối được kho lưu trữ khi {action} ({exc}); kiểm tra mạng rồi chạy lại lệnh — "
+                          "phần đã tải lên không phải tải lại") from exc
+    except botocore.exceptions.ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code in ("AccessDenied", "403", "InvalidAccessKeyId", "SignatureDoesNotMatch"):
+            raise VendorError(f"Kho lưu trữ từ chối khóa của nhà thầu khi {action} ({code}); kiểm tra --vendor và "
+                              "khóa đã được cấp") from exc
+        raise
+
+
 def _batch_folder(folder: Path) -> Path:
     """``folder`` when it is a directory; otherwise a :class:`VendorError` saying what was found."""
     if not folder.exists():
@@ -90,7 +109,9 @@ def _validate(args) -> int:
 
 
 def _upload(args) -> int:
-    result = upload_batch(_batch_folder(args.folder), vendor=known_vendor(args.vendor), force=args.force)
+    folder, vendor = _batch_folder(args.folder), known_vendor(args.vendor)
+    with _store("tải lô lên"):
+        result = upload_batch(folder, vendor=vendor, force=args.force)
     print(f"Lô {result.batch_id}: đã tải lên {result.uploaded} tệp ({result.bytes_sent:,} byte), bỏ qua "
           f"{result.skipped} tệp đã có; đã đánh dấu hoàn tất. Xem kết quả: "
           f"sohoa vendor status {result.batch_id} --vendor {result.vendor}")
@@ -98,7 +119,9 @@ def _upload(args) -> int:
 
 
 def _status(args) -> int:
-    text, document = batch_status(known_vendor(args.vendor), args.batch_id)
+    vendor = known_vendor(args.vendor)
+    with _store("đọc kết quả tiếp nhận"):
+        text, document = batch_status(vendor, args.batch_id)
     print(json.dumps(document, ensure_ascii=False, indent=1) if args.json and document else text, end="")
     return 0
 
