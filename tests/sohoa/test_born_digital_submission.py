@@ -260,7 +260,7 @@ def test_submission_from_the_inbox_gets_its_report_back_and_loses_its_marker(con
 
 
 def test_figures_count_born_digital_apart_and_flag_paper_scans_formed_after_july_2025(conn, s3, agency, signers,
-                                                                                      tmp_path):
+                                                                                      tmp_path, capsys):
     qd = sign(text_pdf(), signers[0])
     full = {"stt": 1, "tep": "qd.pdf", "ten_loai": "Quyết định", "ngay_ban_hanh": "2025-08-18",
             "co_quan_ban_hanh": "UBND tỉnh Thử Nghiệm", "trich_yeu": "Về việc số hóa"}
@@ -302,6 +302,9 @@ def test_figures_count_born_digital_apart_and_flag_paper_scans_formed_after_july
     [late] = figures.paper_after_cutoff(conn, agency)
     assert late.ma_ho_so == f"{agency}.SCAN.2025" and late.pages == 1
     assert "hình thành ngày 01/09/2025 (sau 01/7/2025)" in late.message and "phải là hồ sơ điện tử" in late.message
+    assert sohoa_main(["born-digital", "figures", "--agency", agency]) == 0
+    printed = capsys.readouterr().out
+    assert "nộp lưu điện tử" in printed and "Lần nộp lưu bị từ chối: 1" in printed and late.message in printed
     [rejected] = figures.rejected_submissions(conn, agency)
     assert rejected["submission_id"] == "F3" and any("file_missing" not in r and "qd.pdf" in r
                                                      for r in rejected["reasons"])

@@ -80,8 +80,38 @@ def _form(args: argparse.Namespace) -> int:
     return 0
 
 
+SOURCE_LABELS = {"nop_luu": "nộp lưu điện tử", "hpnet": "nhập từ HP-Net", "khac": "khác"}
+STATUS_LABELS = {"catalogued": "đã vào CSDL, chờ duyệt", "reviewed": "đã duyệt", "handed_over": "đã bàn giao"}
+
+
+def _figures(args: argparse.Namespace) -> int:
+    from ..catalogue.db import connect
+    from . import figures
+
+    conn = connect()
+    try:
+        counts = figures.born_digital_counts(conn, args.agency)
+        late = figures.paper_after_cutoff(conn, args.agency)
+        refused = figures.rejected_submissions(conn, args.agency)
+    finally:
+        conn.close()
+    print(f"HỒ SƠ GỐC ĐIỆN TỬ của {args.agency} (không tính vào số hóa)")
+    for c in counts:
+        print(f"  {SOURCE_LABELS[c.source]:<16} {STATUS_LABELS[c.status]:<24} {c.ho_so:>6} hồ sơ {c.van_ban:>7} văn bản "
+              f"{c.pages:>8} trang · không ký số {c.unsigned} · SHA-1 {c.weak_digest} · tin cậy {c.trusted}")
+    if not counts:
+        print("  (chưa có)")
+    print(f"Lần nộp lưu bị từ chối: {len(refused)}")
+    for r in refused[:10]:
+        print(f"  {r['submission_id']} ({r['ma_ho_so'] or '?'}): {'; '.join(r['reasons'][:2])}")
+    print(f"Hồ sơ hình thành từ 01/7/2025 nhưng nộp bản scan giấy: {len(late)}")
+    for finding in late:
+        print(f"  {finding.message}")
+    return 0
+
+
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("born-digital", help="signed electronic văn bản: verify, submit, form")
+    parser = sub.add_parser("born-digital", help="signed electronic văn bản: verify, submit, form, figures")
     commands = parser.add_subparsers(dest="born_digital_command", required=True, metavar="ACTION")
     verify = commands.add_parser("verify", help="verify every signature of signed PDFs")
     verify.add_argument("files", nargs="+", metavar="FILE.pdf")
@@ -98,3 +128,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     form = commands.add_parser("form", help="write the empty ho_so.xlsx form a văn thư fills")
     form.add_argument("target", nargs="?", default="ho_so.xlsx")
     form.set_defaults(func=_form)
+    numbers = commands.add_parser("figures", help="born-digital hồ sơ of an agency, apart from digitised ones")
+    numbers.add_argument("--agency", required=True, help="mã cơ quan")
+    numbers.set_defaults(func=_figures)
