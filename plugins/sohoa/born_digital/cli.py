@@ -97,8 +97,9 @@ def _figures(args: argparse.Namespace) -> int:
         conn.close()
     print(f"HỒ SƠ GỐC ĐIỆN TỬ của {args.agency} (không tính vào số hóa)")
     for c in counts:
-        print(f"  {SOURCE_LABELS[c.source]:<16} {STATUS_LABELS[c.status]:<24} {c.ho_so:>6} hồ sơ {c.van_ban:>7} văn bản "
-              f"{c.pages:>8} trang · không ký số {c.unsigned} · SHA-1 {c.weak_digest} · tin cậy {c.trusted}")
+        print(f"  {SOURCE_LABELS[c.source]:<16} {STATUS_LABELS[c.status]:<24} {c.ho_so:>6} hồ sơ "
+              f"{c.van_ban:>7} văn bản {c.pages:>8} trang · không ký số {c.unsigned} · SHA-1 {c.weak_digest} · "
+              f"tin cậy {c.trusted}")
     if not counts:
         print("  (chưa có)")
     print(f"Lần nộp lưu bị từ chối: {len(refused)}")
