@@ -551,3 +551,46 @@ def test_the_same_batch_id_sent_again_with_a_page_changed_gets_that_page_rejecte
     assert_fully_stored(conn, s3, batch_id, 2)  # masters still hold the pages accepted the first time
     again = run_intake(s3, conn, VENDOR, batch_id)
     assert (again.rejected, again.written) == (2, 0)  # handled once
+
+
+def s3_requests(client, call) -> int:
+    """How many HTTP requests ``call()`` makes through ``client``."""
+    sent = []
+
+    def count(**_):
+        sent.append(1)
+
+    client.meta.events.register("before-send.s3", count)
+    try:
+        call()
+    finally:
+        client.meta.events.unregister("before-send.s3", count)
+    return len(sent)
+
+
+def test_the_poll_costs_the_same_however_many_batches_are_already_done(conn, tmp_path, migrated):
+    poller = storage.client()
+    before = s3_requests(poller, lambda: complete_batches(poller))
+    sweep = s3_requests(poller, lambda: complete_batches(poller, sweep=True))
+    for n in range(3):
+        batch_id = f"t{uuid.uuid4().hex[:12]}"
+        make_batch(tmp_path / batch_id, VENDOR, batch_id, 1, 1)
+        upload_batch(tmp_path / batch_id, vendor=VENDOR, progress=False)
+        deadline = time.monotonic() + 60
+        while True:  # the running Airflow may take this batch first; never share it
+            try:
+                run_intake(poller, conn, VENDOR, batch_id)
+                break
+            except BatchBusy:
+                assert time.monotonic() < deadline
+                time.sleep(0.5)
+    assert s3_requests(poller, lambda: complete_batches(poller)) == before  # listing the pending index only
+    assert s3_requests(poller, lambda: complete_batches(poller, sweep=True)) >= sweep + 3  # one per batch folder
+
+
+def test_a_batch_marked_complete_without_the_vendor_tool_is_found_by_the_sweep(s3, prepare):
+    _, batch_id = prepare(1, 1)
+    storage.put_bytes(storage.client(identity=VENDOR), storage.INBOX,
+                      storage.batch_prefix(VENDOR, batch_id) + "_COMPLETE", b"{}")
+    assert {"vendor": VENDOR, "batch_id": batch_id} not in complete_batches(s3)
+    assert {"vendor": VENDOR, "batch_id": batch_id} in complete_batches(s3, sweep=True)

@@ -65,8 +65,8 @@ def test_upload_sends_every_file_with_its_sha256_and_writes_the_marker_last(fold
     s3 = Recording(storage.client(identity=VENDOR))
     result = upload_batch(folder, vendor=VENDOR, s3=s3, progress=False)
     prefix = storage.batch_prefix(VENDOR, folder.name)
-    assert result.uploaded == 3 and s3.keys[-1] == prefix + "_COMPLETE"
-    assert s3.keys[-2] == prefix + "manifest.json"
+    assert result.uploaded == 3  # then the marker, then the entry of the poll's pending index
+    assert s3.keys[-3:] == [prefix + "manifest.json", prefix + "_COMPLETE", f"{VENDOR}/_pending/{folder.name}"]
     for name in LocalBatch(folder).files():
         assert storage.stored_sha256(s3, storage.INBOX, prefix + name) == \
             storage.sha256_of([(folder / name).read_bytes()])[0]

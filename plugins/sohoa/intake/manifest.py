@@ -15,6 +15,13 @@ REPORT_JSON = "_REPORT.json"
 REPORT_TXT = "_REPORT.txt"
 # Written by the vendor tool or by intake, never part of what is validated.
 CONTROL_FILES = frozenset({COMPLETE, REPORT_JSON, REPORT_TXT})
+# ``<vendor>/_pending/<batch_id>``: the vendor tool's index of batches waiting for intake, written after
+# ``_COMPLETE`` and removed by intake after it; polls list it instead of every batch folder ever uploaded.
+PENDING = "_pending"
+
+
+def pending_key(vendor: str, batch_id: str) -> str:
+    return f"{vendor}/{PENDING}/{batch_id}"
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "manifest.schema.json"
 # The contract's deepest value is ho_so[].trang[].sha256 (6 levels below the root); 32 leaves room for any

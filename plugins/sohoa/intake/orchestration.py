@@ -37,15 +37,21 @@ def intake(vendor: str, batch_id: str) -> dict:
     return outcome.__dict__
 
 
-def complete_batches() -> list[dict]:
+# Every SWEEP_EVERY-th poll also looks into every batch folder for a _COMPLETE marker the pending index lacks
+# (a batch uploaded without the vendor tool): at the default 30 s interval, within about 10 minutes.
+SWEEP_EVERY = 20
+
+
+def complete_batches(sweep: bool = False) -> list[dict]:
     from .process import complete_batches as find
 
     with s3() as client:
-        return find(client)
+        return find(client, sweep=sweep)
 
 
 class CompleteBatchTrigger(BaseTrigger):
-    """Fires once some batch in the inbox has its ``_COMPLETE`` marker; the event carries the batches."""
+    """Fires once some batch is waiting in the inbox (pending index; a full sweep every ``SWEEP_EVERY`` polls);
+    the event carries the batches."""
 
     def __init__(self, poll_interval: float = 30.0):
         super().__init__()
@@ -55,8 +61,10 @@ class CompleteBatchTrigger(BaseTrigger):
         return f"{type(self).__module__}.{type(self).__qualname__}", {"poll_interval": self.poll_interval}
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
+        polls = 0
         while True:
-            found = await asyncio.to_thread(complete_batches)
+            polls += 1
+            found = await asyncio.to_thread(complete_batches, polls % SWEEP_EVERY == 0)
             if found:
                 yield TriggerEvent({"batches": found})
                 return

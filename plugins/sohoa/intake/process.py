@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -35,7 +36,7 @@ from ..catalogue.db import batch_lock, serialise_verdicts, transaction
 from ..catalogue.events import Event, record_events
 from ..errors import SohoaError, SourceChanged
 from . import checks
-from .manifest import COMPLETE, CONTROL_FILES, REPORT_JSON, REPORT_TXT
+from .manifest import COMPLETE, CONTROL_FILES, PENDING, REPORT_JSON, REPORT_TXT, pending_key
 from .report import held_report_json, held_report_text, report_json, report_text
 from .source import S3Batch
 from .validate import in_parallel, validate_batch
@@ -48,6 +49,7 @@ AGENT = "sohoa_intake"
 MAX_REVALIDATIONS = 3
 # Two DAG runs' worth of tries (retries=3: 4 tries a run); a fault that survives them needs a person.
 MAX_FAILED_RUNS = 8
+BATCH_ID = re.compile(r"[A-Za-z0-9._-]{1,100}")  # docs/batch-contract.md, section 1
 HELD = "held"
 Copier = Callable[..., storage.Stored]
 
@@ -145,7 +147,7 @@ def _hold(s3, conn, vendor: str, batch_id: str, agent: str, failures: int, last_
     with transaction(conn) as cur:
         record_events(cur, [Event("ingestion", "batch", label, agent, "failure",
                                   {"held": True, "failures": failures, "last_error": last_error})])
-    s3.delete_object(Bucket=storage.INBOX, Key=prefix + COMPLETE)
+    _unmark(s3, vendor, batch_id)
     return Outcome(vendor, batch_id, HELD, 0, 0, 0, failures, last_error)
 
 
@@ -206,7 +208,7 @@ def _run(s3, conn, vendor: str, batch_id: str, agent: str, copy: Copier, workers
             record_events(cur, [Event("accession", "batch", batch.label, agent,
                                       "success" if batch.verdict != "rejected" else "failure",
                                       {"verdict": batch.verdict, "report": REPORT_JSON})])
-    s3.delete_object(Bucket=storage.INBOX, Key=storage.batch_prefix(vendor, batch_id) + COMPLETE)
+    _unmark(s3, vendor, batch_id)
     accepted = sum(item.status == "accepted" for item in items)
     log.info("intake of %s: %s (%d accepted, %d rejected, %d objects written)", batch.label, batch.verdict,
              accepted, len(items) - accepted, written)
@@ -337,15 +339,36 @@ def _write_report(s3, batch: Batch, items: list[Item]) -> None:
                       content_type="text/plain; charset=utf-8")
 
 
-def complete_batches(s3) -> list[dict]:
-    """Every ``{"vendor", "batch_id"}`` whose ``_COMPLETE`` marker is in the inbox (i.e. not yet done)."""
-    found = []
+def _unmark(s3, vendor: str, batch_id: str) -> None:
+    """The batch is finished with: its ``_COMPLETE`` marker goes, then its entry in the pending index."""
+    s3.delete_object(Bucket=storage.INBOX, Key=storage.batch_prefix(vendor, batch_id) + COMPLETE)
+    s3.delete_object(Bucket=storage.INBOX, Key=pending_key(vendor, batch_id))
+
+
+def complete_batches(s3, *, sweep: bool = False) -> list[dict]:
+    """Every ``{"vendor", "batch_id"}`` waiting for intake.
+
+    By default from the pending index (``<vendor>/_pending/``): one listing per vendor, whatever the number of
+    batches ever uploaded. ``sweep`` also looks for a ``_COMPLETE`` marker in every batch folder of every vendor
+    (one request per folder ever uploaded): batches uploaded without the vendor tool are found that way.
+    """
+    found: dict[tuple[str, str], None] = {}
     paginator = s3.get_paginator("list_objects_v2")
-    for page in paginator.paginate(Bucket=storage.INBOX, Delimiter="/"):
-        for vendor_prefix in page.get("CommonPrefixes", []):
-            for batch_page in paginator.paginate(Bucket=storage.INBOX, Prefix=vendor_prefix["Prefix"], Delimiter="/"):
-                for batch_prefix in batch_page.get("CommonPrefixes", []):
-                    vendor, batch_id = batch_prefix["Prefix"].rstrip("/").split("/", 1)
-                    if storage.stored_sha256(s3, storage.INBOX, batch_prefix["Prefix"] + COMPLETE) is not None:
-                        found.append({"vendor": vendor, "batch_id": batch_id})
-    return found
+    vendors = [p["Prefix"] for page in paginator.paginate(Bucket=storage.INBOX, Delimiter="/")
+               for p in page.get("CommonPrefixes", [])]
+    for vendor_prefix in vendors:
+        vendor = vendor_prefix.rstrip("/")
+        for page in paginator.paginate(Bucket=storage.INBOX, Prefix=f"{vendor_prefix}{PENDING}/"):
+            for obj in page.get("Contents", []):
+                batch_id = obj["Key"][len(vendor_prefix) + len(PENDING) + 1:]
+                if BATCH_ID.fullmatch(batch_id):  # written by the vendor: anything else is not a batch
+                    found[(vendor, batch_id)] = None
+        if not sweep:
+            continue
+        for page in paginator.paginate(Bucket=storage.INBOX, Prefix=vendor_prefix, Delimiter="/"):
+            for batch_prefix in page.get("CommonPrefixes", []):
+                batch_id = batch_prefix["Prefix"][len(vendor_prefix):].rstrip("/")
+                if batch_id != PENDING and (vendor, batch_id) not in found and \
+                        storage.stored_sha256(s3, storage.INBOX, batch_prefix["Prefix"] + COMPLETE) is not None:
+                    found[(vendor, batch_id)] = None
+    return [{"vendor": vendor, "batch_id": batch_id} for vendor, batch_id in found]

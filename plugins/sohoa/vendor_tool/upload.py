@@ -10,7 +10,7 @@ from tqdm import tqdm
 
 from .. import storage
 from ..errors import SohoaError
-from ..intake.manifest import COMPLETE, MANIFEST, REPORT_JSON, REPORT_TXT, parse
+from ..intake.manifest import COMPLETE, MANIFEST, REPORT_JSON, REPORT_TXT, parse, pending_key
 from ..intake.source import LocalBatch
 from ..intake.validate import Verdict, validate_batch
 
@@ -96,6 +96,8 @@ def upload_batch(folder: Path, *, vendor: str, s3=None, force: bool = False, pro
               "manifest_sha256": storage.sha256_of([(folder / MANIFEST).read_bytes()])[0]}
     storage.put_bytes(s3, storage.INBOX, prefix + COMPLETE, json.dumps(marker).encode(),
                       content_type="application/json")
+    storage.put_bytes(s3, storage.INBOX, pending_key(vendor, batch_id), json.dumps(marker).encode(),
+                      content_type="application/json")  # the poll's index: intake finds the batch without a scan
     return UploadResult(vendor, batch_id, uploaded, skipped, sent)
 
 
