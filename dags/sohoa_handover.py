@@ -2,7 +2,7 @@
 
 Triggered by hand with params: ``phong`` (mã phông), ``year`` (year the hồ sơ ends), ``milestone`` (a milestone
 id of config/milestones.toml), ``ma_ho_so`` (a list), ``package_type`` (SIP/AIP), ``level`` (ho_so/van_ban),
-``rebuild``. Every package is validated (official METS/EAD/PREMIS XSDs, CSIP rules, checksums) before it is
+``rebuild``; with none of the first four, ``all_ho_so`` must be set to hand over everything. Every package is validated (official METS/EAD/PREMIS XSDs, CSIP rules, checksums) before it is
 stored in the ``exports`` bucket; each hồ sơ handed over gets a ``transfer`` event and ``handed_over_at``. The
 transfer list (danh mục hồ sơ nộp lưu, .xlsx) lists what was handed over and what was refused — a run with
 refused hồ sơ ends failed, naming them and why, after storing everything that was valid.
@@ -30,6 +30,8 @@ CHUNK = 20  # hồ sơ per mapped task
         "year": Param(None, type=["null", "integer"], description="year the hồ sơ ends"),
         "milestone": Param(None, type=["null", "string"], description="milestone id"),
         "ma_ho_so": Param([], type="array", description="explicit list of mã hồ sơ"),
+        "all_ho_so": Param(False, type="boolean",
+                           description="hand over every hồ sơ with a PDF (required when no criterion is given)"),
         "package_type": Param("AIP", enum=["SIP", "AIP"]),
         "level": Param("ho_so", enum=["ho_so", "van_ban"]),
         "rebuild": Param(False, type="boolean"),
@@ -49,7 +51,7 @@ def sohoa_handover():
         from sohoa.handover.transfer import Selection, start as open_handover
 
         selection = Selection(phong=params["phong"], year=params["year"], milestone=params["milestone"],
-                              ma_ho_so=tuple(params["ma_ho_so"] or ()))
+                              ma_ho_so=tuple(params["ma_ho_so"] or ()), everything=params["all_ho_so"])
         with catalogue() as conn:
             try:
                 handover_id, chosen = open_handover(conn, selection, package_type=params["package_type"],

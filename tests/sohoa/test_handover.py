@@ -248,6 +248,23 @@ def test_selection_by_milestone_takes_its_agency_and_the_ho_so_of_that_phase_onl
             select_ho_so(cur, Selection(milestone="khong-co"))
 
 
+def test_a_handover_with_no_criterion_is_refused_unless_everything_is_asked_for(db):
+    from sohoa.handover import HandoverError
+    from sohoa.handover.transfer import start
+
+    conn, _ = db
+    with transaction(conn) as cur:
+        cur.execute("SELECT count(*) FROM handover")
+        before = cur.fetchone()[0]
+    for nothing in (Selection(), Selection(only_not_handed_over=True)):
+        with pytest.raises(HandoverError, match="Chưa chọn hồ sơ để bàn giao"):
+            start(conn, nothing)
+    with transaction(conn) as cur:
+        cur.execute("SELECT count(*) FROM handover")
+        assert cur.fetchone()[0] == before  # no handover opened
+        assert select_ho_so(cur, Selection(everything=True))  # asked for in so many words: every hồ sơ with a PDF
+
+
 def test_per_document_packages_are_refused_together_naming_every_van_ban(db):
     conn, s3 = db
     sample = make_ho_so(conn, s3, pages=3, van_ban=3)

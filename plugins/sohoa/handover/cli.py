@@ -22,7 +22,7 @@ def _selection(args: argparse.Namespace, cur):
     from .transfer import Selection, select_ho_so
 
     selection = Selection(phong=args.phong, year=args.year, milestone=args.milestone,
-                          ma_ho_so=tuple(args.ma_ho_so), only_not_handed_over=args.only_new)
+                          ma_ho_so=tuple(args.ma_ho_so), only_not_handed_over=args.only_new, everything=args.all)
     if args.milestone and args.milestone not in {m.id for m in load_plan().milestones}:
         raise UsageError(f"Không có mốc {args.milestone!r} trong config/milestones.toml; các mốc có: "
                          f"{', '.join(m.id for m in load_plan().milestones)}")
@@ -31,8 +31,8 @@ def _selection(args: argparse.Namespace, cur):
         unknown = [row[0] for row in cur.fetchall()]
         if unknown:
             raise UsageError(f"Không có hồ sơ {', '.join(unknown)} trong CSDL; kiểm tra lại mã hồ sơ")
-    chosen = (args.phong, args.year, args.milestone, args.ma_ho_so)
-    require_all_and_yes(any(chosen), args, "bàn giao", None if any(chosen) else len(select_ho_so(cur, selection)))
+    require_all_and_yes(selection.narrowed, args, "bàn giao",
+                        None if selection.narrowed else len(select_ho_so(cur, selection)))
     return selection
 
 

@@ -43,6 +43,12 @@ class Selection:
     milestone: str | None = None
     ma_ho_so: tuple[str, ...] = ()
     only_not_handed_over: bool = False
+    everything: bool = False  # no criterion: every hồ sơ with a PDF — only when asked for in so many words
+
+    @property
+    def narrowed(self) -> bool:
+        """Whether some criterion narrows the selection (phông, year, milestone or mã hồ sơ)."""
+        return bool(self.phong or self.year or self.milestone or self.ma_ho_so)
 
     def as_dict(self) -> dict:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(self).items()
@@ -83,9 +89,12 @@ def select_ho_so(cur, selection: Selection) -> list[str]:
 def start(conn, selection: Selection, *, package_type: str = "AIP", level: str = "ho_so", agent: str = AGENT,
           name: str | None = None) -> tuple[int, list[str]]:
     """Open a handover for the hồ sơ of ``selection``: (handover id, their mã). Raises HandoverError when the
-    selection matches nothing or the options are wrong."""
+    selection names no criterion without ``everything``, matches nothing, or the options are wrong."""
     if package_type not in PACKAGE_TYPES or level not in LEVELS:
         raise HandoverError(f"package type must be one of {PACKAGE_TYPES} and level one of {LEVELS}")
+    if not selection.narrowed and not selection.everything:
+        raise HandoverError("Chưa chọn hồ sơ để bàn giao: nêu phông, năm, mốc hoặc mã hồ sơ; bàn giao toàn bộ phải "
+                            "được yêu cầu rõ (sohoa handover build --all --yes, hoặc tham số all_ho_so của DAG)")
     name = name or f"nop-luu-{dt.datetime.now(VN_TZ):%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
     with transaction(conn) as cur:
         chosen = select_ho_so(cur, selection)
