@@ -457,7 +457,7 @@ def test_a_page_overwritten_after_validation_gets_the_batch_validated_again_not_
         return verdict
 
     monkeypatch.setattr(process, "validate_batch", vendor_overwrites_after_validation)
-    outcome = run_intake(s3, conn, VENDOR, batch_id)
+    outcome = run_intake(s3, conn, VENDOR, batch_id, copy_workers=1)  # page 1 reaches masters before page 2 fails
     assert calls == ["accepted", "partial"]
     assert (outcome.verdict, outcome.accepted) == ("partial", 3)  # the other hồ sơ's 2 pages + the manifest
     assert_fully_stored(conn, s3, batch_id, 2)
@@ -468,6 +468,11 @@ def test_a_page_overwritten_after_validation_gets_the_batch_validated_again_not_
     story = [(e["event_type"], e["outcome"]) for e in events_of(conn.cursor(), "batch", f"{VENDOR}/{batch_id}")]
     assert story == [("ingestion", "success"), ("validation", "success"), ("validation", "failure"),
                      ("validation", "success"), ("accession", "success")]
+    sibling = manifest["ho_so"][0]["trang"][0]
+    in_masters = versions(s3, f"{manifest['ho_so'][0]['ma_ho_so']}/0001.jpg")
+    recorded = query(conn, """SELECT i.facts->'in_masters'->>'key' FROM batch_item i JOIN batch b ON b.id = i.batch_id
+                              WHERE b.batch_id = %s AND i.name = %s""", batch_id, sibling["ten_tep"])
+    assert len(in_masters) == 1 and recorded == [(in_masters[0]["Key"],)]  # copied before the change: accounted
 
 
 def test_a_page_and_its_manifest_entry_replaced_after_validation_are_stored_as_replaced(conn, s3, prepare,

@@ -169,6 +169,15 @@ def record_placement(cur, batch_pk: int, items: list[Item]) -> None:
         rows, page_size=1000)
 
 
+def add_facts(cur, batch_pk: int, facts: dict[str, dict]) -> None:
+    """Merge ``{item name: {fact: value}}`` into the items' ``facts``."""
+    psycopg2.extras.execute_values(
+        cur, """UPDATE batch_item AS b SET facts = b.facts || v.patch
+                FROM (VALUES %s) AS v (batch_id, name, patch) WHERE b.batch_id = v.batch_id AND b.name = v.name""",
+        [(batch_pk, name, psycopg2.extras.Json(patch)) for name, patch in facts.items()],
+        template="(%s, %s, %s::jsonb)", page_size=1000)
+
+
 def set_status(cur, batch_pk: int, status: str) -> None:
     cur.execute("UPDATE batch SET status = %s, finished_at = CASE WHEN %s = 'done' THEN now() END "
                 "WHERE id = %s", (status, status, batch_pk))

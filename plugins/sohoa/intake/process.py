@@ -184,7 +184,8 @@ def _run(s3, conn, vendor: str, batch_id: str, agent: str, copy: Copier, workers
         if batch.status != "validated":
             break
         try:
-            written = _place_and_register(s3, conn, batch, items, agent, copy, copy_workers)
+            written = _place_and_register(s3, conn, batch, items, agent, copy, copy_workers,
+                                          revalidated=revalidation > 0)
             break
         except SourceChanged as exc:
             if revalidation == MAX_REVALIDATIONS:
@@ -282,9 +283,25 @@ def _copy_arguments(bucket: str) -> dict:
     return {"replace": True} if bucket == storage.QUARANTINE else {}
 
 
+def _copied_before(s3, batch: Batch, items: list[Item]) -> dict[str, dict]:
+    """Rejected pages of a batch validated again whose bytes an earlier attempt already put in masters (their
+    hồ sơ was accepted then; a locked version cannot be taken back): ``{item name: {"in_masters": …}}``."""
+    found = {}
+    for item in items:
+        if item.kind == "page" and item.status == "rejected" and item.present and item.ma_ho_so:
+            key = storage.master_key(item.ma_ho_so, item.so_trang, checks.extension(item.name))
+            if storage.stored_sha256(s3, storage.MASTERS, key) in {item.sha256, item.facts.get("declared_sha256")}:
+                version = s3.head_object(Bucket=storage.MASTERS, Key=key).get("VersionId")
+                found[item.name] = {"in_masters": {"key": key, "version_id": version}}
+    return found
+
+
 def _place_and_register(s3, conn, batch: Batch, items: list[Item], agent: str, copy: Copier,
-                        workers: int) -> int:
+                        workers: int, *, revalidated: bool = False) -> int:
+    """Copy and register; ``revalidated``: the batch was validated again in this run, so pages now rejected
+    may have reached masters before — they are recorded (item facts and an event), not left unaccounted."""
     prefix = storage.batch_prefix(batch.vendor, batch.batch_id)
+    orphans = _copied_before(s3, batch, items) if revalidated else {}
     to_place = [item for item in items
                 if item.present and (item.kind == "page" or item.status == "rejected")]
 
@@ -302,10 +319,14 @@ def _place_and_register(s3, conn, batch: Batch, items: list[Item], agent: str, c
             item.quarantine_key = stored.key
             events.append(Event("quarantine", "batch_item", f"{batch.label}/{item.name}", agent, "success",
                                 {"bucket": stored.bucket, "key": stored.key, "sha256": stored.sha256,
-                                 "written_now": stored.written}))
+                                 "written_now": stored.written, **orphans.get(item.name, {})}))
     accepted = [item for item, stored in placed if stored.bucket == storage.MASTERS]
     with transaction(conn) as cur:
         batches.record_placement(cur, batch.pk, [item for item, _ in placed])
+        if orphans:
+            log.warning("intake of %s: %d page(s) rejected on revalidation were already in masters: %s",
+                        batch.label, len(orphans), sorted(v["in_masters"]["key"] for v in orphans.values())[:10])
+            batches.add_facts(cur, batch.pk, orphans)
         if accepted:
             ho_so_ids = records.register_tree(cur, batch.manifest, batch_pk=batch.pk,
                                               ma_ho_so={item.ma_ho_so for item in accepted})
