@@ -175,7 +175,8 @@ def test_the_workbook_has_native_charts_vietnamese_sheets_real_dates_and_print_s
     assert hp[2023] == 1032 and hp[2024] is None and hp["Chênh lệch chưa đối soát"] == 1524
     phase = wb["Giai đoạn 1"]
     deadline = next(row[1] for row in phase.iter_rows() if row[0].value == "Hạn hoàn thành")
-    assert deadline.is_date and deadline.value.date() == dt.date(2026, 11, 30) and deadline.number_format == "dd/mm/yyyy"
+    assert deadline.is_date and deadline.value.date() == dt.date(2026, 11, 30)
+    assert deadline.number_format == "dd/mm/yyyy"
     registered = next(row[1] for row in phase.iter_rows() if row[0].value == "Đã đăng ký trong CSDL")
     assert isinstance(registered.value, int) and registered.number_format == "#,##0"
     inventory = wb["Thực trạng (kế hoạch)"]

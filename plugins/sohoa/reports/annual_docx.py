@@ -2,8 +2,9 @@
 
 Reading order: header block, "BÁO CÁO" and its trích yếu, the opening sentence, sections I–IX, the closing
 sentence ending "./.", nơi nhận and the signing block. Sections I–VI state figures (the plan's own, labelled, and
-the catalogue's; hồ sơ gốc điện tử apart from digitisation); VII–IX draw the assessment, next year's tasks and the requests from those same figures, so
-nothing in them is typed by hand. One function per section, in :data:`SECTIONS`.
+the catalogue's; hồ sơ gốc điện tử apart from digitisation); VII–IX draw the assessment, next year's tasks and
+the requests from those same figures, so nothing in them is typed by hand. One function per section, in
+:data:`SECTIONS`.
 """
 from __future__ import annotations
 

@@ -27,7 +27,8 @@ def add_parser(sub) -> None:
         "validate", help="kiểm tra một thư mục lô tại máy, theo đúng quy tắc của máy chủ",
         description="Kiểm tra thư mục lô (manifest.json và các tệp ảnh trang) với đúng các quy tắc máy chủ áp "
                     "dụng khi tiếp nhận, rồi in kết quả từng hồ sơ. Mã thoát 0: lô đạt; 1: có tệp bị từ chối.",
-        epilog="Ví dụ:\n  sohoa vendor validate D:/lo-2026-11-01\n  sohoa vendor validate ./lo-01 --json > ket-qua.json")
+        epilog="Ví dụ:\n  sohoa vendor validate D:/lo-2026-11-01\n"
+               "  sohoa vendor validate ./lo-01 --json > ket-qua.json")
     validate.add_argument("folder", type=Path, metavar="THƯ_MỤC", help="thư mục lô (chứa manifest.json)")
     validate.add_argument("--vendor", type=identifier, metavar="NHÀ_THẦU",
                           help="tên nhà thầu (mặc định: lấy từ manifest.json)")
