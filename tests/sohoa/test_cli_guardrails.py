@@ -183,3 +183,8 @@ def test_an_unreachable_store_is_explained_to_the_vendor_in_vietnamese(capsys, m
     monkeypatch.setattr(storage, "client", lambda identity: storage.s3_client(nowhere, "k", "s"))
     code, _, err = run(capsys, "vendor", "status", "lo-01", "--vendor", "vendor-demo")
     assert code == 2 and "Không kết nối được kho lưu trữ khi đọc kết quả tiếp nhận" in err
+
+
+def test_converting_a_manifest_that_does_not_exist_says_so(capsys, tmp_path):
+    code, _, err = run(capsys, "vendor", "convert", str(tmp_path / "manifest.xlsx"), str(tmp_path / "m.json"))
+    assert code == 2 and "Không tìm thấy" in err and not (tmp_path / "m.json").exists()
