@@ -27,6 +27,7 @@ class Reconciliation:
     catalogue: int = 0
     processed: int = 0
     derivatives: int = 0
+    pdfs: int = 0
     recorded_in_masters: int = 0
     lost: list[str] = field(default_factory=list)
     duplicated: list[str] = field(default_factory=list)
@@ -35,7 +36,7 @@ class Reconciliation:
         return (f"{self.fault} [{self.batch}]: manifest {self.manifest} pages = masters {self.masters} "
                 f"+ quarantine {self.quarantine} (also locked in masters before rejection: "
                 f"{self.recorded_in_masters}); catalogue {self.catalogue} rows; processed {self.processed} "
-                f"with {self.derivatives} derivatives; lost {len(self.lost)}, duplicated {len(self.duplicated)}")
+                f"with {self.derivatives} derivatives; {self.pdfs} PDF/A; lost {len(self.lost)}, duplicated {len(self.duplicated)}")
 
 
 def _versions(s3, bucket: str, key: str) -> list[dict]:
@@ -63,6 +64,9 @@ def reconcile(fault: str, vendor: str, batch_id: str, manifest: dict) -> Reconci
             cur.execute("SELECT sha256, count(*) FROM trang WHERE sha256 = ANY(%s) GROUP BY sha256",
                         ([r[1] for r in rows],))
             copies = dict(cur.fetchall())
+            cur.execute("SELECT ma_ho_so, pdf_keys FROM ho_so WHERE ma_ho_so = ANY(%s) AND pdf_keys IS NOT NULL",
+                        ([h["ma_ho_so"] for h in manifest["ho_so"]],))
+            pdfs = cur.fetchall()
     finally:
         conn.close()
     by_item = collections.defaultdict(list)
@@ -109,6 +113,12 @@ def reconcile(fault: str, vendor: str, batch_id: str, manifest: dict) -> Reconci
                 result.recorded_in_masters += "in_masters" in (facts or {})
             else:
                 result.lost.append(f"{page}: rejected, its bytes not in quarantine")
+    for ma_ho_so, pdf_keys in pdfs:
+        for stored in (pdf_keys or {}).values():
+            if storage.stored_sha256(s3, stored.get("bucket", storage.DERIVATIVES), stored["key"]) == stored["sha256"]:
+                result.pdfs += 1
+            else:
+                result.lost.append(f"{ma_ho_so}: PDF/A {stored['key']} missing or changed")
     return result
 
 

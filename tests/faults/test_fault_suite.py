@@ -203,3 +203,41 @@ def test_the_reconciliation_itself_notices_a_page_lost_and_a_page_duplicated(del
     spoiled = reconcile("self-check", VENDOR, batch_id, manifest)
     assert len(spoiled.lost) == 1 and "quarantine" in spoiled.lost[0]
     assert len(spoiled.duplicated) == 1 and "2 versions" in spoiled.duplicated[0]
+
+
+def test_postgresql_restarted_mid_assembly(accepted_batch, tmp_path, stack, reconciled, monkeypatch):
+    from sohoa.localstack.postgres import Postgres
+    from sohoa.processing import assemble
+
+    batch_id, manifest, chunk = _processed_batch(accepted_batch, tmp_path, 2)
+    conn = connect()
+    ocr_chunk(conn, storage.client(), chunk, engine="tesseract")
+    ma_ho_so = manifest["ho_so"][0]["ma_ho_so"]
+    server, real_validate = Postgres(stack), assemble.validate_pdfa
+
+    def validate_then_lose_postgres(*args, **kwargs):
+        problems = real_validate(*args, **kwargs)
+        server.stop()  # the PDF is built and about to be stored; its metadata and the hồ sơ row are not
+        return problems
+
+    monkeypatch.setattr(assemble, "validate_pdfa", validate_then_lose_postgres)
+    try:
+        with localstack.exclusive(stack):  # neither `up` nor the supervisor starts it meanwhile
+            try:
+                with pytest.raises(Exception):  # whatever the driver says when its server goes away
+                    assemble.assemble_ho_so(conn, storage.client(), ma_ho_so)
+            finally:
+                server.start()
+    finally:
+        conn.close()
+        localstack.up(echo=lambda *_: None)  # Airflow's daemons may have gone with the database
+    monkeypatch.setattr(assemble, "validate_pdfa", real_validate)
+    conn = connect()
+    try:
+        assert set(assemble.assemble_ho_so(conn, storage.client(), ma_ho_so)) == {"1"}
+        with transaction(conn) as cur:
+            cur.execute("SELECT count(*) FROM event WHERE event_type = 'creation' AND object_id = %s", (ma_ho_so,))
+            assert cur.fetchone() == (1,)  # recorded once, by the run that finished
+    finally:
+        conn.close()
+    assert reconciled(VENDOR, batch_id, manifest).pdfs == 1
