@@ -16,7 +16,6 @@ import pytest
 
 from sohoa import localstack, storage
 from sohoa.catalogue.db import connect, transaction
-from sohoa.intake import process
 from sohoa.intake.process import run_intake
 from sohoa.intake.samples import encode, make_batch, noise_page, page_entry, read_manifest, write_manifest
 from sohoa.localstack.seaweed import SeaweedS3
