@@ -5,7 +5,9 @@ One tesseract process per page (``OMP_THREAD_LIMIT=1``), ``jobs`` pages at a tim
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -27,7 +29,13 @@ EDGE_WORD_CONF = 0.05  # a word this unsure at either end of a line is dirt (str
 RULING = "|¦"  # what Tesseract reads a table's vertical rule as: never text in an administrative document (cut off
 #               a word's ends, dropped when that is all the word is). Removing the rules from the image instead was
 #               worse: without them Tesseract reads a table column by column (tuning seeds, tables: 1.7 → 70 % CER)
-BULLETS = frozenset("-–—")  # the only words without a letter or digit that may start a line
+BULLETS = frozenset("-–—")
+LIST_MARK = re.compile(r"^(?:\d{1,3}|[a-zđ]|[IVXLC]{1,6})[.)]$")  # "1." "12)" "a)" "IV." starting a list item
+MARKER_REACH = 2.5  # line heights left of a line's lone leading "." or ")" searched for the number it ends: with
+#   layout analysis (psm 3) Tesseract drops a hanging list number and keeps only its dot ("1. Yêu cầu" → ". Yêu
+#   cầu"), on the broad suite's list pages one such loss per item; read alone as one line (psm 7) it comes back
+MAX_MARKER_READS = 40  # at most this many such re-reads per page (a tesseract call each, ~50 ms)
+PSM_LINE = 7  # the only words without a letter or digit that may start a line
 
 
 def parse_tsv(text: str, *, what: str) -> list[Line]:
@@ -87,8 +95,13 @@ def split_tsv(text: str, *, what: str) -> tuple[list[Line], list[Line]]:
     """(lines, noise lines) from tesseract TSV: :func:`parse_tsv`'s lines, and the whole lines it judged to be
     noise, as read (``ocr_engine.evidence`` weighs whether they were text after all: on heavily damaged pages
     Tesseract reads real lines at low confidence)."""
+    return split_lines(tsv_lines(text, what=what))
+
+
+def split_lines(lines: Sequence[TsvLine]) -> tuple[list[Line], list[Line]]:
+    """:func:`split_tsv` of lines already parsed."""
     kept, noise = [], []
-    for line in tsv_lines(text, what=what):
+    for line in lines:
         if not line.words:
             continue
         trimmed, is_noise = clean_line(line.words)
@@ -182,4 +195,36 @@ class TesseractEngine(PerPageEngine):
         psm = PSM_BLOCK if page.lines_only else self.psm
         text = tess.tsv(pgm.tobytes(), what=page.page_id, lang=self.lang, psm=psm, dpi=int(round(page.dpi)),
                         timeout=self.timeout)
-        return split_tsv(text, what=page.page_id)
+        lines = tsv_lines(text, what=page.page_id)
+        if psm != PSM_BLOCK:
+            lines = self._list_numbers(lines, page)
+        return split_lines(lines)
+
+    def _list_numbers(self, lines: list[TsvLine], page: PageImage) -> list[TsvLine]:
+        """Lines that start with a lone "." or ")" get back the list number layout analysis dropped: the strip
+        left of it (:data:`MARKER_REACH`) is read as one line, and kept only when it reads as a list marker
+        (:data:`LIST_MARK`) — anything else leaves the line as it was."""
+        out, reads = [], 0
+        for line in lines:
+            first = line.words[0] if line.words else None
+            if first is None or first.text not in (".", ")") or len(line.words) < 2 or reads >= MAX_MARKER_READS:
+                out.append(line)
+                continue
+            height = max(w.box.height for w in line.words[1:])
+            x0 = max(0, first.box.x0 - int(MARKER_REACH * height))
+            y0, y1 = max(0, first.box.y1 - int(1.3 * height)), min(page.pixels.shape[0], first.box.y1 + height // 3)
+            crop = page.pixels[y0:y1, x0:first.box.x1 + 2]
+            reads += 1
+            ok, pgm = cv2.imencode(".pgm", np.ascontiguousarray(crop)) if crop.size else (False, None)
+            marker = None
+            if ok:
+                found = [w for row in tsv_lines(tess.tsv(pgm.tobytes(), what=page.page_id, lang=self.lang,
+                                                         psm=PSM_LINE, dpi=int(round(page.dpi)),
+                                                         timeout=self.timeout), what=page.page_id)
+                         for w in row.words]
+                if len(found) == 1 and LIST_MARK.match(found[0].text):
+                    b = found[0].box
+                    marker = Word(found[0].text, Box(x0 + b.x0, y0 + b.y0, x0 + b.x1, y0 + b.y1),
+                                  found[0].confidence)
+            out.append(dataclasses.replace(line, words=(marker, *line.words[1:])) if marker else line)
+        return out
