@@ -240,3 +240,57 @@ def test_postgresql_restarted_mid_assembly(accepted_batch, tmp_path, stack, reco
     finally:
         conn.close()
     assert reconciled(VENDOR, batch_id, manifest).pdfs == 1
+
+
+def test_the_alert_sink_with_a_full_disk_refuses_alerts_visibly_and_keeps_them_once_it_has_room(tmp_path, stack):
+    """A sink that cannot write answers 452 (SMTP) and 507 (webhook) — the notifiers then raise and the alert is
+    sent again by the next run — instead of dropping the connection or saying it kept what it lost."""
+    import resource
+    import smtplib
+    import urllib.error
+    import urllib.request
+
+    from sohoa.localstack.procs import port_is_free
+
+    smtp_port, http_port = stack.alert_smtp_port + 300, stack.alert_http_port + 300
+    argv = [sys.executable, "-m", "sohoa.localstack.alertsink", "--dir", str(tmp_path),
+            "--smtp-port", str(smtp_port), "--http-port", str(http_port)]
+
+    def start(full: bool) -> subprocess.Popen:
+        limit = (lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))) if full else None  # no byte fits
+        sink = subprocess.Popen(argv, preexec_fn=limit, env={**os.environ, "SOHOA_STATE_DIR": str(stack.state_dir)})
+        deadline = time.monotonic() + 20
+        while port_is_free("127.0.0.1", http_port) or port_is_free("127.0.0.1", smtp_port):
+            assert time.monotonic() < deadline and sink.poll() is None
+            time.sleep(0.2)
+        return sink
+
+    def send() -> tuple[int, int]:
+        with smtplib.SMTP("127.0.0.1", smtp_port, timeout=10) as smtp:
+            smtp.ehlo()
+            smtp.mail("sohoa@localhost")
+            smtp.rcpt("luu-tru@localhost")
+            mail = smtp.data(b"Subject: [So hoa] CANH BAO\r\n\r\nfixity")[0]
+        request = urllib.request.Request(f"http://127.0.0.1:{http_port}/alert", data=b'{"key": "fixity:1"}',
+                                         headers={"Content-Type": "application/json"}, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                hook = response.status
+        except urllib.error.HTTPError as refused:
+            hook = refused.code
+        return mail, hook
+
+    sink = start(full=True)
+    try:
+        assert send() == (452, 507)
+        assert list(tmp_path.iterdir()) == []  # nothing half-written
+    finally:
+        sink.terminate()
+        sink.wait(10)
+    sink = start(full=False)
+    try:
+        assert send() == (250, 204)
+        assert sorted(p.suffix for p in tmp_path.iterdir()) == [".eml", ".json"]
+    finally:
+        sink.terminate()
+        sink.wait(10)

@@ -29,8 +29,20 @@ class _MailToFiles:
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
         name = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}.eml"
-        (self.folder / name).write_bytes(envelope.original_content or envelope.content)
+        try:
+            _keep(self.folder / name, envelope.original_content or envelope.content)
+        except OSError as exc:  # a full disk: a temporary refusal the sender sees and can retry, never a 250
+            return f"452 4.3.1 Insufficient system storage ({exc.strerror})"
         return "250 Message accepted"
+
+
+def _keep(path: Path, data: bytes) -> None:
+    """Write ``data`` whole or not at all (a partial file is removed)."""
+    try:
+        path.write_bytes(data)
+    except OSError:
+        path.unlink(missing_ok=True)
+        raise
 
 
 def _webhook_handler(folder: Path):
@@ -44,8 +56,13 @@ def _webhook_handler(folder: Path):
                 self.end_headers()
                 return
             name = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}.json"
-            (folder / name).write_text(json.dumps({"path": self.path, "body": document}, ensure_ascii=False),
-                                       encoding="utf-8")
+            try:
+                _keep(folder / name, json.dumps({"path": self.path, "body": document}, ensure_ascii=False)
+                      .encode("utf-8"))
+            except OSError:  # a full disk: 507, so the sender knows the alert was not kept
+                self.send_response(507)
+                self.end_headers()
+                return
             self.send_response(204)
             self.end_headers()
 
