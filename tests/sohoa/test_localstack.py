@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import os
 import hashlib
 import time
 import uuid
@@ -299,3 +300,23 @@ def test_a_stack_service_killed_behind_its_back_is_running_again_within_the_supe
         assert time.monotonic() < deadline, "the alert sink was not started again"
         time.sleep(1)
     assert "supervisor: alertsink found dead" in next(s.detail for s in localstack.status() if s.name == "AlertSink")
+
+
+def test_every_port_the_stack_opens_listens_on_loopback_only(stack):
+    groups = set()
+    for component in localstack._components(stack):
+        for service in getattr(component, "services", None) or [component.service]:
+            if (pid := service.pid()) is not None:
+                groups.add(pid)
+    listening = [c for c in psutil.net_connections(kind="inet")
+                 if c.status == psutil.CONN_LISTEN and c.pid and _group(c.pid) in groups]
+    assert len({_group(c.pid) for c in listening}) >= 5  # PostgreSQL, two SeaweedFS, the sink, Airflow's API
+    assert {c.laddr.ip for c in listening} == {"127.0.0.1"}, [(c.pid, c.laddr) for c in listening
+                                                             if c.laddr.ip != "127.0.0.1"]
+
+
+def _group(pid: int) -> int | None:
+    try:
+        return os.getpgid(pid)
+    except ProcessLookupError:
+        return None

@@ -65,6 +65,7 @@ def environment(cfg: Settings, *, database: str | None = None) -> dict[str, str]
         "AIRFLOW__API_AUTH__JWT_SECRET": cfg.airflow_jwt_secret,
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "15",
         "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "True",
+        "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_HOST": "127.0.0.1",  # 0.0.0.0 by default
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(cfg.state_dir / "logs" / "airflow"),
         f"AIRFLOW_CONN_{S3_CONN_ID.upper()}": json.dumps(s3_conn),
         f"AIRFLOW_CONN_{CATALOGUE_CONN_ID.upper()}": json.dumps(pg_conn),
@@ -112,6 +113,10 @@ class Airflow:
     def _daemon_args(self, daemon: str) -> list[str]:
         if daemon == "api-server":
             return ["--host", self.cfg.airflow_host, "--port", str(self.cfg.airflow_port)]
+        if daemon in ("scheduler", "triggerer"):
+            # Their log servers bind every interface with no host setting (airflow.utils.serve_logs); task logs
+            # are files under the state directory, which the API server reads itself.
+            return ["--skip-serve-logs"]
         return []
 
     def _write_password(self) -> None:
