@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from .vntime import VN_TZ
+
 UNKNOWN_DATE = "không xác định"
 
 
@@ -18,3 +20,8 @@ def vn_number(value: float, decimals: int = 0) -> str:
 def vn_date(day: dt.date | None) -> str:
     """``dd/mm/yyyy``, or :data:`UNKNOWN_DATE` for None."""
     return day.strftime("%d/%m/%Y") if day else UNKNOWN_DATE
+
+
+def vn_moment(moment: dt.datetime) -> str:
+    """An aware datetime as ``HH:MM dd/mm/yyyy`` in Việt Nam time."""
+    return moment.astimezone(VN_TZ).strftime("%H:%M %d/%m/%Y")

@@ -7,7 +7,8 @@ For the dashboard and the yearly report (which read these functions; they comput
   ``handed_over``): hồ sơ, văn bản, pages, and how their signatures stand;
 * :func:`rejected_submissions` — submissions refused, with their first reasons;
 * :func:`paper_after_cutoff` — hồ sơ formed on or after 01/7/2025 (Luật Lưu trữ 2024 in force, plan II.1.b.4:
-  they must be electronic) that arrived as scanned paper pages: each one is a finding for the agency.
+  they must be electronic) that arrived as scanned paper pages: each one is a finding for the agency;
+* :func:`undated_scans` — hồ sơ with scanned pages and no formation date, which that check cannot judge.
 
 A hồ sơ is "formed" on its thời gian bắt đầu (its thời gian kết thúc when no start is recorded).
 """
@@ -62,6 +63,11 @@ SELECT h.ma_ho_so, h.tieu_de, coalesce(h.thoi_gian_bat_dau, h.thoi_gian_ket_thuc
  WHERE a.ma = %(agency)s AND coalesce(h.thoi_gian_bat_dau, h.thoi_gian_ket_thuc) >= %(cutoff)s
  GROUP BY h.id
  ORDER BY formed, h.ma_ho_so
+"""
+UNDATED_SCANS_SQL = """
+SELECT count(*) FROM ho_so h JOIN agency a ON a.id = h.agency_id
+ WHERE a.ma = %(agency)s AND h.thoi_gian_bat_dau IS NULL AND h.thoi_gian_ket_thuc IS NULL
+   AND EXISTS (SELECT 1 FROM trang t WHERE t.ho_so_id = h.id)
 """
 
 
@@ -118,3 +124,11 @@ def paper_after_cutoff(conn, agency_ma: str, cutoff: dt.date = ELECTRONIC_FROM) 
     with transaction(conn) as cur:
         cur.execute(PAPER_AFTER_CUTOFF_SQL, {"agency": agency_ma, "cutoff": cutoff})
         return [PaperAfterCutoff(*row) for row in cur.fetchall()]
+
+
+def undated_scans(conn, agency_ma: str) -> int:
+    """How many hồ sơ hold scanned pages but record neither thời gian bắt đầu nor kết thúc: whether they were
+    formed after the cutoff is unknown, so :func:`paper_after_cutoff` cannot include them."""
+    with transaction(conn) as cur:
+        cur.execute(UNDATED_SCANS_SQL, {"agency": agency_ma})
+        return int(cur.fetchone()[0])

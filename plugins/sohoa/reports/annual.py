@@ -23,15 +23,18 @@ from ..milestones.inventory import (HP_NET_BY_YEAR, HP_NET_TOTAL, PlanFigure, Ye
                                    reconcile)
 from ..milestones.listing import PAGE_KINDS
 from ..milestones.progress import MilestoneStatus, agency_rejected_pages
-from ..born_digital.figures import BornDigitalCount, born_digital_counts
+from ..born_digital import figures as born_digital_figures
+from ..born_digital.figures import ELECTRONIC_FROM, BornDigitalCount, PaperAfterCutoff
 from ..catalogue.db import run_query
-from ..vnformat import vn_date, vn_number
+from ..vnformat import vn_date, vn_moment, vn_number
 from . import charts
 from .errors import ReportError
 from .nd30 import Issuer
 
 HP_NET_RANGE = range(2019, 2026)  # the years the plan's HP-Net figures cover (2019 – 6/2025)
 HP_NET_TITLE = "Hồ sơ HP-Net theo năm (số liệu kế hoạch)"
+# 01/7/2025, as the plan writes it
+ELECTRONIC_FROM_LABEL = f"{ELECTRONIC_FROM.day:02d}/{ELECTRONIC_FROM.month}/{ELECTRONIC_FROM.year}"
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -78,6 +81,9 @@ class AnnualReport:
     rejected_pages: int  # refused at intake, all of the agency's (in a phase or not)
     issuer: Issuer
     born_digital: list[BornDigitalCount]  # hồ sơ gốc điện tử by source and status: in no digitisation phase
+    rejected_submissions: list[dict]  # nộp lưu submissions refused, newest first, with their first reasons
+    paper_after_cutoff: list[PaperAfterCutoff]  # hồ sơ formed from 01/7/2025 that came as scanned paper
+    undated_scans: int  # hồ sơ with scanned pages and no formation date: not judged against 01/7/2025
 
     @property
     def inventory(self) -> list[PlanFigure]:
@@ -118,7 +124,10 @@ def collect(conn, plan: Plan, agency: str, year: int, today: dt.date, agency_nam
             {"milestone": s.milestone.id, "stage": s.milestone.done_stage, "year": year}) for s in statuses},
         rejected_pages=agency_rejected_pages(conn, agency),
         issuer=issuer_of(plan, agency, named[0][0] if named else agency_name),
-        born_digital=born_digital_counts(conn, agency),
+        born_digital=born_digital_figures.born_digital_counts(conn, agency),
+        rejected_submissions=born_digital_figures.rejected_submissions(conn, agency),
+        paper_after_cutoff=born_digital_figures.paper_after_cutoff(conn, agency),
+        undated_scans=born_digital_figures.undated_scans(conn, agency),
     )
     conn.rollback()
     return report
@@ -187,6 +196,37 @@ def born_digital_rows(report: AnnualReport) -> list[list[str]]:
     """Hồ sơ gốc điện tử per source and status: hồ sơ, văn bản, pages (as born_digital.figures counts them)."""
     return [[BORN_DIGITAL_SOURCES.get(c.source, c.source), BORN_DIGITAL_STATUSES.get(c.status, c.status),
              vn_number(c.ho_so), vn_number(c.van_ban), vn_number(c.pages)] for c in report.born_digital]
+
+
+def rejected_submissions_sentence(report: AnnualReport) -> str:
+    """How many nộp lưu submissions were refused, or that none was."""
+    if not report.rejected_submissions:
+        return "Không có lần nộp lưu hồ sơ điện tử nào bị từ chối."
+    return (f"Lần nộp lưu hồ sơ điện tử bị từ chối: {vn_number(len(report.rejected_submissions))} (cơ quan sửa "
+            "và nộp lại trong một lần nộp mới):")
+
+
+def rejected_submission_rows(report: AnnualReport) -> list[list[str]]:
+    """Mã lần nộp, mã hồ sơ (or that none was declared), when, its first reasons."""
+    return [[r["submission_id"], r["ma_ho_so"] or "không khai", vn_moment(r["received_at"]),
+             "; ".join(r["reasons"]) or "không ghi lý do"] for r in report.rejected_submissions]
+
+
+def paper_after_cutoff_sentence(report: AnnualReport) -> str:
+    """How many hồ sơ formed from 01/7/2025 came as paper scans, and how many scanned ones could not be judged."""
+    found = len(report.paper_after_cutoff)
+    head = (f"Hồ sơ hình thành từ {ELECTRONIC_FROM_LABEL} nhưng nộp dưới dạng bản scan từ giấy: {vn_number(found)} "
+            "(theo Kế hoạch, mục II.1.b.4, các hồ sơ này phải là hồ sơ điện tử)." if found else
+            f"Không có hồ sơ nào hình thành từ {ELECTRONIC_FROM_LABEL} được nộp dưới dạng bản scan từ giấy.")
+    if report.undated_scans:
+        head += (f" {vn_number(report.undated_scans)} hồ sơ có bản scan chưa ghi thời gian hình thành nên chưa "
+                 "kiểm tra được.")
+    return head
+
+
+def paper_after_cutoff_rows(report: AnnualReport) -> list[list[str]]:
+    """Mã hồ sơ, tiêu đề, the day it was formed, its scanned pages."""
+    return [[f.ma_ho_so, f.tieu_de, vn_date(f.formed), vn_number(f.pages)] for f in report.paper_after_cutoff]
 
 
 def progress_rows(status: MilestoneStatus) -> list[list[str]]:

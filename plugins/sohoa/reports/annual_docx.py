@@ -2,7 +2,8 @@
 
 Reading order: header block, "BÁO CÁO" and its trích yếu, the opening sentence, sections I–IX, the closing
 sentence ending "./.", nơi nhận and the signing block. Sections I–VI state figures (the plan's own, labelled, and
-the catalogue's; hồ sơ gốc điện tử apart from digitisation); VII–IX draw the assessment, next year's tasks and
+the catalogue's; hồ sơ gốc điện tử apart from digitisation, with refused submissions and hồ sơ formed from
+01/7/2025 that came as paper scans); VII–IX draw the assessment, next year's tasks and
 the requests from those same figures, so nothing in them is typed by hand. One function per section, in
 :data:`SECTIONS`.
 """
@@ -14,8 +15,9 @@ from pathlib import Path
 from ..milestones.progress import MilestoneStatus
 from ..vnformat import vn_date, vn_number
 from ..vntime import VN_TZ
-from .annual import (HP_NET_TITLE, AnnualReport, born_digital_rows, hp_net_rows, hp_net_sentence, inventory_rows,
-                     month_end_rows, outlook_sentence, progress_rows, state_of, trouble_rows)
+from .annual import (ELECTRONIC_FROM_LABEL, HP_NET_TITLE, AnnualReport, born_digital_rows, hp_net_rows,
+                     hp_net_sentence, inventory_rows, month_end_rows, outlook_sentence, paper_after_cutoff_rows,
+                     paper_after_cutoff_sentence, progress_rows, rejected_submission_rows, rejected_submissions_sentence, state_of, trouble_rows)
 from .nd30 import Nd30Document
 
 TYPE_CODE, TYPE_NAME = "BC", "Báo cáo"
@@ -88,12 +90,20 @@ def _registered(d: Nd30Document, report: AnnualReport, images: dict[str, bytes],
 
 def _born_digital(d: Nd30Document, report: AnnualReport, images: dict[str, bytes], number: str) -> None:
     d.heading(f"{number}. HỒ SƠ ĐIỆN TỬ (GỐC ĐIỆN TỬ)")
-    if not report.born_digital:
+    if report.born_digital:
+        d.paragraph("Hồ sơ gốc điện tử không phải số hóa nên không tính vào tiến độ các giai đoạn số hóa ở mục trên:")
+        d.table(["Nguồn", "Tình trạng", "Hồ sơ", "Văn bản", "Trang"], born_digital_rows(report),
+                widths=[4.5, 3.5, 2.8, 2.8, 2.8], numeric=frozenset({2, 3, 4}))
+    else:
         d.paragraph("Chưa có hồ sơ gốc điện tử nào của đơn vị trong CSDL.")
-        return
-    d.paragraph("Hồ sơ gốc điện tử không phải số hóa nên không tính vào tiến độ các giai đoạn số hóa ở mục trên:")
-    d.table(["Nguồn", "Tình trạng", "Hồ sơ", "Văn bản", "Trang"], born_digital_rows(report),
-            widths=[4.5, 3.5, 2.8, 2.8, 2.8], numeric=frozenset({2, 3, 4}))
+    d.paragraph(rejected_submissions_sentence(report))
+    if report.rejected_submissions:
+        d.table(["Mã lần nộp", "Mã hồ sơ", "Thời điểm", "Lý do từ chối"], rejected_submission_rows(report),
+                widths=[3.0, 3.2, 2.8, 7.4])
+    d.paragraph(paper_after_cutoff_sentence(report))
+    if report.paper_after_cutoff:
+        d.table(["Mã hồ sơ", "Tiêu đề", "Ngày hình thành", "Số trang scan"], paper_after_cutoff_rows(report),
+                widths=[3.4, 8.0, 2.8, 2.2], numeric=frozenset({3}))
 
 
 def _late(d: Nd30Document, report: AnnualReport, images: dict[str, bytes], number: str) -> None:
@@ -147,7 +157,7 @@ def _next_year(d: Nd30Document, report: AnnualReport, images: dict[str, bytes], 
 
 def requests(report: AnnualReport) -> list[str]:
     """The requests the figures call for: a late phase, a phase without a target, unreconciled plan figures,
-    pages parked in OCR."""
+    hồ sơ formed from 01/7/2025 that came as paper scans, pages parked in OCR."""
     found = []
     for status in report.statuses:
         rate = required_rate(status)
@@ -161,6 +171,10 @@ def requests(report: AnnualReport) -> list[str]:
     if report.hp_net and report.hp_net.unexplained:
         found.append(f"Đối soát {vn_number(report.hp_net.unexplained)} hồ sơ HP-Net chênh lệch giữa số liệu tổng và "
                      "số liệu theo năm trước khi chuyển sang hệ thống lưu trữ lịch sử của thành phố.")
+    if report.paper_after_cutoff:
+        found.append(f"Đề nghị các đơn vị lập và nộp lưu dưới dạng hồ sơ điện tử "
+                     f"{vn_number(len(report.paper_after_cutoff))} hồ sơ hình thành từ {ELECTRONIC_FROM_LABEL} "
+                     "hiện chỉ có bản scan từ giấy (Kế hoạch, mục II.1.b.4).")
     parked = sum(s.pages.ocr_parked for s in report.statuses)
     if parked:
         found.append(f"Bố trí cán bộ xử lý {vn_number(parked)} trang nhận dạng không thành công (hàng chờ duyệt).")

@@ -19,10 +19,12 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..milestones.definitions import STAGE_LABELS, STAGES
 from ..milestones.progress import MilestoneStatus
+from ..vntime import VN_TZ
 from .annual import (BORN_DIGITAL_SOURCES, BORN_DIGITAL_STATUSES, HP_NET_RANGE, HP_NET_TITLE, AnnualReport,
-                     hp_net_sentence, outlook_sentence, state_of, trouble_rows)
+                     hp_net_sentence, outlook_sentence, paper_after_cutoff_sentence, rejected_submissions_sentence,
+                     state_of, trouble_rows)
 
-COUNT, METRES, DATE = "#,##0", "#,##0.00", "dd/mm/yyyy"
+COUNT, METRES, DATE, MOMENT = "#,##0", "#,##0.00", "dd/mm/yyyy", "hh:mm dd/mm/yyyy"
 HEADER_FILL = PatternFill("solid", fgColor="DDE3EA")
 THIN = Side(style="thin", color="999999")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -208,18 +210,44 @@ def _ho_so_by_year(wb: Workbook, report: AnnualReport) -> None:
     _setup(ws, {"A": 18, "B": 12, "C": 12})
 
 
+def _caption(ws: Worksheet, row: int, text: str) -> None:
+    """A bold line of text above a table, left to run over the empty cells beside it."""
+    ws.cell(row=row, column=1, value=text).font = Font(bold=True)
+
+
 def _born_digital(wb: Workbook, report: AnnualReport) -> None:
+    """Hồ sơ gốc điện tử per source and status; below them the refused submissions and the hồ sơ formed from
+    01/7/2025 that came as paper scans, each under the sentence the document states (it says when there are none).
+    """
     ws = wb.create_sheet("Hồ sơ gốc điện tử")
     _header(ws, 1, ["Nguồn", "Tình trạng", "Hồ sơ", "Văn bản", "Trang"])
     for r, c in enumerate(report.born_digital, 2):
         _row(ws, r, [BORN_DIGITAL_SOURCES.get(c.source, c.source), BORN_DIGITAL_STATUSES.get(c.status, c.status),
                      c.ho_so, c.van_ban, c.pages], [None, None, COUNT, COUNT, COUNT])
-    _setup(ws, {"A": 22, "B": 16, "C": 10, "D": 10, "E": 10})
+    row = max(len(report.born_digital), 1) + 3  # a blank row under the table (or under its 'none' line)
+    if not report.born_digital:
+        _caption(ws, 2, "Chưa có hồ sơ gốc điện tử nào của đơn vị trong CSDL.")
+    _caption(ws, row, rejected_submissions_sentence(report))
+    if report.rejected_submissions:
+        _header(ws, row + 1, ["Mã lần nộp", "Mã hồ sơ", "Thời điểm", "Lý do từ chối"])
+        for r, refused in enumerate(report.rejected_submissions, row + 2):
+            _row(ws, r, [refused["submission_id"], refused["ma_ho_so"] or "không khai",
+                         refused["received_at"].astimezone(VN_TZ).replace(tzinfo=None),
+                         "; ".join(refused["reasons"]) or "không ghi lý do"], [None, None, MOMENT, None])
+        row += len(report.rejected_submissions) + 1
+    row += 2
+    _caption(ws, row, paper_after_cutoff_sentence(report))
+    if report.paper_after_cutoff:
+        _header(ws, row + 1, ["Mã hồ sơ", "Ngày hình thành", "Số trang scan", "Tiêu đề"])
+        for r, finding in enumerate(report.paper_after_cutoff, row + 2):
+            _row(ws, r, [finding.ma_ho_so, finding.formed, finding.pages, finding.tieu_de], [None, DATE, COUNT, None])
+    _setup(ws, {"A": 24, "B": 22, "C": 16, "D": 50, "E": 10})
 
 
 def write_xlsx(report: AnnualReport, path: Path) -> Path:
     """Render the report's figures as a workbook at ``path``: the plan's inventory, HP-Net, one sheet per phase
-    (with its burn-up), pages per month, hồ sơ per year, hồ sơ gốc điện tử."""
+    (with its burn-up), pages per month, hồ sơ per year, hồ sơ gốc điện tử (with refused submissions and paper
+    scans formed from 01/7/2025)."""
     wb = Workbook()
     _inventory(wb, report)
     _hp_net(wb, report)
