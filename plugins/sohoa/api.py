@@ -48,19 +48,31 @@ def caller(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_
 
 
 class HitOut(BaseModel):
+    """One page; the same keys as ``sohoa search --json`` (both come from ``SearchResult.as_json``)."""
+
     ma_ho_so: str
     tieu_de: str
-    trang: int
-    diem: float = Field(description="rank")
-    trich_doan: str = Field(description="snippet, matches in «»")
+    trang: int = Field(description="page number within the hồ sơ")
+    diem: float = Field(description="score: +2 every word as typed with its diacritics, +1 words side by side, "
+                                    "+ density in [0, 1)")
+    trich_doan: str = Field(description="snippet centred on the match, matches in «»")
     muc_do_tiep_can: str
+
+
+class HoSoOut(BaseModel):
+    ma_ho_so: str
+    tieu_de: str
+    muc_do_tiep_can: str
+    diem: float = Field(description="the best page's score")
+    hits: list[HitOut]
 
 
 class SearchOut(BaseModel):
     query: str
     terms: list[str]
     corrections: dict[str, str]
-    hits: list[HitOut]
+    hits: list[HitOut] = Field(description="pages, best first")
+    ho_so: list[HoSoOut] = Field(description="the same pages grouped by hồ sơ, in the order of their best page")
 
 
 class ReviewItemOut(BaseModel):
@@ -110,9 +122,7 @@ def search_endpoint(
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
     finally:
         conn.close()
-    return SearchOut(query=result.query, terms=result.terms, corrections=result.corrections, hits=[
-        HitOut(ma_ho_so=h.ma_ho_so, tieu_de=h.tieu_de, trang=h.page_number, diem=h.rank, trich_doan=h.snippet,
-               muc_do_tiep_can=h.muc_do_tiep_can) for h in result.hits])
+    return SearchOut(**result.as_json())
 
 
 def _reviewer(who: Annotated[Caller, Depends(caller)]) -> Caller:

@@ -189,7 +189,7 @@ def summarise(batch_id: str, truths: dict[str, str], verdict: dict, run_id: str,
         "verdict_text": verdict["text"], "pages_ocr": len(counts), "accuracy": accuracy, "paths": dict(paths),
         "pdfs": [f"s3://derivatives/{key}" for key in pdfs], "search": {
             "query": query, "corrections": found.corrections,
-            "hits": [{"ma_ho_so": h.ma_ho_so, "trang": h.page_number, "snippet": h.snippet} for h in found.hits]},
+            "hits": [{"ma_ho_so": h.ma_ho_so, "trang": h.trang, "snippet": h.trich_doan} for h in found.hits]},
         "review_open": len(review), "airflow": {"url": cfg.airflow_url, "user": cfg.airflow_admin_user,
                                                  "password": cfg.airflow_admin_password,
                                                  "process_run": f"{cfg.airflow_url}/dags/sohoa_process/runs/{run_id}"},

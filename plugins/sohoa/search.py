@@ -1,16 +1,27 @@
 """Full-text search over the catalogue's page text, with and without diacritics, tolerant to typos.
 
 Text is folded once when it is indexed (:func:`sohoa.vntext.fold`, lower-case) and kept beside the original
-in ``trang_text``; its ``tsvector`` ('simple' dictionary) lives in the narrow ``trang_search`` (GIN index). A query is folded the same way, so
-"so hoa tai lieu", "SỐ HÓA" and "số hóa tài liệu" meet the same tokens. A query word that is not in the
-vocabulary (``search_vocabulary``, trigram index) is replaced by its nearest known word, so the typo
-"leu" still finds "lieu". Snippets are cut from the original text at the folded match's offsets (folding
-keeps lengths). Access levels are enforced in SQL: a caller only ever sees the levels it holds.
+in ``trang_text``; its ``tsvector`` ('simple' dictionary) lives in the narrow ``trang_search`` (GIN index). A
+query is folded the same way, so "so hoa tai lieu", "SỐ HÓA" and "số hóa tài liệu" meet the same tokens. A
+query word that is not in the vocabulary (``search_vocabulary``, trigram index) is replaced by its nearest known
+word, so the typo "leu" still finds "lieu". Snippets are cut from the original text at the folded match's
+offsets (folding keeps lengths), centred on the place where most query words stand together. Access levels are enforced in
+SQL: a caller only ever sees the levels it holds.
+
+Diacritics the user types count in the ranking: the words as written (lower-case, diacritics kept) are indexed
+too (``trang_search_exact``), and the score (``diem``) is a tier plus a density in [0, 1):
+
+* +2 when the query carries diacritics and the page holds every word exactly as typed ("số hóa", not «Số» and
+  «HÒA»); a word that was typo-corrected no longer counts as typed;
+* +1 when the query's words stand next to each other, in order, on the page (folded);
+* ``ts_rank_cd`` of the folded words, normalised to [0, 1).
+
+So an exact-diacritics match always outranks a folded one, and a phrase outranks scattered words.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from psycopg2.extensions import connection as Connection
 from rapidfuzz.distance import Levenshtein
@@ -40,12 +51,25 @@ class Filters:
 
 @dataclass(frozen=True)
 class Hit:
+    """One matching page. The field names are the JSON keys of the CLI (``--json``) and of the API alike."""
+
     ma_ho_so: str
     tieu_de: str
-    page_number: int
-    rank: float
-    snippet: str
+    trang: int
+    diem: float
+    trich_doan: str
     muc_do_tiep_can: str
+
+
+@dataclass(frozen=True)
+class HoSoHits:
+    """The hits of one hồ sơ, best first; ``diem`` is its best page's."""
+
+    ma_ho_so: str
+    tieu_de: str
+    muc_do_tiep_can: str
+    diem: float
+    hits: list[Hit]
 
 
 @dataclass
@@ -55,15 +79,40 @@ class SearchResult:
     corrections: dict[str, str] = field(default_factory=dict)
     hits: list[Hit] = field(default_factory=list)
 
+    @property
+    def ho_so(self) -> list[HoSoHits]:
+        """The hits grouped by hồ sơ, in the order of each hồ sơ's best page."""
+        groups: dict[str, list[Hit]] = {}
+        for hit in self.hits:
+            groups.setdefault(hit.ma_ho_so, []).append(hit)
+        return [HoSoHits(h[0].ma_ho_so, h[0].tieu_de, h[0].muc_do_tiep_can, h[0].diem, h) for h in groups.values()]
+
+    def as_json(self) -> dict:
+        """The result as the CLI prints it and the API returns it: pages best first (``hits``) and grouped."""
+        return {"query": self.query, "terms": self.terms, "corrections": self.corrections,
+                "hits": [asdict(h) for h in self.hits], "ho_so": [asdict(g) for g in self.ho_so]}
+
+
+def _query_words(query: str) -> list[tuple[str, str]]:
+    """Each word of a query as (folded lower-case, as typed in NFC lower-case); at most MAX_TERMS."""
+    if len(query) > MAX_QUERY_CHARS:
+        raise SearchError(f"Câu tìm kiếm quá dài ({len(query)} ký tự); tối đa {MAX_QUERY_CHARS} ký tự.")
+    typed = nfc(query)
+    words = [(m.group().lower(), typed[m.start():m.end()].lower())  # fold keeps offsets
+             for m in _WORD.finditer(fold(typed)) if m.group().strip("_")]
+    if not words:
+        raise SearchError("Câu tìm kiếm không có từ nào để tìm.")
+    return words[:MAX_TERMS]
+
 
 def query_terms(query: str) -> list[str]:
     """The folded words of a query; SQL and regex metacharacters are simply not words."""
-    if len(query) > MAX_QUERY_CHARS:
-        raise SearchError(f"Câu tìm kiếm quá dài ({len(query)} ký tự); tối đa {MAX_QUERY_CHARS} ký tự.")
-    terms = [t.lower() for t in _WORD.findall(fold(query)) if t.strip("_")]
-    if not terms:
-        raise SearchError("Câu tìm kiếm không có từ nào để tìm.")
-    return terms[:MAX_TERMS]
+    return [folded for folded, _ in _query_words(query)]
+
+
+def exact_words(text: str) -> str:
+    """A page's words as written, lower-case with their diacritics, space-separated (see :func:`index_words`)."""
+    return " ".join(_WORD.findall(nfc(text).lower()))
 
 
 def index_words(folded: str) -> str:
@@ -87,6 +136,9 @@ def index_page(conn: Connection, trang_id: int, text: str) -> None:
         cur.execute(
             """INSERT INTO trang_search (trang_id, tsv) VALUES (%s, to_tsvector('simple', %s))
                ON CONFLICT (trang_id) DO UPDATE SET tsv = EXCLUDED.tsv""", (trang_id, index_words(folded)))
+        cur.execute(
+            """INSERT INTO trang_search_exact (trang_id, tsv) VALUES (%s, to_tsvector('simple', %s))
+               ON CONFLICT (trang_id) DO UPDATE SET tsv = EXCLUDED.tsv""", (trang_id, exact_words(text)))
         words = sorted({w for w in _WORD.findall(folded) if 2 <= len(w) <= 40})
         if words:  # a page indexed again counts again: pages is a document frequency for pruning, not an audit
             cur.execute("""INSERT INTO search_vocabulary (word, pages) SELECT unnest(%s::text[]), 1
@@ -154,7 +206,9 @@ def _tsquery(terms: list[str]) -> str:
 
 
 # Matches are filtered first (access level, phông, year, …), at most RANK_CANDIDATES of them are ranked, and
-# the text is read only for the hits returned: a very common word costs a bounded amount of work.
+# the text is read only for the hits returned: a very common word costs a bounded amount of work. A query with
+# diacritics also draws up to RANK_CANDIDATES pages holding its words exactly as typed, so the pages that rank
+# first are among the candidates however many pages match folded.
 RANK_CANDIDATES = 2000
 # The index scan uses the words that narrow the pages down: every word on at most COMMON_SHARE of the pages, and
 # the rarest further words on at most USEFUL_SHARE until there are FILTER_WORDS; the other words are checked on
@@ -162,38 +216,98 @@ RANK_CANDIDATES = 2000
 COMMON_SHARE = 0.3
 USEFUL_SHARE = 0.6
 FILTER_WORDS = 3
-_SEARCH_SQL = """
-WITH q AS (SELECT to_tsquery('simple', %(tsquery)s) AS query),
-f AS (SELECT to_tsquery('simple', %(filter)s) AS query),
-candidates AS (
-    SELECT s.trang_id, s.tsv, h.id AS ho_so_id, t.so_trang
-    FROM q, f, trang_search s
-    JOIN trang t ON t.id = s.trang_id
-    JOIN ho_so h ON h.id = t.ho_so_id
-    JOIN phong p ON p.id = h.phong_id
-    WHERE s.tsv @@ f.query AND ts_match_vq(s.tsv, q.query)
-      AND h.muc_do_tiep_can = ANY(%(levels)s)
+# Score tiers (see the module docstring); ts_rank_cd normalised with flag 32 (rank / (rank + 1)) stays below 1.
+EXACT_TIER = 2
+PHRASE_TIER = 1
+_FILTERS = """h.muc_do_tiep_can = ANY(%(levels)s)
       AND (%(phong)s::text IS NULL OR p.ma_phong = %(phong)s)
       AND (%(year)s::int IS NULL OR %(year)s BETWEEN extract(year FROM h.thoi_gian_bat_dau)
                                    AND extract(year FROM coalesce(h.thoi_gian_ket_thuc, h.thoi_gian_bat_dau)))
       AND (%(thbq)s::text IS NULL OR h.thoi_han_bao_quan = %(thbq)s)
       AND (%(mdtc)s::text IS NULL OR h.muc_do_tiep_can = %(mdtc)s)
       AND (%(ten_loai)s::text IS NULL OR EXISTS (
-            SELECT 1 FROM van_ban v WHERE v.ho_so_id = h.id AND v.ten_loai = %(ten_loai)s))
+            SELECT 1 FROM van_ban v WHERE v.ho_so_id = h.id AND v.ten_loai = %(ten_loai)s))"""
+_SEARCH_SQL = f"""
+WITH q AS (SELECT to_tsquery('simple', %(tsquery)s) AS query, to_tsquery('simple', %(phrase)s) AS phrase,
+                  to_tsquery('simple', %(exact)s) AS exact),
+folded AS (
+    SELECT s.trang_id
+    FROM q, trang_search s
+    JOIN trang t ON t.id = s.trang_id
+    JOIN ho_so h ON h.id = t.ho_so_id
+    JOIN phong p ON p.id = h.phong_id
+    WHERE s.tsv @@ to_tsquery('simple', %(filter)s) AND ts_match_vq(s.tsv, q.query)
+      AND {_FILTERS}
+    LIMIT %(cap)s
+),
+exact AS (
+    SELECT e.trang_id
+    FROM q, trang_search_exact e
+    JOIN trang t ON t.id = e.trang_id
+    JOIN ho_so h ON h.id = t.ho_so_id
+    JOIN phong p ON p.id = h.phong_id
+    WHERE %(exact_filter)s::text IS NOT NULL
+      AND e.tsv @@ to_tsquery('simple', %(exact_filter)s) AND ts_match_vq(e.tsv, q.exact)
+      AND {_FILTERS}
     LIMIT %(cap)s
 ),
 top AS (
-    SELECT c.trang_id, c.ho_so_id, c.so_trang, ts_rank_cd(c.tsv, q.query) AS rank
-    FROM candidates c, q
-    ORDER BY rank DESC, c.trang_id
+    SELECT s.trang_id,
+           {EXACT_TIER} * coalesce(e.tsv @@ q.exact, false)::int
+         + {PHRASE_TIER} * coalesce(s.tsv @@ q.phrase, false)::int
+         + ts_rank_cd(s.tsv, q.query, 32) AS rank
+    FROM (SELECT trang_id FROM folded UNION SELECT trang_id FROM exact) c
+    CROSS JOIN q
+    JOIN trang_search s ON s.trang_id = c.trang_id
+    LEFT JOIN trang_search_exact e ON e.trang_id = c.trang_id AND q.exact IS NOT NULL
+    WHERE ts_match_vq(s.tsv, q.query)
+    ORDER BY rank DESC, s.trang_id
     LIMIT %(limit)s
 )
-SELECT h.ma_ho_so, h.tieu_de, top.so_trang, top.rank, s.text, s.folded, h.muc_do_tiep_can
+SELECT h.ma_ho_so, h.tieu_de, t.so_trang, top.rank, x.text, x.folded, h.muc_do_tiep_can
 FROM top
-JOIN trang_text s ON s.trang_id = top.trang_id
-JOIN ho_so h ON h.id = top.ho_so_id
-ORDER BY top.rank DESC, h.ma_ho_so, top.so_trang
+JOIN trang t ON t.id = top.trang_id
+JOIN ho_so h ON h.id = t.ho_so_id
+JOIN trang_text x ON x.trang_id = top.trang_id
+ORDER BY top.rank DESC, h.ma_ho_so, t.so_trang
 """
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What one search sends to PostgreSQL: the SQL parameters and whether bitmap scans are worth it."""
+
+    params: dict
+    terms: list[str]
+    typed: list[str | None]
+    corrections: dict[str, str]
+    bitmap: bool
+
+
+def _plan(conn: Connection, query: str, levels: tuple[str, ...], filters: Filters, limit: int) -> _Plan:
+    unknown = set(levels) - set(ACCESS_LEVELS)
+    if unknown:
+        raise SearchError(f"Mức độ tiếp cận không hợp lệ: {', '.join(sorted(unknown))}.")
+    words = _query_words(query)
+    terms = [folded for folded, _ in words]
+    corrections = _correct(conn, terms, tuple(levels))
+    effective = [corrections.get(t, t) for t in terms]
+    with_diacritics = any(folded != typed for folded, typed in words)
+    # a corrected word no longer stands for what was typed; the rest must match as typed
+    typed = [w if with_diacritics and t not in corrections else None for t, (_, w) in zip(terms, words)]
+    exact = [w for w in typed if w]
+    with conn.cursor() as cur:
+        selective = _selective_terms(cur, effective)
+    exact_filter = [w for t, w in zip(effective, typed) if w and t in selective]
+    params = {
+        "tsquery": _tsquery(effective), "filter": _tsquery(selective or effective[:1]),
+        "phrase": " <-> ".join(f"'{t}'" for t in effective) if len(effective) > 1 else None,
+        "exact": _tsquery(exact) if exact else None, "exact_filter": _tsquery(exact_filter) if exact_filter else None,
+        "levels": list(levels), "phong": filters.phong, "year": filters.year,
+        "thbq": filters.thoi_han_bao_quan, "mdtc": filters.muc_do_tiep_can, "ten_loai": filters.ten_loai,
+        "limit": max(1, min(limit, 200)), "cap": RANK_CANDIDATES,
+    }
+    return _Plan(params, effective, typed, corrections, bitmap=bool(selective))
 
 
 def search(conn: Connection, query: str, *, levels: tuple[str, ...] = (PUBLIC,), filters: Filters = Filters(),
@@ -202,42 +316,70 @@ def search(conn: Connection, query: str, *, levels: tuple[str, ...] = (PUBLIC,),
 
     Raises SearchError for an empty or over-long query, or an unknown access level.
     """
-    unknown = set(levels) - set(ACCESS_LEVELS)
-    if unknown:
-        raise SearchError(f"Mức độ tiếp cận không hợp lệ: {', '.join(sorted(unknown))}.")
-    terms = query_terms(query)
-    corrections = _correct(conn, terms, tuple(levels))
-    effective = [corrections.get(t, t) for t in terms]
+    plan = _plan(conn, query, levels, filters, limit)
     with conn.cursor() as cur:
-        selective = _selective_terms(cur, effective)
-        if not selective:  # every word is on most pages: the first pages read already match
+        if not plan.bitmap:  # every word is on most pages: the first pages read already match
             cur.execute("SELECT set_config('enable_bitmapscan', 'off', true)")
-        cur.execute(_SEARCH_SQL, {
-            "tsquery": _tsquery(effective), "filter": _tsquery(selective or effective[:1]),
-            "levels": list(levels), "phong": filters.phong, "year": filters.year,
-            "thbq": filters.thoi_han_bao_quan, "mdtc": filters.muc_do_tiep_can, "ten_loai": filters.ten_loai,
-            "limit": max(1, min(limit, 200)), "cap": RANK_CANDIDATES,
-        })
+        cur.execute(_SEARCH_SQL, plan.params)
         rows = cur.fetchall()
-        if not selective:
+        if not plan.bitmap:
             cur.execute("SELECT set_config('enable_bitmapscan', 'on', true)")
-    hits = [Hit(ma, title, page, float(rank), snippet(text, folded, effective), level)
+    hits = [Hit(ma, title, page, float(rank), snippet(text, folded, plan.terms, typed=plan.typed), level)
             for ma, title, page, rank, text, folded, level in rows]
-    return SearchResult(query=query, terms=effective, corrections=corrections, hits=hits)
+    return SearchResult(query=query, terms=plan.terms, corrections=plan.corrections, hits=hits)
 
 
-def snippet(text: str, folded: str, terms: list[str], width: int = 160) -> str:
-    """About ``width`` characters of ``text`` around the first match, matches wrapped in «»."""
-    positions = [m for t in terms for m in re.finditer(rf"\b{re.escape(t)}\b", folded)]
-    if not positions:
-        return text[:width].replace("\n", " ")
-    first = min(m.start() for m in positions)
-    start = max(0, first - width // 3)
-    end = min(len(text), start + width)
-    marks = sorted((m.start(), m.end()) for m in positions if start <= m.start() and m.end() <= end)
+def explain(conn: Connection, query: str, *, levels: tuple[str, ...] = (PUBLIC,), filters: Filters = Filters(),
+            limit: int = 20) -> str:
+    """EXPLAIN (ANALYZE, BUFFERS) of the statement :func:`search` runs for ``query``: for benchmarks and operators."""
+    plan = _plan(conn, query, levels, filters, limit)
+    with conn.cursor() as cur:
+        if not plan.bitmap:
+            cur.execute("SELECT set_config('enable_bitmapscan', 'off', true)")
+        cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + _SEARCH_SQL, plan.params)
+        lines = [row[0] for row in cur.fetchall()]
+        if not plan.bitmap:
+            cur.execute("SELECT set_config('enable_bitmapscan', 'on', true)")
+    return "\n".join(lines)
+
+
+# A snippet's edges move to a word boundary when one is this close, so it neither starts nor ends mid-word.
+SNAP_CHARS = 20
+
+
+def snippet(text: str, folded: str, terms: list[str], width: int = 160,
+            typed: list[str | None] | None = None) -> str:
+    """About ``width`` characters of ``text`` centred on its best match, matches wrapped in «».
+
+    The best match is the window of ``width`` characters holding the most distinct query words, then the most
+    words written exactly as typed (``typed[i]`` is term i as typed, or None), then the earliest.
+    """
+    found = sorted((m.start(), m.end(), i) for i, t in enumerate(terms)
+                   for m in re.finditer(rf"\b{re.escape(t)}\b", folded))
+    if not found:
+        return text[:width].replace("\n", " ") + ("…" if len(text) > width else "")
+
+    def exact(match: tuple[int, int, int]) -> bool:
+        s, e, i = match
+        return bool(typed and typed[i]) and text[s:e].lower() == typed[i]
+
+    def window(k: int) -> list[tuple[int, int, int]]:
+        return [m for m in found[k:] if m[1] <= found[k][0] + width]
+
+    best = max(range(len(found)), key=lambda k: (len({m[2] for m in window(k)}), sum(map(exact, window(k))), -k))
+    inside = window(best)
+    first, last = inside[0][0], max(m[1] for m in inside)
+    start = max(0, min((first + last - width) // 2, len(text) - width, first))
+    end = min(len(text), max(start + width, last))
+    if start > 0:
+        space = text.find(" ", start, min(first, start + SNAP_CHARS))
+        start = space + 1 if space >= 0 else start
+    if end < len(text):
+        space = text.rfind(" ", max(last, end - SNAP_CHARS), end)
+        end = space if space >= 0 else end
     out, cursor = [], start
-    for s, e in marks:
-        if s < cursor:
+    for s, e, _ in found:
+        if s < cursor or e > end:
             continue
         out += [text[cursor:s], "«", text[s:e], "»"]
         cursor = e

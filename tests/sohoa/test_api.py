@@ -40,6 +40,24 @@ def test_an_archivist_sees_every_level_with_snippets_and_pages(client, corpus, s
     assert all(h["trang"] == 3 and "«" in h["trich_doan"] for h in body["hits"])
 
 
+def test_the_cli_json_and_the_api_answer_with_the_same_keys_and_values(client, corpus, stack, capsys):
+    import json
+
+    from sohoa.cli import main as sohoa_main
+
+    _, phong = corpus
+    body = client.get("/search", params={"q": "SỐ HÓA", "phong": phong},
+                      headers=_auth(stack.api_archivist_token)).json()
+    assert sohoa_main(["search", "SỐ", "HÓA", "--phong", phong, "--json",
+                       "--access", "cong_khai", "co_dieu_kien", "mat"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert set(printed) == set(body) == {"query", "terms", "corrections", "hits", "ho_so"}
+    assert set(printed["hits"][0]) == set(body["hits"][0]) == {
+        "ma_ho_so", "tieu_de", "trang", "diem", "trich_doan", "muc_do_tiep_can"}
+    assert printed["hits"] == body["hits"] and printed["ho_so"] == body["ho_so"]
+    assert [g["ma_ho_so"] for g in body["ho_so"]] == [h["ma_ho_so"] for h in body["hits"]]  # one page per hồ sơ
+
+
 def test_a_query_of_ten_thousand_characters_gets_a_clear_error(client, stack):
     response = client.get("/search", params={"q": "a" * 10_000}, headers=_auth(stack.api_reader_token))
     assert response.status_code == 422

@@ -21,16 +21,16 @@ def _search(args: argparse.Namespace) -> int:
     finally:
         conn.close()
     if args.json:
-        print(json.dumps({"query": result.query, "terms": result.terms, "corrections": result.corrections,
-                          "hits": [vars(h) for h in result.hits]}, ensure_ascii=False, indent=1))
+        print(json.dumps(result.as_json(), ensure_ascii=False, indent=1))
         return 0
     if result.corrections:
         print("Đã sửa lỗi gõ: " + ", ".join(f"{k} → {v}" for k, v in result.corrections.items()))
-    print(f"{len(result.hits)} kết quả cho \"{result.query}\"")
-    for n, hit in enumerate(result.hits, start=1):
-        print(f"{n:>3}. {hit.ma_ho_so} — trang {hit.page_number} — {hit.tieu_de} "
-              f"[{MUC_DO_TIEP_CAN[hit.muc_do_tiep_can]}] (điểm {hit.rank:.3f})")
-        print(f"     {hit.snippet}")
+    groups = result.ho_so
+    print(f"{len(result.hits)} trang trong {len(groups)} hồ sơ cho \"{result.query}\"")
+    for n, group in enumerate(groups, start=1):
+        print(f"{n:>3}. {group.ma_ho_so} — {group.tieu_de} [{MUC_DO_TIEP_CAN[group.muc_do_tiep_can]}]")
+        for hit in group.hits:
+            print(f"     trang {hit.trang} (điểm {hit.diem:.3f}): {hit.trich_doan}")
     return 0
 
 
@@ -79,7 +79,9 @@ def add_search_parser(sub) -> None:
     p.add_argument("--access", nargs="+", default=[PUBLIC], choices=sorted(MUC_DO_TIEP_CAN), metavar="MỨC",
                    help="các mức độ tiếp cận người tìm được xem (mặc định: chỉ cong_khai)")
     p.add_argument("--limit", type=int, default=20, metavar="SỐ", help="nhiều nhất bấy nhiêu kết quả (mặc định 20)")
-    p.add_argument("--json", action="store_true", help="in kết quả dạng JSON")
+    p.add_argument("--json", action="store_true",
+                   help="in kết quả dạng JSON, cùng khóa với API /search: hits[] (ma_ho_so, tieu_de, trang, diem, "
+                        "trich_doan, muc_do_tiep_can) và ho_so[] (các trang khớp gom theo hồ sơ)")
     p.set_defaults(func=_search)
 
 
