@@ -17,7 +17,7 @@ import secrets
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -123,6 +123,17 @@ class Settings(BaseSettings):
     # in by hand. Unset or empty: no issuer is trusted here, and a signature whose bytes match is reported
     # "integrity valid, issuer not trusted here".
     signature_trust_dir: Path | None = None
+
+    @field_validator("vendors")
+    @classmethod
+    def _no_vendor_named_as_the_born_digital_inbox(cls, vendors: list[str]) -> list[str]:
+        from .storage import BORN_DIGITAL_INBOX  # storage reads these settings: imported once they exist
+
+        if BORN_DIGITAL_INBOX in vendors:
+            raise ValueError(f"'{BORN_DIGITAL_INBOX}' là tên dành riêng cho hồ sơ điện tử cơ quan nộp lưu "
+                             f"(inbox/{BORN_DIGITAL_INBOX}/<mã cơ quan>/…), không được dùng làm tên nhà thầu số hóa; "
+                             "hãy đặt tên khác cho nhà thầu này trong SOHOA_VENDORS")
+        return vendors
 
     @property
     def s3_port(self) -> int:

@@ -1,6 +1,7 @@
 """The S3 layer every part of sohoa uses: one way to get a client, checksummed puts, verified copies, key names.
 
-Buckets (``BUCKETS``, each name declared here once): ``inbox`` (vendors' deliveries, ``<vendor>/<batch_id>/…``), ``quarantine``
+Buckets (``BUCKETS``, each name declared here once): ``inbox`` (vendors' deliveries, ``<vendor>/<batch_id>/…``;
+agencies' electronic hồ sơ under ``BORN_DIGITAL_INBOX``, ``nop-luu/<agency>/<submission_id>/…``), ``quarantine``
 (rejected bytes, same layout), ``masters`` (accepted page images, versioned and object-locked,
 ``<ma_ho_so>/<page:04d>.<ext>``), ``derivatives`` and ``exports``; ``BACKED_UP`` are those with a second
 copy on the backup S3.
@@ -34,6 +35,9 @@ BACKED_UP = (MASTERS, DERIVATIVES)
 PART_SIZE = 16 * 1024 * 1024
 MASTERS_RETENTION_YEARS = 100
 PIPELINE = "pipeline"
+# inbox/nop-luu/<agency>/<submission_id>/: agencies' electronic hồ sơ (sohoa.born_digital). No vendor may be
+# named so: its keys would reach every agency's submissions, and intake would read them as its batches.
+BORN_DIGITAL_INBOX = "nop-luu"
 
 
 def client(*, identity: str = PIPELINE):

@@ -51,7 +51,7 @@ from .signatures import FileVerification, TrustStore, digest_label, verify_file
 
 log = logging.getLogger(__name__)
 AGENT = "sohoa.born_digital"
-PREFIX = "nop-luu"
+PREFIX = storage.BORN_DIGITAL_INBOX
 MAX_FILE_BYTES = 512 * 1024 * 1024
 ATTACHMENT_EXTENSIONS = ("pdf", "docx", "xlsx", "odt", "ods", "doc", "xls", "jpg", "jpeg", "png", "tif", "tiff")
 # Fields without which a văn bản's metadata is not final (the handover package needs them; handover.records)

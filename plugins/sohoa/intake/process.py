@@ -108,8 +108,12 @@ def run_intake(s3, conn, vendor: str, batch_id: str, *, agent: str = AGENT, copy
     ``s3`` is the pipeline's client, ``conn`` a catalogue connection, ``copy`` the verified-copy function
     (replaceable to inject faults); ``workers`` threads check images (CPU), ``copy_workers`` threads copy
     (S3 round trips). Raises :class:`~sohoa.catalogue.db.BatchBusy` when another worker holds
-    the batch, :class:`BatchNotFound` when the prefix is empty, and S3/database errors as they come.
+    the batch, :class:`BatchNotFound` when the prefix is empty, :class:`IntakeError` for ``vendor`` ``nop-luu``
+    (the born-digital inbox), and S3/database errors as they come.
     """
+    if vendor == storage.BORN_DIGITAL_INBOX:
+        raise IntakeError(f"{vendor}/{batch_id}: inbox/{vendor}/ holds agencies' born-digital submissions "
+                          "(DAG sohoa_born_digital), not a vendor's batches")
     label = f"{vendor}/{batch_id}"
     with batch_lock(conn, vendor, batch_id):
         failures, last_error = _failures_since_held(conn, label)
@@ -379,6 +383,8 @@ def complete_batches(s3, *, sweep: bool = False) -> list[dict]:
                for p in page.get("CommonPrefixes", [])]
     for vendor_prefix in vendors:
         vendor = vendor_prefix.rstrip("/")
+        if vendor == storage.BORN_DIGITAL_INBOX:  # agencies' submissions, taken in by sohoa.born_digital
+            continue
         for page in paginator.paginate(Bucket=storage.INBOX, Prefix=f"{vendor_prefix}{PENDING}/"):
             for obj in page.get("Contents", []):
                 batch_id = obj["Key"][len(vendor_prefix) + len(PENDING) + 1:]

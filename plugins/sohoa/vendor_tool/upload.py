@@ -29,9 +29,13 @@ class UploadResult:
 
 
 def known_vendor(vendor: str) -> str:
-    """``vendor`` when it has upload keys in the settings; otherwise a :class:`VendorError` naming those that do."""
+    """``vendor`` when it has upload keys in the settings; otherwise a :class:`VendorError` naming those that do
+    (or saying that ``nop-luu``, the agencies' born-digital inbox, is no vendor)."""
     from ..config import settings
 
+    if vendor == storage.BORN_DIGITAL_INBOX:
+        raise VendorError(f"'{vendor}' là thư mục nộp lưu hồ sơ điện tử của các cơ quan, không phải tên nhà thầu; "
+                          "kiểm tra lại tên nhà thầu (--vendor)")
     vendors = settings().vendors
     if vendor not in vendors:
         raise VendorError(f"Nhà thầu {vendor!r} chưa được cấp khóa tải lên; các nhà thầu đã đăng ký: "
