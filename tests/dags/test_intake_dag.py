@@ -86,3 +86,32 @@ def test_the_trigger_serialises_to_an_importable_class_and_fires_on_a_marker(sta
     event = asyncio.run(first_event())
     assert all(set(batch) == {"vendor", "batch_id"} for batch in event.payload["batches"])
     assert event.payload["batches"]
+
+
+def test_a_batch_intake_gives_up_on_is_held_and_the_operators_get_one_alert(stack, tmp_path):
+    import json
+
+    from sohoa.catalogue.db import connect, transaction
+    from sohoa.catalogue.events import Event, record_events
+    from sohoa.intake import orchestration
+    from sohoa.intake.process import MAX_FAILED_RUNS
+
+    batch_id = f"t{uuid.uuid4().hex[:12]}"
+    make_batch(tmp_path / batch_id, "vendor-demo", batch_id, 1, 1)
+    upload_batch(tmp_path / batch_id, vendor="vendor-demo", progress=False, complete=False)
+    conn = connect()
+    try:
+        with transaction(conn) as cur:  # as many failed runs as intake allows (their cause does not matter here)
+            record_events(cur, [Event("ingestion", "batch", f"vendor-demo/{batch_id}", "test", "failure",
+                                      {"error": "ConnectionError: injected"})] * MAX_FAILED_RUNS)
+    finally:
+        conn.close()
+    alerts = stack.state_dir / "alerts"
+    before = set(alerts.glob("*"))
+    assert orchestration.intake("vendor-demo", batch_id)["verdict"] == "held"
+    sent = set(alerts.glob("*")) - before
+    webhook = [json.loads(p.read_text())["body"] for p in sent if p.suffix == ".json"]
+    mail = [p.read_text(errors="replace") for p in sent if p.suffix == ".eml"]
+    assert [w["key"] for w in webhook] == [f"intake-held:vendor-demo/{batch_id}:{MAX_FAILED_RUNS}"]
+    assert len(mail) == 1 and batch_id in mail[0]
+    assert orchestration.intake("vendor-demo", batch_id)["verdict"] == "accepted"  # the operator's rerun
