@@ -1,4 +1,4 @@
-"""The archive's HTTP API: search and review. OpenAPI docs at ``/docs``; every call needs a bearer token.
+"""The archive's HTTP API: search and review. OpenAPI docs at ``/docs`` and ``/redoc`` (offline); every call needs a bearer token.
 
 Two roles: a *reader* sees public records only (``cong_khai``); an *archivist* sees every access level and
 may resolve review items. Records marked ``mat`` or ``co_dieu_kien`` never reach a caller without that right —
@@ -23,6 +23,7 @@ from .glossary import MUC_DO_TIEP_CAN
 from .processing.errors import ReviewError
 from .processing.review import EDITABLE_FIELDS, RESOLUTIONS, list_items, resolve
 from .search import MAX_QUERY_CHARS, PUBLIC, Filters, search
+from .web.apidocs import serve_docs_offline
 
 
 @dataclass(frozen=True)
@@ -95,8 +96,9 @@ class ResolveIn(BaseModel):
     corrections: dict[str, str] = Field(default_factory=dict, description=f"fields: {', '.join(EDITABLE_FIELDS)}")
 
 
-app = FastAPI(title="sohoa — tìm kiếm và duyệt hồ sơ", version="1.0",
+app = FastAPI(title="sohoa — tìm kiếm và duyệt hồ sơ", version="1.0", docs_url=None, redoc_url=None,
               description="Search the digitised archive (with or without diacritics) and review proposed metadata.")
+serve_docs_offline(app)  # /docs and /redoc with local scripts: the CDN ones stay blank offline
 
 
 @app.get("/health")
