@@ -181,3 +181,19 @@ def test_an_agency_with_no_refusal_and_no_late_paper_says_so_everywhere(catalogu
     assert not any("hồ sơ điện tử" in p and p.startswith("- Đề nghị") for p in text)
     assert [none_refused] in sheet and [no_paper] in sheet
     assert ["Chưa có hồ sơ gốc điện tử nào của đơn vị trong CSDL."] in sheet
+
+
+def test_a_finding_the_catalogue_cannot_answer_is_a_vietnamese_503_naming_it(agency, monkeypatch):
+    from airflow.api_fastapi.core_api.security import get_user
+    from fastapi.testclient import TestClient
+
+    from sohoa.milestones import definitions
+    from sohoa.web.dashboard import create_app
+
+    monkeypatch.setattr(definitions, "load_plan", lambda: milestone_plan(agency))
+    monkeypatch.setattr(figures, "PAPER_AFTER_CUTOFF_SQL", "SELECT no_such_column FROM ho_so")
+    app = create_app()
+    app.dependency_overrides[get_user] = lambda: None
+    page = TestClient(app).get("/")
+    assert page.status_code == 503
+    assert "Không lấy được số liệu" in page.text and f"&#x27;paper_after_cutoff&#x27; for agency {agency}" in page.text

@@ -93,6 +93,7 @@ def _figures(args: argparse.Namespace) -> int:
         counts = figures.born_digital_counts(conn, args.agency)
         late = figures.paper_after_cutoff(conn, args.agency)
         refused = figures.rejected_submissions(conn, args.agency)
+        undated = figures.undated_scans(conn, args.agency)
     finally:
         conn.close()
     print(f"HỒ SƠ GỐC ĐIỆN TỬ của {args.agency} (không tính vào số hóa)")
@@ -108,6 +109,8 @@ def _figures(args: argparse.Namespace) -> int:
     print(f"Hồ sơ hình thành từ 01/7/2025 nhưng nộp bản scan giấy: {len(late)}")
     for finding in late:
         print(f"  {finding.message}")
+    if undated:
+        print(f"  ({undated} hồ sơ có bản scan chưa ghi thời gian hình thành nên chưa kiểm tra được)")
     return 0
 
 

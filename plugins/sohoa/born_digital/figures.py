@@ -10,14 +10,16 @@ For the dashboard and the yearly report (which read these functions; they comput
   they must be electronic) that arrived as scanned paper pages: each one is a finding for the agency;
 * :func:`undated_scans` — hồ sơ with scanned pages and no formation date, which that check cannot judge.
 
-A hồ sơ is "formed" on its thời gian bắt đầu (its thời gian kết thúc when no start is recorded).
+A hồ sơ is "formed" on its thời gian bắt đầu (its thời gian kết thúc when no start is recorded). Each function
+runs in the caller's transaction (the caller ends it) and raises :class:`sohoa.catalogue.db.CatalogueQueryError`,
+naming the figure and the agency, when the catalogue cannot answer.
 """
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
-from ..catalogue.db import transaction
+from ..catalogue.db import run_query
 
 ELECTRONIC_FROM = dt.date(2025, 7, 1)
 SOURCES = ("nop_luu", "hpnet", "khac")
@@ -64,6 +66,10 @@ SELECT h.ma_ho_so, h.tieu_de, coalesce(h.thoi_gian_bat_dau, h.thoi_gian_ket_thuc
  GROUP BY h.id
  ORDER BY formed, h.ma_ho_so
 """
+REJECTED_SQL = """
+SELECT submission_id, ma_ho_so, received_at, report FROM born_digital_submission
+ WHERE agency_ma = %(agency)s AND verdict = 'rejected' ORDER BY received_at DESC, id DESC
+"""
 UNDATED_SCANS_SQL = """
 SELECT count(*) FROM ho_so h JOIN agency a ON a.id = h.agency_id
  WHERE a.ma = %(agency)s AND h.thoi_gian_bat_dau IS NULL AND h.thoi_gian_ket_thuc IS NULL
@@ -99,19 +105,15 @@ class PaperAfterCutoff:
 
 def born_digital_counts(conn, agency_ma: str) -> list[BornDigitalCount]:
     """One row per (source, status) that has hồ sơ, sources and statuses in their fixed order."""
-    with transaction(conn) as cur:
-        cur.execute(COUNTS_SQL, {"agency": agency_ma})
-        rows = [BornDigitalCount(*(int(v) if i > 1 else v for i, v in enumerate(row))) for row in cur.fetchall()]
+    rows = [BornDigitalCount(*(int(v) if i > 1 else v for i, v in enumerate(row)))
+            for row in run_query(conn, f"'born_digital_counts' for agency {agency_ma}", COUNTS_SQL,
+                                 {"agency": agency_ma})]
     return sorted(rows, key=lambda r: (SOURCES.index(r.source), STATUSES.index(r.status)))
 
 
 def rejected_submissions(conn, agency_ma: str) -> list[dict]:
     """Refused submissions of the agency, newest first: submission, mã hồ sơ, when, first reasons."""
-    with transaction(conn) as cur:
-        cur.execute("""SELECT submission_id, ma_ho_so, received_at, report FROM born_digital_submission
-                       WHERE agency_ma = %s AND verdict = 'rejected' ORDER BY received_at DESC, id DESC""",
-                    (agency_ma,))
-        rows = cur.fetchall()
+    rows = run_query(conn, f"'rejected_submissions' for agency {agency_ma}", REJECTED_SQL, {"agency": agency_ma})
     return [{"submission_id": sid, "ma_ho_so": code, "received_at": when,
              "reasons": ([p["message"] for p in report["problems"]] + [
                  f"{i['name']}: {r['message']}" for i in report["items"] for r in i["reasons"]
@@ -121,14 +123,13 @@ def rejected_submissions(conn, agency_ma: str) -> list[dict]:
 
 def paper_after_cutoff(conn, agency_ma: str, cutoff: dt.date = ELECTRONIC_FROM) -> list[PaperAfterCutoff]:
     """Hồ sơ formed on or after ``cutoff`` that hold scanned pages, oldest first."""
-    with transaction(conn) as cur:
-        cur.execute(PAPER_AFTER_CUTOFF_SQL, {"agency": agency_ma, "cutoff": cutoff})
-        return [PaperAfterCutoff(*row) for row in cur.fetchall()]
+    return [PaperAfterCutoff(*row) for row in run_query(conn, f"'paper_after_cutoff' for agency {agency_ma}",
+                                                         PAPER_AFTER_CUTOFF_SQL,
+                                                         {"agency": agency_ma, "cutoff": cutoff})]
 
 
 def undated_scans(conn, agency_ma: str) -> int:
     """How many hồ sơ hold scanned pages but record neither thời gian bắt đầu nor kết thúc: whether they were
     formed after the cutoff is unknown, so :func:`paper_after_cutoff` cannot include them."""
-    with transaction(conn) as cur:
-        cur.execute(UNDATED_SCANS_SQL, {"agency": agency_ma})
-        return int(cur.fetchone()[0])
+    (count,), = run_query(conn, f"'undated_scans' for agency {agency_ma}", UNDATED_SCANS_SQL, {"agency": agency_ma})
+    return int(count)
