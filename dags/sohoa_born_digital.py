@@ -6,6 +6,11 @@ takes each submission whose ``_COMPLETE`` marker is in ``inbox/nop-luu/<agency>/
 verified, the signed originals stored bit-exact in masters (object lock) with a PDF/A-2b access copy in
 derivatives, the hồ sơ catalogued as "gốc điện tử", the verdict written back as ``_REPORT.json``/``_REPORT.txt``.
 Idempotent: a submission already judged only gets its report again. Contract: docs/born-digital-contract.md.
+
+Why a schedule and not a deferred wait like sohoa_intake's: finding submissions lists every object ever put
+under ``inbox/nop-luu/`` (nothing is deleted there, and agencies write no pending index as the vendor tool does),
+so polling every 30 s would multiply a listing that grows with the archive by 20 for a latency nộp lưu does not
+need; one run never overlaps the next (max_active_runs 1). (100 objects: 0.24 s per listing, 7/12/2026.)
 """
 from __future__ import annotations
 
