@@ -414,3 +414,12 @@ def test_a_150_dpi_page_declared_as_300_is_still_rejected_as_150_dpi(batch):
     folder, batch_id = batch
     name = replace_page(folder, encode(noise_page("lowres-claimed", 1), dpi=150), dpi=300)
     assert codes(item(validate(folder, batch_id), name)) == {"dpi_too_low"}
+
+
+@pytest.mark.parametrize("text", ["[" * 100_000 + "]" * 100_000, '{"vendor": '])
+def test_converting_a_deeply_nested_or_broken_manifest_is_a_refusal_not_a_traceback(tmp_path, capsys, text):
+    source = tmp_path / "manifest.json"
+    source.write_text(text, encoding="utf-8")
+    assert main(["vendor", "convert", str(source), str(tmp_path / "manifest.xlsx")]) == 2
+    assert "không phải JSON UTF-8 hợp lệ hoặc lồng nhau quá sâu" in capsys.readouterr().err
+    assert not (tmp_path / "manifest.xlsx").exists()

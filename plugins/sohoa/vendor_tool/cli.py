@@ -135,7 +135,11 @@ def _read_any(path: Path) -> dict:
     if path.suffix.lower() == ".xlsx":
         return forms.read_xlsx(path)
     if path.suffix.lower() == ".json":
-        return json.loads(path.read_text(encoding="utf-8-sig"))
+        try:
+            return json.loads(path.read_text(encoding="utf-8-sig"))
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:  # RecursionError: nested too deep
+            raise VendorError(f"{path} không phải JSON UTF-8 hợp lệ hoặc lồng nhau quá sâu "
+                              f"({type(exc).__name__}); hãy lập lại manifest theo mẫu") from exc
     raise VendorError(f"không nhận ra định dạng của {path}: dùng .json, .xlsx hoặc một thư mục CSV")
 
 
