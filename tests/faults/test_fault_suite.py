@@ -294,3 +294,53 @@ def test_the_alert_sink_with_a_full_disk_refuses_alerts_visibly_and_keeps_them_o
     finally:
         sink.terminate()
         sink.wait(10)
+
+
+def _intake_task_running_since(cfg, since) -> bool:
+    import psycopg2
+
+    with psycopg2.connect(host=cfg.pg_host, port=cfg.pg_port, dbname=cfg.airflow_database, user=cfg.airflow_db_user,
+                          password=cfg.airflow_db_password, connect_timeout=5) as conn, conn.cursor() as cur:
+        cur.execute("""SELECT count(*) FROM task_instance WHERE dag_id = 'sohoa_intake' AND task_id = 'intake_batch'
+                       AND state = 'running' AND start_date >= %s""", (since,))
+        return cur.fetchone()[0] > 0
+
+
+@pytest.mark.slow  # the live scheduler takes the batch (≤ 30 s), the killed try times out (60 s) and is retried
+def test_the_scheduler_killed_mid_intake(tmp_path, stack, reconciled):
+    import datetime as dt
+
+    import psutil
+
+    from sohoa.localstack.airflow import Airflow
+    from sohoa.localstack.supervisor import INTERVAL
+
+    scheduler = next(s for s in Airflow(stack).services if s.name == "airflow-scheduler")
+    batch_id = f"f{uuid.uuid4().hex[:12]}"
+    manifest = make_batch(tmp_path / batch_id, VENDOR, batch_id, 2, 10)
+    since = dt.datetime.now(dt.timezone.utc)
+    upload_batch(tmp_path / batch_id, vendor=VENDOR, progress=False)  # marked complete: the live DAG takes it
+    deadline = time.monotonic() + 120
+    while not _intake_task_running_since(stack, since):
+        assert time.monotonic() < deadline, "the live scheduler never started intake of the batch"
+        time.sleep(0.2)
+    killed = scheduler.pid()
+    psutil.Process(killed).kill()  # its LocalExecutor workers are orphaned; the supervisor reaps and restarts
+    deadline = time.monotonic() + 2 * INTERVAL + 180
+    while scheduler.pid() in (None, killed):
+        assert time.monotonic() < deadline, "the scheduler was not started again"
+        time.sleep(1)
+    deadline = time.monotonic() + 360
+    while True:
+        conn = connect()
+        try:
+            with transaction(conn) as cur:
+                cur.execute("SELECT status FROM batch WHERE vendor = %s AND batch_id = %s", (VENDOR, batch_id))
+                row = cur.fetchone()
+        finally:
+            conn.close()
+        if row and row[0] == "done":
+            break
+        assert time.monotonic() < deadline, f"no verdict after the scheduler was killed (batch {row})"
+        time.sleep(3)
+    assert reconciled(VENDOR, batch_id, manifest).masters == 20
