@@ -17,6 +17,35 @@ from airflow.sdk import Param, dag, task
 from sohoa.dagkit import dag_defaults
 
 CHUNK = 20  # hồ sơ per mapped task
+SELECTION, PACKAGE, SNAPSHOT = "Chọn hồ sơ nộp lưu", "Gói nộp lưu", "Bản chụp mục lục dùng chung"
+# The trigger form (Airflow UI, "Trigger"): Vietnamese labels (title), help (description), grouped in sections.
+HANDOVER_PARAMS = {
+    "phong": Param(None, type=["null", "string"], title="Mã phông", section=SELECTION,
+                   description="Chỉ nộp lưu hồ sơ của phông này, ví dụ G01. Để trống: không lọc theo phông."),
+    "year": Param(None, type=["null", "integer"], title="Năm kết thúc", section=SELECTION,
+                  description="Chỉ hồ sơ kết thúc trong năm này, ví dụ 2015. Để trống: mọi năm."),
+    "milestone": Param(None, type=["null", "string"], title="Mốc kế hoạch", section=SELECTION,
+                       description="Mã mốc trong config/milestones.toml: nộp lưu các hồ sơ thuộc mốc đó."),
+    "ma_ho_so": Param([], type="array", title="Danh sách mã hồ sơ", section=SELECTION,
+                      description="Mỗi dòng một mã hồ sơ, ví dụ G01.01.2015.001."),
+    "all_ho_so": Param(False, type="boolean", title="Nộp lưu toàn bộ", section=SELECTION,
+                       description="Nộp lưu mọi hồ sơ đã có PDF/A. Bắt buộc khi không chọn phông, năm, mốc hay "
+                                   "danh sách mã hồ sơ: không chọn gì thì không nộp lưu gì."),
+    "package_type": Param("AIP", enum=["SIP", "AIP"], title="Loại gói", section=PACKAGE,
+                          values_display={"SIP": "SIP — gói thông tin nộp lưu",
+                                          "AIP": "AIP — gói thông tin lưu trữ"},
+                          description="Gói E-ARK CSIP theo Thông tư 05/2025/TT-BNV."),
+    "level": Param("ho_so", enum=["ho_so", "van_ban"], title="Mức mô tả", section=PACKAGE,
+                   values_display={"ho_so": "Theo hồ sơ", "van_ban": "Theo từng văn bản"},
+                   description="Mô tả và đóng gói theo hồ sơ, hay đến từng văn bản trong hồ sơ."),
+    "rebuild": Param(False, type="boolean", title="Đóng gói lại", section=PACKAGE,
+                     description="Tạo lại gói cho hồ sơ đã có gói từ lần nộp lưu trước."),
+    "catalogue_snapshot": Param(True, type="boolean", title="Ghi bản chụp mục lục", section=SNAPSHOT,
+                                description="Ghi thêm bản chụp siêu dữ liệu mục lục (Parquet) cho kho dữ liệu "
+                                            "dùng chung của thành phố."),
+    "snapshot_agency": Param(None, type=["null", "string"], title="Mã cơ quan của bản chụp", section=SNAPSHOT,
+                             description="Chỉ chụp mục lục của cơ quan này. Để trống: mọi cơ quan."),
+}
 
 
 @dag(
@@ -25,19 +54,7 @@ CHUNK = 20  # hồ sơ per mapped task
     **dag_defaults(),
     tags=["sohoa", "handover", "preservation"],
     doc_md=__doc__,
-    params={
-        "phong": Param(None, type=["null", "string"], description="mã phông"),
-        "year": Param(None, type=["null", "integer"], description="year the hồ sơ ends"),
-        "milestone": Param(None, type=["null", "string"], description="milestone id"),
-        "ma_ho_so": Param([], type="array", description="explicit list of mã hồ sơ"),
-        "all_ho_so": Param(False, type="boolean",
-                           description="hand over every hồ sơ with a PDF (required when no criterion is given)"),
-        "package_type": Param("AIP", enum=["SIP", "AIP"]),
-        "level": Param("ho_so", enum=["ho_so", "van_ban"]),
-        "rebuild": Param(False, type="boolean"),
-        "catalogue_snapshot": Param(True, type="boolean", description="also write a Parquet catalogue snapshot"),
-        "snapshot_agency": Param(None, type=["null", "string"], description="snapshot of one agency only"),
-    },
+    params=HANDOVER_PARAMS,
 )
 def sohoa_handover():
     @task

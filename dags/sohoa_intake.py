@@ -37,10 +37,14 @@ def migrate_catalogue() -> None:
     orchestration.migrate_catalogue()
 
 
-@task(max_active_tis_per_dag=4, outlets=[Asset(MASTERS_URI)])
-def intake_batch(batch: dict) -> dict:
+@task(max_active_tis_per_dag=4, outlets=[Asset(MASTERS_URI)],
+      map_index_template="{{ task.op_kwargs['batch']['vendor'] }}/{{ task.op_kwargs['batch']['batch_id'] }}")
+def intake_batch(batch: dict, outlet_events=None) -> dict:
+    """Take one batch in; its asset event names the batch (``extra``), so the sohoa_process run it starts shows
+    which vendor and batch it came from."""
     from sohoa.intake import orchestration
 
+    outlet_events[Asset(MASTERS_URI)].extra = {"vendor": batch["vendor"], "batch_id": batch["batch_id"]}
     return orchestration.intake(batch["vendor"], batch["batch_id"])
 
 
@@ -48,8 +52,11 @@ def intake_batch(batch: dict) -> dict:
     dag_id="sohoa_intake",
     schedule="@continuous",
     **dag_defaults(default_args(retries=3)),
-    params={"vendor": Param(None, type=["null", "string"], description="process only this vendor's batch"),
-            "batch_id": Param(None, type=["null", "string"], description="the batch to process")},
+    params={"vendor": Param(None, type=["null", "string"], title="Nhà thầu",
+                            description="Mã nhà thầu số hóa của lô cần nhận, ví dụ vendor-demo. Để trống: mọi lô "
+                                        "đã đánh dấu hoàn tất."),
+            "batch_id": Param(None, type=["null", "string"], title="Mã lô",
+                              description="Mã lô giao nộp của nhà thầu đó. Để trống: mọi lô đã đánh dấu hoàn tất.")},
     tags=["sohoa", "intake"],
     doc_md=__doc__,
 )

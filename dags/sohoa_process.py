@@ -40,19 +40,21 @@ def _batch_pk(cur) -> int | None:
 )
 def sohoa_process():
     @task
-    def plan_chunks() -> list[list[int]]:
-        """Chunks of page ids waiting for OCR."""
+    def plan_chunks() -> list[dict]:
+        """Chunks of page ids waiting for OCR, each with the label its mapped task shows ("hồ sơ tr. 1–8")."""
         from sohoa.catalogue.db import transaction
         from sohoa.config import settings
         from sohoa.dagkit import catalogue
-        from sohoa.processing.plan import pending_chunks
+        from sohoa.processing.plan import chunk_labels, pending_chunks
 
         with catalogue() as conn, transaction(conn) as cur:
-            return pending_chunks(cur, batch_pk=_batch_pk(cur), chunk_size=settings().ocr_chunk_pages)
+            chunks = pending_chunks(cur, batch_pk=_batch_pk(cur), chunk_size=settings().ocr_chunk_pages)
+            return [{"chunk": chunk, "label": label} for chunk, label in zip(chunks, chunk_labels(cur, chunks))]
 
-    @task(**ocr_routing())
-    def ocr(chunk: list[int]) -> dict:
-        """OCR one chunk; store text, ALTO and words; index for search; flag for review."""
+    @task(map_index_template="{{ task.op_kwargs['label'] }}", **ocr_routing())
+    def ocr(chunk: list[int], label: str) -> dict:
+        """OCR one chunk; store text, ALTO and words; index for search; flag for review. ``label`` names the
+        chunk's hồ sơ and pages in Airflow's UI instead of ocr[0], ocr[1], …"""
         from sohoa.config import settings
         from sohoa.dagkit import catalogue, s3
         from sohoa.processing.ocr import ocr_chunk
@@ -82,7 +84,7 @@ def sohoa_process():
         return {"pages": totals, "ho_so_assembled": sorted(assembly["assembled"]),
                 "ho_so_parked": assembly["parked"]}
 
-    reports = ocr.expand(chunk=plan_chunks())
+    reports = ocr.expand_kwargs(plan_chunks())
     assembly = assemble()
     reports >> assembly
     summarise(reports, assembly)

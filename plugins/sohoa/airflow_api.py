@@ -18,6 +18,15 @@ from .errors import AirflowApiError
 FINISHED = {"success", "failed"}
 
 
+def batch_run_id(dag_id: str, conf: dict) -> str:
+    """``manual__<vendor>__<batch_id>__<12 hex>`` for a run of one batch, ``manual__<dag_id>__<12 hex>`` otherwise
+    (vendor and batch ids are letters, digits, ``.``, ``_`` and ``-``, all allowed in a run id)."""
+    unique = uuid.uuid4().hex[:12]
+    if conf.get("vendor") and conf.get("batch_id"):
+        return f"manual__{conf['vendor']}__{conf['batch_id']}__{unique}"
+    return f"manual__{dag_id}__{unique}"
+
+
 class AirflowClient:
     def __init__(self, cfg: Settings):
         self.base = cfg.airflow_url
@@ -75,9 +84,12 @@ class AirflowClient:
             time.sleep(2)
 
     def trigger(self, dag_id: str, conf: dict | None = None, run_id: str | None = None) -> str:
-        """Start a run now; return its run id."""
-        run_id = run_id or f"manual__{dag_id}__{uuid.uuid4().hex[:12]}"
-        body = {"dag_run_id": run_id, "conf": conf or {}, "logical_date": None}
+        """Start a run now; return its run id. A run for one batch (conf ``vendor`` and ``batch_id``) is named
+        after it and carries a Vietnamese note, so Airflow's run list says which batch each run is."""
+        conf = conf or {}
+        body = {"dag_run_id": run_id or batch_run_id(dag_id, conf), "conf": conf, "logical_date": None}
+        if conf.get("vendor") and conf.get("batch_id"):
+            body["note"] = f"Lô {conf['batch_id']} của nhà thầu {conf['vendor']}"
         return self._request("POST", f"/api/v2/dags/{dag_id}/dagRuns", body)["dag_run_id"]
 
     def run(self, dag_id: str, run_id: str) -> dict:

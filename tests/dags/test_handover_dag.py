@@ -1,6 +1,8 @@
 """sohoa_handover run with dag.test() on the real stack: packages stored, refusals fail the run by name."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from sohoa import storage
@@ -48,3 +50,16 @@ def test_a_handover_of_nothing_fails_at_the_start_saying_so(dag_bag, caplog, cap
         "catalogue_snapshot": False})
     assert run.state == "failed"
     assert "Không có hồ sơ nào (đã có PDF) khớp với lựa chọn" in caplog.text + "".join(capsys.readouterr())
+
+
+@pytest.mark.parametrize("dag_id", ["sohoa_handover", "sohoa_intake"])
+def test_every_field_of_the_trigger_form_has_a_vietnamese_label_and_help(dag_bag, dag_id):
+    params = dag_bag.get_dag(dag_id).params
+    vietnamese = re.compile(r"[ăâđêôơưàáảãạèéẻẽẹìíỉĩịòóỏõọùúủũụỳýỷỹỵ]", re.IGNORECASE)
+    for name in params:
+        param = params.get_param(name)
+        schema = param.schema
+        assert schema.get("title") and schema["title"] != name, name
+        assert vietnamese.search(param.description or ""), f"{dag_id}.{name}: {param.description}"
+        if "enum" in schema and dag_id == "sohoa_handover":
+            assert set(schema.get("values_display", {})) == set(schema["enum"]), name

@@ -65,6 +65,22 @@ def test_a_run_with_conf_takes_the_named_batch_to_its_verdict(dag, tmp_path, sta
     s3 = storage.client()
     report = s3.get_object(Bucket=storage.INBOX, Key=f"vendor-demo/{batch_id}/_REPORT.txt")["Body"].read()
     assert "Kết luận: CHẤP NHẬN" in report.decode()
+    [intake] = [ti for ti in run.get_task_instances() if ti.task_id == "intake_batch"]
+    assert intake.rendered_map_index == f"vendor-demo/{batch_id}"  # not intake_batch[0]
+
+
+def test_the_asset_event_of_a_batch_names_its_vendor_and_batch(dag, tmp_path, stack):
+    from airflow.models.asset import AssetEvent
+    from airflow.utils.session import create_session
+
+    batch_id = f"t{uuid.uuid4().hex[:12]}"
+    make_batch(tmp_path / batch_id, "vendor-demo", batch_id, 1, 1)
+    upload_batch(tmp_path / batch_id, vendor="vendor-demo", progress=False, complete=False)
+    run = dag_test_beside_the_live_scheduler(dag, {"vendor": "vendor-demo", "batch_id": batch_id})
+    with create_session() as session:
+        extras = [e.extra for e in session.query(AssetEvent).filter_by(source_dag_id="sohoa_intake",
+                                                                          source_run_id=run.run_id)]
+    assert extras == [{"vendor": "vendor-demo", "batch_id": batch_id}]  # shown on the sohoa_process run it starts
 
 
 def test_the_trigger_serialises_to_an_importable_class_and_fires_on_a_marker(stack, tmp_path):

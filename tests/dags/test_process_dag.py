@@ -45,6 +45,8 @@ def test_the_process_dag_takes_a_batch_from_masters_to_pdf(tmp_path, accepted_ba
         statuses, pdf_key = cur.fetchone()
     assert statuses == ["done", "done"]
     assert pdf_key == f"{ma_ho_so}/{ma_ho_so}.01.pdf"
+    labels = [ti.rendered_map_index for ti in run.get_task_instances() if ti.task_id == "ocr"]
+    assert labels == [f"{ma_ho_so} tr. 1–2"]  # the mapped OCR task names its hồ sơ and pages, not ocr[0]
 
 
 def test_a_run_for_an_unknown_batch_fails_at_once_with_a_clear_error(process_dag, capfd):
