@@ -2,8 +2,9 @@
 
 Daily it checks a rotating sample (``sample`` objects, those checked longest ago first, so every object comes
 round); ``sample`` = 0 in the run's params checks everything, ``prefix`` limits it to keys under a prefix (one
-hồ sơ: ``<mã hồ sơ>/``). Every check is a PREMIS ``fixity check`` event. Any mismatch or missing object is sent
-as an alert (the e-mail/webhook channels of ``config/alerts.toml``) and fails the ``alert_on_problems`` task with the
+hồ sơ: ``<mã hồ sơ>/``); ``every_key`` (on by default) also lists masters for keys no catalogue row names.
+Every check is a PREMIS ``fixity check`` event. Any mismatch, missing, unreadable, overwritten or unknown object is
+sent as an alert (the e-mail/webhook channels of ``config/alerts.toml``) and fails the ``alert_on_problems`` task with the
 list of objects, without retrying: a retry cannot repair bytes — ``sohoa restore`` from the backup copy can.
 
 Beside it, ``replicate`` copies every catalogued master and derivative that has no verified copy yet to the
@@ -24,7 +25,9 @@ from sohoa.dagkit import dag_defaults
     doc_md=__doc__,
     params={"sample": Param(5000, type="integer", minimum=0, description="objects per run; 0 = all"),
             "prefix": Param(None, type=["null", "string"], description="only keys under this prefix"),
-            "jobs": Param(4, type="integer", minimum=1)},
+            "jobs": Param(4, type="integer", minimum=1),
+            "every_key": Param(True, type="boolean",
+                               description="also list masters for keys the catalogue does not know")},
 )
 def sohoa_fixity():
     @task
@@ -35,7 +38,7 @@ def sohoa_fixity():
 
         with catalogue() as conn, s3() as client:
             report = run_fixity(conn, client, limit=params["sample"] or None, prefix=params["prefix"],
-                                jobs=params["jobs"], agent="sohoa_fixity")
+                                jobs=params["jobs"], agent="sohoa_fixity", every_key=params["every_key"])
         return report.as_dict()
 
     @task

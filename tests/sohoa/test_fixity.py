@@ -72,3 +72,16 @@ def test_a_master_overwritten_or_hidden_by_a_delete_marker_is_reported_though_it
     assert any(hidden in p and "dấu xóa" in p for p in report.problems)
     failures = sorted((e[1], e[3]) for e in _events(conn, ho_so.ma_ho_so) if e[0] == "failure")
     assert failures == [("overwritten", overwritten), ("overwritten", hidden)]
+
+
+def test_a_key_written_into_masters_behind_the_catalogues_back_is_reported_when_every_key_is_listed(
+        sample, s3_admin):
+    conn, s3, ho_so = sample
+    stranger = f"{ho_so.ma_ho_so}/9999.jpg"
+    s3_admin.put_object(Bucket="masters", Key=stranger, Body=b"not a page anyone accepted")
+    assert run_fixity(conn, s3, prefix=f"{ho_so.ma_ho_so}/").problems == []  # the catalogued objects only
+    report = run_fixity(conn, s3, prefix=f"{ho_so.ma_ho_so}/", every_key=True)
+    assert report.uncatalogued == 1
+    assert report.problems == [f"s3://masters/{stranger}: đối tượng không có trong cơ sở dữ liệu (không rõ ai đã "
+                               "ghi vào kho ảnh gốc)"]
+    assert sohoa_main(["fixity", "check", "--prefix", f"{ho_so.ma_ho_so}/", "--every-key"]) == 2

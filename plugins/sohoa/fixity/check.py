@@ -98,6 +98,7 @@ class FixityReport:
     bytes: int = 0
     seconds: float = 0.0
     problems: list[str] = field(default_factory=list)
+    uncatalogued: int = 0
 
     @property
     def mb_per_s(self) -> float:
@@ -153,19 +154,50 @@ def _current_version(s3, target: Target, size: int) -> Finding:
     return Finding(target, "overwritten", digest, size, f"phiên bản {head['VersionId']}")
 
 
+# Keys of masters that no catalogue row names (a chunk of a listing at a time, by the unique key indexes).
+UNCATALOGUED_SQL = """
+SELECT k FROM unnest(%(keys)s::text[]) AS k
+WHERE NOT EXISTS (SELECT 1 FROM trang t WHERE t.master_key = k)
+  AND NOT EXISTS (SELECT 1 FROM born_digital_file f WHERE f.master_key = k)
+  AND NOT (k = ANY(%(recorded)s::text[]))"""
+
+
+def uncatalogued_masters(conn, s3, *, prefix: str | None = None) -> list[str]:
+    """Every key of masters (its current version) under ``prefix`` that the catalogue does not know — written
+    behind the pipeline's back — except pages an interrupted intake locked in before their hồ sơ was rejected
+    (recorded in their batch item as ``in_masters``)."""
+    with transaction(conn) as cur:
+        cur.execute("SELECT facts->'in_masters'->>'key' FROM batch_item WHERE facts ? 'in_masters'")
+        recorded = [row[0] for row in cur.fetchall()]
+    found = []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=storage.MASTERS, Prefix=prefix or ""):
+        keys = [obj["Key"] for obj in page.get("Contents", [])]
+        if keys:
+            with transaction(conn) as cur:
+                cur.execute(UNCATALOGUED_SQL, {"keys": keys, "recorded": recorded})
+                found += [row[0] for row in cur.fetchall()]
+    return found
+
+
 def run_fixity(conn, s3, *, limit: int | None = None, prefix: str | None = None, jobs: int = 4,
-               agent: str = AGENT) -> FixityReport:
+               agent: str = AGENT, every_key: bool = False) -> FixityReport:
     """Check the selected objects with ``jobs`` parallel readers; record one ``fixity check`` event per object
-    and the state the rotating sample reads. Returns the report (problems in Vietnamese, one line each);
-    raising is the caller's choice (:func:`sohoa.fixity.alerts.raise_on_problems`)."""
+    and the state the rotating sample reads; with ``every_key``, also list masters (under ``prefix``) for keys
+    the catalogue does not know (reported as problems; no catalogue object to hang an event on). Returns the
+    report (problems in Vietnamese, one line each); raising is the caller's choice
+    (:func:`sohoa.fixity.alerts.raise_on_problems`)."""
     with transaction(conn) as cur:
         chosen = targets(cur, limit=limit, prefix=prefix)
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         findings = list(pool.map(lambda t: check_object(s3, t), chosen))
+    unknown = uncatalogued_masters(conn, s3, prefix=prefix) if every_key else []
     report = FixityReport(checked=len(findings), bytes=sum(f.size for f in findings),
                           seconds=time.monotonic() - started,
-                          problems=[f.message() for f in findings if f.status != "ok"])
+                          problems=[f.message() for f in findings if f.status != "ok"]
+                          + [f"s3://{storage.MASTERS}/{key}: đối tượng không có trong cơ sở dữ liệu (không rõ ai đã "
+                             "ghi vào kho ảnh gốc)" for key in unknown],
+                          uncatalogued=len(unknown))
     now = dt.datetime.now(dt.timezone.utc)
     with transaction(conn) as cur:
         record_events(cur, [Event("fixity check", f.target.object_type, f.target.object_id, agent,

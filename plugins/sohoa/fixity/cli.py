@@ -16,7 +16,7 @@ def _check(args: argparse.Namespace) -> int:
     conn = connect()
     try:
         report = run_fixity(conn, storage.client(), limit=args.sample or None, prefix=args.prefix, jobs=args.jobs,
-                            agent=args.agent)
+                            agent=args.agent, every_key=args.every_key)
     finally:
         conn.close()
     print(json.dumps(report.as_dict() | {"problems": len(report.problems)}, ensure_ascii=False))
@@ -33,4 +33,6 @@ def add_parser(sub) -> None:
     check.add_argument("--prefix", help="only keys under this prefix (e.g. '<mã hồ sơ>/')")
     check.add_argument("--jobs", type=int, default=4, help="parallel readers (default 4)")
     check.add_argument("--agent", default="sohoa.fixity", help="recorded as the events' agent")
+    check.add_argument("--every-key", action="store_true",
+                       help="also list masters (under --prefix) for keys the catalogue does not know")
     check.set_defaults(func=_check)
