@@ -44,5 +44,7 @@ class UiApp:
 UI_APPS: tuple[UiApp, ...] = (
     UiApp(name="sohoa-tien-do", url_prefix="/sohoa/tien-do", target="sohoa.web.dashboard:create_app",
           menu_label="Tiến độ số hóa", url_route="tien-do-so-hoa"),
+    UiApp(name="sohoa-tim-kiem", url_prefix="/sohoa/tim-kiem", target="sohoa.web.search_page:create_app",
+          menu_label="Tìm kiếm hồ sơ", url_route="tim-kiem-ho-so"),
     UiApp(name="sohoa-api", url_prefix="/sohoa/api", target="sohoa.api:app"),
 )
