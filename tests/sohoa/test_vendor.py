@@ -124,3 +124,17 @@ def test_vendors_cannot_touch_masters_or_quarantine(stack):
     assert denied(lambda: s3.list_objects_v2(Bucket=storage.MASTERS))
     assert denied(lambda: s3.put_object(Bucket=storage.MASTERS, Key="x/0001.jpg", Body=b"x"))
     assert denied(lambda: s3.list_objects_v2(Bucket=storage.QUARANTINE, Prefix=f"{VENDOR}/"))
+
+
+@pytest.mark.parametrize("bucket", [storage.MASTERS, storage.QUARANTINE, storage.DERIVATIVES, storage.EXPORTS])
+def test_a_vendor_can_neither_read_list_write_nor_delete_anything_beyond_the_inbox(stack, bucket):
+    pipeline, vendor = storage.client(), storage.client(identity=VENDOR)
+    key = f"{VENDOR}/probe-{uuid.uuid4().hex[:8]}.txt"
+    pipeline.put_object(Bucket=bucket, Key=key, Body=b"the pipeline's")
+    assert denied(lambda: vendor.get_object(Bucket=bucket, Key=key))
+    assert denied(lambda: vendor.head_object(Bucket=bucket, Key=key))
+    assert denied(lambda: vendor.list_objects_v2(Bucket=bucket))
+    assert denied(lambda: vendor.list_objects_v2(Bucket=bucket, Prefix=f"{VENDOR}/"))
+    assert denied(lambda: vendor.put_object(Bucket=bucket, Key=key, Body=b"the vendor's"))
+    assert denied(lambda: vendor.delete_object(Bucket=bucket, Key=key))
+    assert pipeline.get_object(Bucket=bucket, Key=key)["Body"].read() == b"the pipeline's"
