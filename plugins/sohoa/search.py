@@ -5,8 +5,8 @@ in ``trang_text``; its ``tsvector`` ('simple' dictionary) lives in the narrow ``
 query is folded the same way, so "so hoa tai lieu", "SỐ HÓA" and "số hóa tài liệu" meet the same tokens. A
 query word that is not in the vocabulary (``search_vocabulary``, trigram index) is replaced by its nearest known
 word, so the typo "leu" still finds "lieu". Snippets are cut from the original text at the folded match's
-offsets (folding keeps lengths), centred on the place where most query words stand together. Access levels are enforced in
-SQL: a caller only ever sees the levels it holds.
+offsets (folding keeps lengths), centred on the place where most query words stand together. Access levels are
+enforced in SQL: a caller only ever sees the levels it holds.
 
 Diacritics the user types count in the ranking: the words as written (lower-case, diacritics kept) are indexed
 too (``trang_search_exact``), and the score (``diem``) is a tier plus a density in [0, 1):
@@ -229,7 +229,11 @@ def _tsquery(terms: list[str]) -> str:
 # diacritics first draws up to RANK_CANDIDATES pages holding its words exactly as typed; only when they are fewer
 # than the hits asked for (or a word was corrected) are folded matches drawn too. So the pages that rank first
 # are among the candidates however many pages match folded, and no more than RANK_CANDIDATES are ranked then.
-RANK_CANDIDATES = 2000
+# 500, not 2,000: ranking (ts_rank_cd, the phrase test) is most of a common query's time. bench_processing.py
+# --only search, 300,000 pages, 300 queries, shared and busy 2-core machine, p50 / p95 / max in ms: 2,000 →
+# 83 / 197-200 / 316-333; 1,000 → 54-55 / 123-132 / 238-284; 500 → 41-53 / 101-163 / 196-317. The price: when
+# more pages match, the best folded pages are sought among the first 500 drawn (exact matches are drawn first).
+RANK_CANDIDATES = 500
 # The index scan uses the words that narrow the pages down: every word on at most COMMON_SHARE of the pages, and
 # the rarest further words on at most USEFUL_SHARE until there are FILTER_WORDS; the other words are checked on
 # the candidates. When no word is on less than USEFUL_SHARE of the pages, pages are read in order instead.
