@@ -227,3 +227,22 @@ def test_the_snippet_prefers_the_words_as_typed_when_both_spellings_are_near():
     text = "Sổ hòa giải. " + "Đây là phần giữa của trang văn bản dài. " * 8 + "Việc số hóa."
     cut = snippet(text, fold(text).lower(), ["so", "hoa"], width=60, typed=["số", "hóa"])
     assert "«số» «hóa»" in cut and "Sổ" not in cut
+
+
+def test_exact_matches_rank_first_even_when_more_pages_match_than_are_ranked(letterheads, monkeypatch):
+    import sohoa.search
+
+    monkeypatch.setattr(sohoa.search, "RANK_CANDIDATES", 4)  # 23 pages match folded; 4 are ranked
+    hits = _search(letterheads, "số hóa", limit=2).hits
+    assert {(h.ma_ho_so[-2:], h.trang) for h in hits} == {("03", 1), ("03", 2)}
+    folded = _search(letterheads, "so hoa", limit=50).hits
+    assert len(folded) == 4  # without diacritics only the 4 drawn are ranked: the cap is real
+
+
+def test_explain_shows_the_plan_search_runs(letterheads):
+    from sohoa.search import explain
+
+    conn, phong = letterheads
+    with transaction(conn):
+        plan = explain(conn, "số hóa", filters=Filters(phong=phong))
+    assert "trang_search_exact" in plan and "actual time=" in plan
