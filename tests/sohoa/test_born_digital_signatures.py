@@ -61,7 +61,8 @@ def test_sha256_signature_without_trust_store_is_intact_and_issuer_unknown_never
     assert (sig.digest, sig.integrity, sig.trust, sig.covers_whole_file) == ("sha256", "valid", "unknown", True)
     assert sig.subfilter == "ETSI.CAdES.detached"
     assert sig.signed_at.endswith("+07:00")
-    assert abs(dt.datetime.fromisoformat(sig.signed_at) - NOW) < dt.timedelta(minutes=10)
+    signed_at, slack = dt.datetime.fromisoformat(sig.signed_at), dt.timedelta(minutes=1)
+    assert NOW - slack <= signed_at <= dt.datetime.now(dt.timezone.utc) + slack  # signed during this test session
     assert _codes(sig.flags) == {"issuer_not_trusted_here"}
 
 
