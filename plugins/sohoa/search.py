@@ -324,7 +324,9 @@ def _plan(conn: Connection, query: str, levels: tuple[str, ...], filters: Filter
     exact = [w for w in typed if w]
     with conn.cursor() as cur:
         selective = _selective_terms(cur, effective)
-    exact_filter = [w for t, w in zip(effective, typed) if w and t in selective]
+    # a word typed with diacritics is rarer than its folded form (on 300,000 pages "đã" narrowed 26,000 pages
+    # holding "291" and "gm" to 840, checked row by row in 175 ms when it was left out of the index scan)
+    exact_filter = [w for t, w in zip(effective, typed) if w and (t in selective or w != t)]
     params = {
         "tsquery": _tsquery(effective), "filter": _tsquery(selective or effective[:1]),
         "phrase": " <-> ".join(f"'{t}'" for t in effective) if len(effective) > 1 else None,
@@ -334,7 +336,7 @@ def _plan(conn: Connection, query: str, levels: tuple[str, ...], filters: Filter
         "limit": max(1, min(limit, 200)), "cap": RANK_CANDIDATES,
         "corrected": bool(corrections),  # exact matches of the other words may then miss a corrected one
     }
-    return _Plan(params, effective, typed, corrections, bitmap=bool(selective))
+    return _Plan(params, effective, typed, corrections, bitmap=bool(selective or exact_filter))
 
 
 def search(conn: Connection, query: str, *, levels: tuple[str, ...] = (PUBLIC,), filters: Filters = Filters(),
