@@ -47,6 +47,11 @@ CONFIRMED_EVIDENCE = 150.0  # not read again upright: its own reading is the evi
 #   pages above both won against their upright reading (upright scores 0.03-0.96, never more merit); pages with
 #   less evidence (short pages, 3-14 words) tie with their upright reading and keep the check. Saves a full read
 #   on about 1 page in 6 of the broad suite (a quarter of it is handed in turned)
+THIN_SHARE = 0.15  # a reading with fewer characters than this share of the page's text-like marks (QC) is doubtful
+THIN_MIN_MARKS = 50  # whatever its score, on a page with at least this many marks: tuning seeds, all 183 text pages
+#   of ≥ 50 marks read under 5 % CER had ≥ 0.31 characters per mark; a line sheet that kept only a heading ("PHÒNG
+#   NỘI VỤ", 10 characters for 117 marks, score 0.87) or a turn that read 2 characters (score 0.66) was never
+#   compared with the page as scanned, which read it at 8 and 17 % CER
 NOISE_MIN_SCORE = 0.50  # lines set aside as dirt are put back only into a reading that then still scores this:
 #                         into a page read as next to nothing, junk lines add "evidence" (s000239: 98 → 229 % CER)
 ENHANCED_MARGIN = 1.10  # preprocessing beats the plain reading of a doubtful page only with this much more merit:
@@ -143,6 +148,14 @@ def confirmed(attempt: Attempt) -> bool:
             and attempt.reading.evidence >= CONFIRMED_EVIDENCE)
 
 
+def thin(attempt: Attempt, report: qc.QcReport | None) -> bool:
+    """A reading that holds far fewer characters than the page has text-like marks (:data:`THIN_SHARE`)."""
+    if attempt.text is None or report is None or report.marks < THIN_MIN_MARKS:
+        return False
+    chars = sum(len(w.text) for line in attempt.text.lines for w in line.words)
+    return chars < THIN_SHARE * report.marks
+
+
 def doubtful(attempt: Attempt) -> bool:
     return attempt.reading is not None and attempt.score < DOUBTFUL_SCORE
 
@@ -214,8 +227,8 @@ class Trial:
         1. a page the preprocessing turned is also read upright (never turned) with the same preprocessing,
            unless its turned reading is itself good and long enough (:func:`confirmed`): the turn must be
            confirmed by what the page reads as;
-        2. a page whose best reading is doubtful is read as scanned (plain), unless the preprocessing changed
-           nothing the engine would see;
+        2. a page whose best reading is doubtful, or holds far fewer characters than the page has marks
+           (:func:`thin`), is read as scanned (plain), unless the preprocessing changed nothing the engine would see;
         3. a page whose best reading is still poor (OSD_BELOW) asks Tesseract's orientation detection, and is
            read turned its way when it is sure enough and proposes an orientation not yet tried.
         """
@@ -225,7 +238,7 @@ class Trial:
         if len(self.attempts) == 1 and first.orientation != 0 and not confirmed(first):
             return [attempt_at(self.page, 0, "upright", self.recognition_dpi)]
         best, _ = choose(self.attempts)
-        if not doubtful(best):
+        if not doubtful(best) and not thin(best, self.report):
             return []
         names = {a.name for a in self.attempts}
         if "plain" not in names:

@@ -143,6 +143,22 @@ def test_a_turn_that_reads_well_over_a_whole_page_is_not_read_again_upright(monk
         assert [a.name for a in evidence.Trial(None, None, 200, [thin]).next_attempts(10)] == ["upright"]
 
 
+def test_a_reading_far_shorter_than_the_page_is_also_compared_with_the_page_as_scanned(monkeypatch):
+    """A line sheet that kept only a heading scores well but holds 10 characters for 117 marks: it is not
+    doubtful by its score, yet the page as scanned is read too (and wins if it reads more)."""
+    from types import SimpleNamespace
+    scanned = PageImage("p", np.zeros((10, 10), np.uint8), 200, colour=np.zeros((10, 10, 3), np.uint8))
+    monkeypatch.setattr(evidence.preprocess, "plain", lambda page, dpi: scanned)
+    heading = _attempt("sohoa", 0, "PHÒNG NỘI VỤ", lines=1)
+    assert not evidence.doubtful(heading)
+    many_marks, few_marks = SimpleNamespace(marks=117), SimpleNamespace(marks=12)
+    assert evidence.thin(heading, many_marks) and not evidence.thin(heading, few_marks)
+    assert [a.name for a in evidence.Trial(None, many_marks, 200, [heading]).next_attempts(10)] == ["plain"]
+    assert evidence.Trial(None, few_marks, 200, [heading]).next_attempts(10) == []
+    full = _attempt("sohoa", 0, GOOD, lines=10)
+    assert not evidence.thin(full, SimpleNamespace(marks=1500))
+
+
 def test_a_clean_upright_page_is_read_once(tmp_path, tesseract, short_page):
     img, _, _ = render_page(42, dpi=200, doc=SHORT)
     outcome = _outcome(tmp_path, img)
