@@ -188,7 +188,7 @@ def test_plugin_registry_mounts_factories_and_ready_apps_side_by_side(stack):
     entries = [app.fastapi_app() for app in UI_APPS]
     assert entries[0]["url_prefix"] == "/sohoa/tien-do" and isinstance(entries[0]["app"], FastAPI)
     assert UI_APPS[0].external_view() == {"name": "Tiến độ số hóa", "href": "/sohoa/tien-do/", "destination": "nav",
-                                          "url_route": "tien-do-so-hoa"}
+                                          "url_route": "tien-do-so-hoa", "nav_top_level": True}
     beside = UiApp(name="x", url_prefix="/sohoa/x", target="sohoa.web.dashboard:create_app").fastapi_app()
     ready = UiApp(name="y", url_prefix="/sohoa/y", target=f"{__name__}:READY_APP").fastapi_app()
     assert isinstance(beside["app"], FastAPI) and ready["app"] is READY_APP

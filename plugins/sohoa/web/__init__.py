@@ -35,7 +35,8 @@ class UiApp:
     def external_view(self) -> dict[str, Any]:
         """The plugin's ``external_views`` entry: a navigation item showing the app inside Airflow's UI."""
         view = {"name": self.menu_label, "href": f"{self.url_prefix}/", "destination": "nav",
-                "url_route": self.url_route}
+                "url_route": self.url_route, "nav_top_level": True}  # from two items on, Airflow folds the rest
+        #                                                               into a "Plugins" menu
         if self.icon:
             view["icon"] = self.icon
         return view
