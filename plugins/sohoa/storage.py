@@ -128,12 +128,15 @@ def read_sha256(s3, bucket: str, key: str, version_id: str | None = None) -> tup
 
 
 def lock_arguments(now: dt.datetime | None = None) -> dict:
-    """Object-lock arguments for masters: GOVERNANCE retention for ``MASTERS_RETENTION_YEARS``.
+    """Object-lock arguments for masters: COMPLIANCE retention for ``MASTERS_RETENTION_YEARS``.
 
-    Nobody without the bypass permission (the pipeline has none) can delete or overwrite a locked version.
+    Nobody can delete a locked version, shorten its retention or change its mode before then — not the pipeline,
+    not the admin identity, not with ``BypassGovernanceRetention`` (SeaweedFS 4.48 enforces COMPLIANCE; under
+    GOVERNANCE the admin with the bypass header could). A new version over the key is not refused (S3 semantics);
+    fixity checks every key's current version.
     """
     now = now or dt.datetime.now(dt.timezone.utc)
-    return {"ObjectLockMode": "GOVERNANCE",
+    return {"ObjectLockMode": "COMPLIANCE",
             "ObjectLockRetainUntilDate": now.replace(year=now.year + MASTERS_RETENTION_YEARS)}
 
 

@@ -71,7 +71,7 @@ def test_a_master_is_restored_as_a_new_locked_version_the_catalogue_points_to(re
     assert version == result["version_id"]
     assert storage.read_sha256(s3, "masters", key, version)[0] == sha
     retention = s3_admin.get_object_retention(Bucket="masters", Key=key, VersionId=version)["Retention"]
-    assert retention["Mode"] == "GOVERNANCE"
+    assert retention["Mode"] == "COMPLIANCE"
 
 
 def test_a_damaged_backup_copy_is_never_restored(replicated):

@@ -105,7 +105,7 @@ def test_signed_ho_so_is_kept_bit_exact_with_a_pdfa_copy_catalogued_as_goc_dien_
     assert storage.read_sha256(s3, storage.MASTERS, original_key) == (hashlib.sha256(qd).hexdigest(), len(qd))
     admin = storage.client(identity="admin")
     retention = admin.get_object_retention(Bucket=storage.MASTERS, Key=original_key)["Retention"]
-    assert retention["Mode"] == "GOVERNANCE"
+    assert retention["Mode"] == "COMPLIANCE"
     with transaction(conn) as cur:
         cur.execute("SELECT muc_do_tin_cay, pdf_keys, thoi_gian_bat_dau::text FROM ho_so WHERE ma_ho_so = %s", (code,))
         tin_cay, pdf_keys, start = cur.fetchone()

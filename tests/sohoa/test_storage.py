@@ -97,6 +97,33 @@ def test_the_pipeline_cannot_delete_a_locked_master_version(s3):
     assert storage.read_sha256(s3, storage.MASTERS, name, stored.version_id)[0] == stored.sha256
 
 
+def test_a_master_is_locked_in_compliance_mode_so_not_even_the_admin_with_bypass_can_delete_or_unlock_it(s3):
+    import datetime as dt
+    name = key("jpg")
+    stored = storage.put_bytes(s3, storage.MASTERS, name, b"master page", extra=storage.lock_arguments())
+    assert s3.head_object(Bucket=storage.MASTERS, Key=name)["ObjectLockMode"] == "COMPLIANCE"
+    soon = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=1)
+    admin = storage.client(identity="admin")
+    for client in (s3, admin):
+        attempts = [
+            lambda: client.delete_object(Bucket=storage.MASTERS, Key=name, VersionId=stored.version_id,
+                                         BypassGovernanceRetention=True),
+            lambda: client.put_object_retention(Bucket=storage.MASTERS, Key=name, VersionId=stored.version_id,
+                                                Retention={"Mode": "GOVERNANCE", "RetainUntilDate": soon},
+                                                BypassGovernanceRetention=True),
+            lambda: client.put_object_retention(Bucket=storage.MASTERS, Key=name, VersionId=stored.version_id,
+                                                Retention={"Mode": "COMPLIANCE", "RetainUntilDate": soon},
+                                                BypassGovernanceRetention=True),
+        ]
+        for attempt in attempts:
+            with pytest.raises(botocore.exceptions.ClientError) as refused:
+                attempt()
+            assert refused.value.response["Error"]["Code"] == "AccessDenied"
+    retention = admin.get_object_retention(Bucket=storage.MASTERS, Key=name, VersionId=stored.version_id)["Retention"]
+    assert retention["Mode"] == "COMPLIANCE" and retention["RetainUntilDate"].year >= soon.year + 99
+    assert storage.read_sha256(s3, storage.MASTERS, name, stored.version_id)[0] == stored.sha256
+
+
 def test_the_pipeline_can_neither_hide_a_master_behind_a_delete_marker_nor_expire_nor_unprotect_masters(s3):
     name = key()
     stored = storage.put_bytes(s3, storage.MASTERS, name, b"scratch, not even locked")
@@ -128,7 +155,7 @@ def test_a_large_page_is_copied_to_masters_in_parts_locked_and_verified(s3, monk
     stored = storage.copy_verified(s3, "inbox", source, storage.MASTERS, target,
                                    sha256_hex=hashlib.sha256(body).hexdigest(), extra=storage.lock_arguments())
     head = s3.head_object(Bucket=storage.MASTERS, Key=target)
-    assert (head["ContentLength"], head["ObjectLockMode"]) == (len(body), "GOVERNANCE")
+    assert (head["ContentLength"], head["ObjectLockMode"]) == (len(body), "COMPLIANCE")
     assert storage.copy_verified(s3, "inbox", source, storage.MASTERS, target).written is False
     with pytest.raises(botocore.exceptions.ClientError):
         s3.delete_object(Bucket=storage.MASTERS, Key=target, VersionId=stored.version_id)

@@ -59,7 +59,7 @@ def identities(cfg: Settings) -> dict:
          "actions": ["Admin", "Read", "Write", "List", "Tagging"]},
         {"name": "pipeline",
          "credentials": [{"accessKey": cfg.s3_pipeline_key, "secretKey": cfg.s3_pipeline_secret}],
-         # It may place a retention on what it writes to masters, never bypass one (no BypassGovernanceRetention).
+         # It may place a retention on what it writes to masters (COMPLIANCE: nobody can lift it).
          "actions": [f"{verb}:{bucket}" for bucket in BUCKETS for verb in ("Read", "Write", "List", "Tagging")]
                     + ["PutObjectRetention:masters"]},
     ]
