@@ -20,6 +20,7 @@ from sohoa.catalogue import db
 from sohoa.catalogue.db import BatchBusy, batch_lock
 from sohoa.catalogue.events import events_of
 from sohoa.intake import process
+from sohoa.intake.manifest import done_key
 from sohoa.intake.process import BatchNotFound, ClaimConflict, complete_batches, run_intake
 from sohoa.intake.samples import encode, make_batch, noise_page, page_entry, read_manifest, write_manifest
 from sohoa.localstack.postgres import Postgres
@@ -78,7 +79,7 @@ def assert_fully_stored(conn, s3, batch_id, accepted_pages):
         found = versions(s3, key)
         assert len(found) == 1, (key, found)
         head = s3.head_object(Bucket=storage.MASTERS, Key=key)
-        assert head["Metadata"]["sha256"] == sha256 and head["ObjectLockMode"] == "GOVERNANCE"
+        assert head["Metadata"]["sha256"] == sha256 and head["ObjectLockMode"] == "COMPLIANCE"
         assert [e["event_type"] for e in events_of(conn.cursor(), "trang", key)] == ["replication"]
     (status,), = query(conn, "SELECT status FROM batch WHERE batch_id = %s", batch_id)
     assert status == "done"
@@ -558,39 +559,60 @@ def test_the_same_batch_id_sent_again_with_a_page_changed_gets_that_page_rejecte
     assert (again.rejected, again.written) == (2, 0)  # handled once
 
 
-def s3_requests(client, call) -> int:
-    """How many HTTP requests ``call()`` makes through ``client``."""
+def s3_requests(client, call) -> list[str]:
+    """The URLs of the HTTP requests ``call()`` makes through ``client``."""
     sent = []
 
-    def count(**_):
-        sent.append(1)
+    def count(request, **_):
+        sent.append(request.url)
 
     client.meta.events.register("before-send.s3", count)
     try:
         call()
     finally:
         client.meta.events.unregister("before-send.s3", count)
-    return len(sent)
+    return sent
 
 
-def test_the_poll_costs_the_same_however_many_batches_are_already_done(conn, tmp_path, migrated):
+def intake_when_free(s3, conn, batch_id: str):
+    """:func:`run_intake`, waiting while the running Airflow holds the batch (it may take it first)."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            return run_intake(s3, conn, VENDOR, batch_id)
+        except BatchBusy:
+            assert time.monotonic() < deadline
+            time.sleep(0.5)
+
+
+def test_the_poll_and_the_sweep_cost_the_same_however_many_batches_are_already_done(conn, tmp_path, migrated):
     poller = storage.client()
     before = s3_requests(poller, lambda: complete_batches(poller))
     sweep = s3_requests(poller, lambda: complete_batches(poller, sweep=True))
+    judged = []
     for n in range(3):
         batch_id = f"t{uuid.uuid4().hex[:12]}"
         make_batch(tmp_path / batch_id, VENDOR, batch_id, 1, 1)
         upload_batch(tmp_path / batch_id, vendor=VENDOR, progress=False)
-        deadline = time.monotonic() + 60
-        while True:  # the running Airflow may take this batch first; never share it
-            try:
-                run_intake(poller, conn, VENDOR, batch_id)
-                break
-            except BatchBusy:
-                assert time.monotonic() < deadline
-                time.sleep(0.5)
-    assert s3_requests(poller, lambda: complete_batches(poller)) == before  # listing the pending index only
-    assert s3_requests(poller, lambda: complete_batches(poller, sweep=True)) >= sweep + 3  # one per batch folder
+        intake_when_free(poller, conn, batch_id)
+        judged.append(batch_id)
+    assert poller.head_object(Bucket=storage.INBOX, Key=done_key(VENDOR, judged[0]))["ContentLength"] > 0
+    assert len(s3_requests(poller, lambda: complete_batches(poller))) == len(before)  # the pending index only
+    after = s3_requests(poller, lambda: complete_batches(poller, sweep=True))
+    assert not [url for url in after if any(batch_id in url for batch_id in judged)]  # never looked into
+    assert len(after) <= len(sweep) + 2  # at most a page more of folder names and of the done index
+
+
+def test_a_batch_marked_complete_without_the_vendor_tool_is_judged_once_and_then_skipped_by_the_sweep(
+        conn, s3, prepare):
+    _, batch_id = prepare(1, 1)
+    storage.put_bytes(storage.client(identity=VENDOR), storage.INBOX,
+                      storage.batch_prefix(VENDOR, batch_id) + "_COMPLETE", b"{}")
+    assert {"vendor": VENDOR, "batch_id": batch_id} not in complete_batches(s3)
+    assert {"vendor": VENDOR, "batch_id": batch_id} in complete_batches(s3, sweep=True)
+    assert intake_when_free(s3, conn, batch_id).verdict == "accepted"
+    sweep = s3_requests(s3, lambda: complete_batches(s3, sweep=True))
+    assert not [url for url in sweep if f"/{batch_id}/" in url]
 
 
 def test_a_batch_marked_complete_without_the_vendor_tool_is_found_by_the_sweep(s3, prepare):

@@ -20,8 +20,18 @@ CONTROL_FILES = frozenset({COMPLETE, REPORT_JSON, REPORT_TXT})
 PENDING = "_pending"
 
 
+# ``<vendor>/_done/<batch_id>``: written by intake when a batch has its verdict (or is held). A full sweep lists
+# this index and the folder names and looks into the folders of neither only, so the batches already judged
+# cost it no request of their own.
+DONE = "_done"
+
+
 def pending_key(vendor: str, batch_id: str) -> str:
     return f"{vendor}/{PENDING}/{batch_id}"
+
+
+def done_key(vendor: str, batch_id: str) -> str:
+    return f"{vendor}/{DONE}/{batch_id}"
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "manifest.schema.json"
 # The contract's deepest value is ho_so[].trang[].sha256 (6 levels below the root); 32 leaves room for any

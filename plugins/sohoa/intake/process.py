@@ -22,6 +22,7 @@ operator's, or the vendor's new marker) starts counting again.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import re
 from collections.abc import Callable
@@ -36,7 +37,7 @@ from ..catalogue.db import batch_lock, serialise_verdicts, transaction
 from ..catalogue.events import Event, record_events
 from ..errors import SohoaError, SourceChanged
 from . import checks
-from .manifest import COMPLETE, CONTROL_FILES, PENDING, REPORT_JSON, REPORT_TXT, pending_key
+from .manifest import COMPLETE, CONTROL_FILES, DONE, PENDING, REPORT_JSON, REPORT_TXT, done_key, pending_key
 from .report import held_report_json, held_report_text, report_json, report_text
 from .source import S3Batch
 from .validate import in_parallel, validate_batch
@@ -151,7 +152,7 @@ def _hold(s3, conn, vendor: str, batch_id: str, agent: str, failures: int, last_
     with transaction(conn) as cur:
         record_events(cur, [Event("ingestion", "batch", label, agent, "failure",
                                   {"held": True, "failures": failures, "last_error": last_error})])
-    _unmark(s3, vendor, batch_id)
+    _unmark(s3, vendor, batch_id, HELD)
     return Outcome(vendor, batch_id, HELD, 0, 0, 0, failures, last_error)
 
 
@@ -213,7 +214,7 @@ def _run(s3, conn, vendor: str, batch_id: str, agent: str, copy: Copier, workers
             record_events(cur, [Event("accession", "batch", batch.label, agent,
                                       "success" if batch.verdict != "rejected" else "failure",
                                       {"verdict": batch.verdict, "report": REPORT_JSON})])
-    _unmark(s3, vendor, batch_id)
+    _unmark(s3, vendor, batch_id, batch.verdict)
     accepted = sum(item.status == "accepted" for item in items)
     log.info("intake of %s: %s (%d accepted, %d rejected, %d objects written)", batch.label, batch.verdict,
              accepted, len(items) - accepted, written)
@@ -364,18 +365,31 @@ def _write_report(s3, batch: Batch, items: list[Item]) -> None:
                       content_type="text/plain; charset=utf-8")
 
 
-def _unmark(s3, vendor: str, batch_id: str) -> None:
-    """The batch is finished with: its ``_COMPLETE`` marker goes, then its entry in the pending index."""
+def _unmark(s3, vendor: str, batch_id: str, verdict: str) -> None:
+    """The batch is finished with: it enters the done index, then its ``_COMPLETE`` marker goes, then its entry
+    in the pending index (a run stopped in between is found again through the pending index)."""
+    storage.put_bytes(s3, storage.INBOX, done_key(vendor, batch_id), json.dumps({"verdict": verdict}).encode(),
+                      content_type="application/json")
     s3.delete_object(Bucket=storage.INBOX, Key=storage.batch_prefix(vendor, batch_id) + COMPLETE)
     s3.delete_object(Bucket=storage.INBOX, Key=pending_key(vendor, batch_id))
+
+
+def _index(s3, paginator, vendor_prefix: str, index: str) -> set[str]:
+    """The batch ids listed under ``<vendor>/<index>/`` that are batch ids (the vendor can write there too)."""
+    start = len(vendor_prefix) + len(index) + 1
+    return {obj["Key"][start:] for page in paginator.paginate(Bucket=storage.INBOX, Prefix=f"{vendor_prefix}{index}/")
+            for obj in page.get("Contents", []) if BATCH_ID.fullmatch(obj["Key"][start:])}
 
 
 def complete_batches(s3, *, sweep: bool = False) -> list[dict]:
     """Every ``{"vendor", "batch_id"}`` waiting for intake.
 
     By default from the pending index (``<vendor>/_pending/``): one listing per vendor, whatever the number of
-    batches ever uploaded. ``sweep`` also looks for a ``_COMPLETE`` marker in every batch folder of every vendor
-    (one request per folder ever uploaded): batches uploaded without the vendor tool are found that way.
+    batches ever uploaded. ``sweep`` also finds a ``_COMPLETE`` marker the pending index lacks (a batch uploaded
+    without the vendor tool): it lists the vendor's folder names and its done index (``<vendor>/_done/``, 1,000
+    names a request) and looks for the marker only in folders the done index does not name — one request per
+    batch not yet judged, none per batch judged before. A batch id sent again after its verdict is found through
+    the pending index only (docs/batch-contract.md).
     """
     found: dict[tuple[str, str], None] = {}
     paginator = s3.get_paginator("list_objects_v2")
@@ -385,17 +399,15 @@ def complete_batches(s3, *, sweep: bool = False) -> list[dict]:
         vendor = vendor_prefix.rstrip("/")
         if vendor == storage.BORN_DIGITAL_INBOX:  # agencies' submissions, taken in by sohoa.born_digital
             continue
-        for page in paginator.paginate(Bucket=storage.INBOX, Prefix=f"{vendor_prefix}{PENDING}/"):
-            for obj in page.get("Contents", []):
-                batch_id = obj["Key"][len(vendor_prefix) + len(PENDING) + 1:]
-                if BATCH_ID.fullmatch(batch_id):  # written by the vendor: anything else is not a batch
-                    found[(vendor, batch_id)] = None
+        for batch_id in sorted(_index(s3, paginator, vendor_prefix, PENDING)):
+            found[(vendor, batch_id)] = None
         if not sweep:
             continue
+        judged = _index(s3, paginator, vendor_prefix, DONE)
         for page in paginator.paginate(Bucket=storage.INBOX, Prefix=vendor_prefix, Delimiter="/"):
             for batch_prefix in page.get("CommonPrefixes", []):
                 batch_id = batch_prefix["Prefix"][len(vendor_prefix):].rstrip("/")
-                if batch_id != PENDING and (vendor, batch_id) not in found and \
-                        storage.stored_sha256(s3, storage.INBOX, batch_prefix["Prefix"] + COMPLETE) is not None:
+                if batch_id not in (PENDING, DONE) and batch_id not in judged and (vendor, batch_id) not in found \
+                        and storage.stored_sha256(s3, storage.INBOX, batch_prefix["Prefix"] + COMPLETE) is not None:
                     found[(vendor, batch_id)] = None
     return [{"vendor": vendor, "batch_id": batch_id} for vendor, batch_id in found]
