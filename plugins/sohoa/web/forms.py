@@ -1,0 +1,94 @@
+"""What the pages that change things (the batch page's retry, the review queue) share: the archivist's right,
+protection against cross-site requests, the login redirect and the templates.
+
+Cross-site forgery: Airflow's UI keeps its login in the ``_token`` cookie (``SameSite=Lax``), which a browser
+sends with any request to this host — Lax keeps it off a cross-site form POST, but a page on a sibling host of
+the same site, or an old browser, would still get it sent. So every POST must also come from this very origin:
+its ``Origin`` header (every current browser sends one with a POST), or failing that its ``Referer``, must name
+the host the request was made to (or Airflow's configured ``[api] base_url``). A request with neither is refused.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from fastapi import HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .search_page import ARCHIVIST_ROLES
+
+TEMPLATES = Path(__file__).with_name("templates")
+CROSS_SITE = "Yêu cầu bị từ chối: biểu mẫu phải được gửi từ chính trang này (chống giả mạo yêu cầu)."
+NOT_ARCHIVIST = "Tài khoản này chỉ được xem; cần quyền lưu trữ viên (vai trò admin hoặc op của Airflow)."
+
+
+def is_archivist(user) -> bool:
+    """An Airflow ``admin`` or ``op``: may retry pages and resolve review items, sees every access level."""
+    return (getattr(user, "role", None) or "").lower() in ARCHIVIST_ROLES
+
+
+def user_name(user) -> str:
+    """The name recorded in events: ``web:<Airflow user name>``."""
+    return f"web:{getattr(user, 'username', None) or getattr(user, 'get_name', lambda: str(user))()}"
+
+
+def require_archivist(user) -> None:
+    if not is_archivist(user):
+        raise HTTPException(status_code=403, detail=NOT_ARCHIVIST)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else ""
+
+
+def require_same_origin(request: Request) -> None:
+    """Refuse (403, Vietnamese) a POST whose ``Origin`` — or, without one, ``Referer`` — is not this server."""
+    sent = request.headers.get("origin") or _origin(request.headers.get("referer", ""))
+    allowed = {_origin(str(request.base_url))}
+    try:
+        from airflow.configuration import conf
+
+        allowed.add(_origin(conf.get("api", "base_url", fallback="") or ""))
+    except ImportError:  # served outside Airflow (tests of the app alone)
+        pass
+    if not sent or sent.lower() not in allowed - {""}:
+        raise HTTPException(status_code=403, detail=CROSS_SITE)
+
+
+def install_login_redirect(app) -> None:
+    """A GET without an Airflow login goes to Airflow's login page and back; other errors are plain text."""
+
+    @app.exception_handler(StarletteHTTPException)
+    async def to_login(request: Request, exc: StarletteHTTPException):
+        if exc.status_code == 401 and request.method == "GET":
+            from airflow.api_fastapi.app import get_auth_manager
+
+            return RedirectResponse(get_auth_manager().get_url_login(next_url=str(request.url)), status_code=303)
+        return Response(str(exc.detail), status_code=exc.status_code, media_type="text/plain; charset=utf-8")
+
+
+def environment():
+    """The Jinja environment of the pages (autoescaping on)."""
+    import jinja2
+
+    from .. import vnformat
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
+    env.globals.update(vn_number=vnformat.vn_number)
+    env.filters["moment"] = moment
+    return env
+
+
+def moment(value) -> str:
+    """A timestamp as Việt Nam time, ``HH:MM dd/mm/yyyy``; empty for None."""
+    from ..vntime import VN_TZ
+
+    return value.astimezone(VN_TZ).strftime("%H:%M %d/%m/%Y") if value else ""
+
+
+def user_dependency():
+    from airflow.api_fastapi.core_api.security import get_user
+
+    return get_user
