@@ -33,7 +33,7 @@ def _client(role: str) -> TestClient:
 
 def _groups(page: str) -> list[tuple[str, list[str]]]:
     """(mã hồ sơ, [page numbers]) per hồ sơ section, in page order."""
-    return [(code, re.findall(r'<span class="page">Trang (\d+)</span>', body))
+    return [(code, re.findall(r'<a class="page" [^>]*>Trang (\d+)</a>', body))
             for code, body in re.findall(r'<section class="ho-so">\s*<h2>(\S+) — .*?</h2>(.*?)</section>', page, re.S)]
 
 
@@ -54,6 +54,14 @@ def test_a_viewer_sees_public_records_only_whatever_the_filter_asks(corpus):
     assert len(_groups(page)) == 1 and "Công khai" in page and "Mật</span>" not in page
     secret = client.get("/", params={"q": "tai lieu luu tru", "phong": phong, "muc_do_tiep_can": "mat"}).text
     assert _groups(secret) == []
+
+
+def test_each_hit_opens_the_page_viewer_with_the_query_to_find_its_line(corpus):
+    _, phong = corpus
+    page = _client("admin").get("/", params={"q": "số hóa", "phong": phong}).text
+    links = re.findall(r'<a class="page" href="([^"]+)"', page)
+    assert len(links) == 3
+    assert all(re.fullmatch(rf"/sohoa/trang/{phong}\.01\.2025\.0\d/3\?q=s%E1%BB%91%20h%C3%B3a", link) for link in links)
 
 
 def test_the_filters_of_the_cli_narrow_the_hits(corpus):

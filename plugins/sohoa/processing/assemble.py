@@ -115,20 +115,8 @@ def assemble_ho_so(conn, s3, ma_ho_so: str, *, rebuild: bool = False) -> dict:
     with tempfile.TemporaryDirectory(prefix="sohoa-pdf-") as tmp:
         workdir = Path(tmp)
         for van_ban in spans:
-            stt = van_ban.stt
             span = [pages[n] for n in range(van_ban.first, van_ban.last + 1) if n in pages]
-            pdf_path = workdir / keys.pdf_name(ma_ho_so, stt)
-            try:
-                _write_pdf(s3, span, pdf_path, title=f"{ma_ho_so}.{stt:02d} — {tieu_de}", workdir=workdir)
-            except (storage.StorageError, OcrEngineError) as exc:  # a master gone, unreadable or refused
-                raise AssemblyError(f"{pdf_path.name}: a page cannot be put in the PDF: {exc}") from exc
-            expected = "\n".join(p.text or "" for p in span)
-            problems = validate_pdfa(pdf_path, expected_text=expected)
-            if problems:
-                raise AssemblyError(f"{pdf_path.name} failed validation: {'; '.join(problems)}")
-            put = storage.put_bytes(s3, storage.DERIVATIVES, keys.pdf_key(ma_ho_so, stt), pdf_path.read_bytes(),
-                                    content_type=keys.CONTENT_TYPES["pdf"])
-            result[str(stt)] = {"key": put.key, "sha256": put.sha256, "pages": [van_ban.first, van_ban.last]}
+            result[str(van_ban.stt)] = _build_and_store(s3, ma_ho_so, tieu_de, van_ban, span, workdir)
             _propose_metadata(conn, van_ban.id, span)
     with transaction(conn) as cur:
         first_pdf = result[min(result, key=int)]
@@ -137,6 +125,63 @@ def assemble_ho_so(conn, s3, ma_ho_so: str, *, rebuild: bool = False) -> dict:
         record_event(cur, Event("creation", "ho_so", ma_ho_so, AGENT, "success",
                                 {"pdf": result, "format": "PDF/A-2b two-layer"}))
     return result
+
+
+def rebuild_van_ban_pdf(conn, s3, ma_ho_so: str, so_trang: int) -> dict | None:
+    """Rebuild, validate and store the PDF/A of the văn bản holding page ``so_trang`` from the pages' current
+    words (after a text correction); its metadata is left alone. None when the hồ sơ has no PDF yet: its
+    assembly will read the current words anyway.
+
+    Rebuilds of one hồ sơ run one at a time (a transaction-level advisory lock held from reading the pages to
+    recording the PDF), so the last to finish has read every correction committed before it started: two
+    corrections at once cannot leave a PDF without the later one. Returns the văn bản's entry of
+    ``ho_so.pdf_keys`` ({"key", "sha256", "pages"}). Raises AssemblyError when the PDF cannot be built or fails
+    validation (the stored PDF is then unchanged).
+    """
+    with transaction(conn) as cur, tempfile.TemporaryDirectory(prefix="sohoa-pdf-") as tmp:
+        cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"sohoa.pdf:{ma_ho_so}",))
+        cur.execute("SELECT id, tieu_de, pdf_keys FROM ho_so WHERE ma_ho_so = %s", (ma_ho_so,))
+        ho_so_id, tieu_de, stored = cur.fetchone() or (None, None, None)
+        if not stored:
+            return None
+        cur.execute("""SELECT id, stt, trang_dau AS first, trang_cuoi AS last FROM van_ban
+                       WHERE ho_so_id = %s AND %s BETWEEN trang_dau AND trang_cuoi ORDER BY stt LIMIT 1""",
+                    (ho_so_id, so_trang))
+        spans = _named_rows(cur, VanBanSpan)
+        if not spans:
+            raise AssemblyError(f"hồ sơ {ma_ho_so}: no văn bản holds page {so_trang}")
+        van_ban = spans[0]
+        cur.execute("""SELECT so_trang, sha256, master_key, master_version_id,
+                              derivative_keys -> 'words.json' ->> 'key' AS words_key, ocr_text AS text, ocr_status
+                       FROM trang WHERE ho_so_id = %s AND so_trang BETWEEN %s AND %s ORDER BY so_trang""",
+                    (ho_so_id, van_ban.first, van_ban.last))
+        span = _named_rows(cur, PageForPdf)
+        entry = _build_and_store(s3, ma_ho_so, tieu_de, van_ban, span, Path(tmp))
+        pdf_keys = {**stored, str(van_ban.stt): entry}
+        first = pdf_keys[min(pdf_keys, key=int)]
+        cur.execute("UPDATE ho_so SET pdf_keys = %s, pdf_key = %s, pdf_sha256 = %s WHERE id = %s",
+                    (psycopg2.extras.Json(pdf_keys), first["key"], first["sha256"], ho_so_id))
+        record_event(cur, Event("creation", "van_ban", str(van_ban.id), AGENT, "success",
+                                {"pdf": entry, "format": "PDF/A-2b two-layer", "reason": "text corrected",
+                                 "page": so_trang}))
+    return entry
+
+
+def _build_and_store(s3, ma_ho_so: str, tieu_de: str, van_ban: VanBanSpan, span: list[PageForPdf],
+                     workdir: Path) -> dict:
+    """Write one văn bản's PDF/A, validate it (text round trip included) and store it; its pdf_keys entry."""
+    pdf_path = workdir / keys.pdf_name(ma_ho_so, van_ban.stt)
+    try:
+        _write_pdf(s3, span, pdf_path, title=f"{ma_ho_so}.{van_ban.stt:02d} — {tieu_de}", workdir=workdir)
+    except (storage.StorageError, OcrEngineError) as exc:  # a master gone, unreadable or refused
+        raise AssemblyError(f"{pdf_path.name}: a page cannot be put in the PDF: {exc}") from exc
+    expected = "\n".join(p.text or "" for p in span)
+    problems = validate_pdfa(pdf_path, expected_text=expected)
+    if problems:
+        raise AssemblyError(f"{pdf_path.name} failed validation: {'; '.join(problems)}")
+    put = storage.put_bytes(s3, storage.DERIVATIVES, keys.pdf_key(ma_ho_so, van_ban.stt), pdf_path.read_bytes(),
+                            content_type=keys.CONTENT_TYPES["pdf"])
+    return {"key": put.key, "sha256": put.sha256, "pages": [van_ban.first, van_ban.last]}
 
 
 def assemble_ready(conn, s3, ready: list[str]) -> tuple[list[str], dict[str, str]]:

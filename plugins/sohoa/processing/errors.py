@@ -12,3 +12,11 @@ class AssemblyError(SohoaError):
 
 class ReviewError(SohoaError):
     """A review action that cannot be done; the message is for the archivist (Vietnamese)."""
+
+
+class CorrectionError(SohoaError):
+    """A text correction that is refused; the message is for the archivist (Vietnamese)."""
+
+
+class CorrectionConflict(CorrectionError):
+    """The page's text changed since the archivist opened it (optimistic concurrency on its version)."""

@@ -47,5 +47,6 @@ UI_APPS: tuple[UiApp, ...] = (
           menu_label="Tiến độ số hóa", url_route="tien-do-so-hoa"),
     UiApp(name="sohoa-tim-kiem", url_prefix="/sohoa/tim-kiem", target="sohoa.web.search_page:create_app",
           menu_label="Tìm kiếm hồ sơ", url_route="tim-kiem-ho-so"),
+    UiApp(name="sohoa-xem-trang", url_prefix="/sohoa/trang", target="sohoa.web.viewer:create_app"),
     UiApp(name="sohoa-api", url_prefix="/sohoa/api", target="sohoa.api:app"),
 )

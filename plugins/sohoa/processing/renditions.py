@@ -1,0 +1,57 @@
+"""The page viewer's image of a master: a downscaled JPEG, made once and kept in ``derivatives``.
+
+A 300-dpi A4 master is 2480 × 3508 pixels (8.7 Mpx, 1–25 MB); the browser gets a JPEG whose long side is
+:data:`LONG_SIDE` pixels instead. Its key carries the master's SHA-256 (:func:`sohoa.processing.keys.rendition`),
+so a page whose master was replaced never shows the old one's image.
+"""
+from __future__ import annotations
+
+import io
+import tempfile
+from pathlib import Path
+
+import botocore.exceptions
+from PIL import Image
+
+from .. import storage
+from . import keys
+from .fetch import download_verified
+
+LONG_SIDE = 2000  # px: 1414 × 2000 for A4 (≈ 140 dpi), readable at 2× zoom; 150–400 kB as JPEG
+QUALITY = 80
+
+
+def rendition(s3, ma_ho_so: str, so_trang: int, master_key: str, sha256: str,
+              master_version_id: str | None) -> tuple[bytes, str]:
+    """The viewer's JPEG of one page and its key; made from the verified master and stored the first time.
+
+    Raises StorageError (ChecksumMismatch included) when the master cannot be read or does not hash to
+    ``sha256``.
+    """
+    key = keys.rendition(ma_ho_so, so_trang, sha256)
+    try:
+        return s3.get_object(Bucket=storage.DERIVATIVES, Key=key)["Body"].read(), key
+    except botocore.exceptions.ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") not in ("NoSuchKey", "404"):
+            raise storage.StorageError(f"s3://{storage.DERIVATIVES}/{key}: cannot be read") from exc
+    with tempfile.TemporaryDirectory(prefix="sohoa-view-") as tmp:
+        path = download_verified(s3, storage.MASTERS, master_key, Path(tmp) / f"m{Path(master_key).suffix}",
+                                 sha256, version_id=master_version_id)
+        body = downscale(path)
+    storage.put_bytes(s3, storage.DERIVATIVES, key, body, content_type=keys.CONTENT_TYPES["jpg"])
+    return body, key
+
+
+def downscale(path: Path) -> bytes:
+    """The first frame of an image file as a JPEG whose long side is at most LONG_SIDE."""
+    with Image.open(path) as img:
+        scale = LONG_SIDE / max(img.size)
+        target = (max(1, round(img.width * scale)), max(1, round(img.height * scale)))
+        img.draft("RGB" if img.mode not in ("L", "1") else "L", target)  # JPEG: decode at a reduced size
+        mode = "L" if img.mode in ("1", "L", "I;16", "I", "LA") else "RGB"
+        small = img.convert(mode)
+        if scale < 1:
+            small = small.resize(target, Image.Resampling.LANCZOS if mode == "L" else Image.Resampling.BILINEAR)
+    out = io.BytesIO()
+    small.save(out, "JPEG", quality=QUALITY, optimize=True)
+    return out.getvalue()

@@ -1,0 +1,233 @@
+"""The page viewer "Xem trang": a page's image with its OCR lines drawn over it; archivists correct lines in place.
+
+Mounted by the Airflow plugin at ``/sohoa/trang`` (see :mod:`sohoa.web`):
+
+* ``GET /{ma_ho_so}/{so_trang}`` — the page: the master's downscaled rendition
+  (:mod:`sohoa.processing.renditions`), the current text version's lines and words drawn over it in the master's
+  pixels (the same boxes as the ALTO), the lines listed beside it. ``?dong=N`` selects line N; ``?q=…`` (what the
+  search page links with) selects the line holding most of the query's words and marks them.
+* ``GET /{ma_ho_so}/{so_trang}/anh.jpg`` — the rendition.
+* ``POST /{ma_ho_so}/{so_trang}/dong/{n}`` — a correction of line n, JSON ``{"text", "phien_ban"}`` →
+  :func:`sohoa.processing.corrections.correct_line`.
+
+Rights are the search page's (:func:`sohoa.web.search_page.levels_of`): an Airflow ``admin``/``op`` sees every
+access level and may correct; anyone else sees public records only and may not correct. A page the user may not
+see answers 404 exactly as a missing one does, its image too. A correction is refused unless it carries the
+header ``X-Sohoa-Request`` with a JSON body and, when the browser says where it comes from (``Origin``,
+``Sec-Fetch-Site``), comes from this site: a cross-site form cannot send it, and a cross-site script cannot add
+the header without a CORS preflight the server never grants. The web layer is thin: everything else is in
+:mod:`sohoa.processing.corrections`.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ..errors import SohoaError
+from ..glossary import MUC_DO_TIEP_CAN
+from ..search import ACCESS_LEVELS
+from ..vntext import fold
+from .search_page import levels_of
+
+log = logging.getLogger(__name__)
+TEMPLATES = Path(__file__).with_name("templates")
+STATIC = Path(__file__).with_name("static")
+CSRF_HEADER = "X-Sohoa-Request"
+MAX_BODY_BYTES = 64 * 1024  # a line is at most 1,000 characters (4 kB of UTF-8); anything bigger is refused unread
+NOT_FOUND = "Không có trang này, hoặc bạn không được xem nó (hồ sơ mật hoặc có điều kiện cần quyền lưu trữ viên)."
+
+
+@dataclass(frozen=True)
+class ViewLine:
+    """One line in the master's pixels: its box (x, y, w, h), its words' boxes and texts, whether it matches."""
+    n: int
+    text: str
+    box: tuple[int, int, int, int]
+    words: list[tuple[int, int, int, int, str, bool]]
+    hit: bool
+
+
+def can_correct(user) -> bool:
+    """Archivists (every access level) may correct; readers may not."""
+    return set(levels_of(user)) == set(ACCESS_LEVELS)
+
+
+def view_lines(text, to_source, width: int, height: int, query: str = "") -> list[ViewLine]:
+    """The lines of a page's words mapped to the master's pixels; words of ``query`` (folded) marked."""
+    wanted = set(fold(query).lower().split())
+    lines = []
+    for n, line in enumerate(text.lines, start=1):
+        box = line.box.mapped(to_source, width, height)
+        marks = []
+        for word in line.words:
+            b = word.box.mapped(to_source, width, height)
+            hit = bool(wanted) and fold(word.text).lower().strip(".,;:()«»\"'") in wanted
+            marks.append((b.x0, b.y0, b.width, b.height, word.text, hit))
+        lines.append(ViewLine(n, line.text, (box.x0, box.y0, box.width, box.height), marks,
+                              any(m[5] for m in marks)))
+    return lines
+
+
+def chosen_line(lines: list[ViewLine], dong: int | None) -> int | None:
+    """The line to select first: ``dong`` if it exists, else the line with most matched words, else none."""
+    if dong is not None and 1 <= dong <= len(lines):
+        return dong
+    best = max(lines, key=lambda line: sum(w[5] for w in line.words), default=None)
+    return best.n if best is not None and best.hit else None
+
+
+def _same_site(request: Request) -> bool:
+    """False when the browser says the request comes from another site."""
+    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
+        return False
+    origin = request.headers.get("origin")
+    return origin is None or urlsplit(origin).netloc == request.headers.get("host", "")
+
+
+def _user_dependency():
+    from airflow.api_fastapi.core_api.security import get_user
+
+    return get_user
+
+
+def _json_error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"loi": message}, status_code=status)
+
+
+def create_app() -> FastAPI:
+    """The viewer app; every route requires an Airflow user."""
+    import jinja2
+
+    from .. import storage
+    from ..catalogue.db import open_catalogue, transaction
+    from ..processing import corrections
+    from ..processing.errors import CorrectionConflict, CorrectionError
+    from ..processing.renditions import rendition
+
+    app = FastAPI(title="Xem trang", docs_url=None, redoc_url=None, openapi_url=None)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
+    get_user = _user_dependency()
+
+    @app.exception_handler(StarletteHTTPException)
+    async def to_login(request: Request, exc: StarletteHTTPException):
+        if exc.status_code in (401, 403) and request.method == "GET":
+            from airflow.api_fastapi.app import get_auth_manager
+
+            return RedirectResponse(get_auth_manager().get_url_login(next_url=str(request.url)), status_code=303)
+        if request.method == "POST":
+            return _json_error(exc.status_code, "Phiên đăng nhập đã hết hạn: hãy đăng nhập lại."
+                               if exc.status_code in (401, 403) else str(exc.detail))
+        return Response(str(exc.detail), status_code=exc.status_code, media_type="text/plain; charset=utf-8")
+
+    def page_row(ma_ho_so: str, so_trang: int, levels):
+        conn = open_catalogue()
+        try:
+            with transaction(conn) as cur:
+                return corrections.find_page(cur, ma_ho_so, so_trang, levels)
+        finally:
+            conn.close()
+
+    @app.get("/", include_in_schema=False)
+    def index() -> Response:
+        return RedirectResponse("/sohoa/tim-kiem/", status_code=303)
+
+    @app.get("/{ma_ho_so}/{so_trang}", response_class=HTMLResponse)
+    def page(ma_ho_so: str, so_trang: int, request: Request, user=Depends(get_user), dong: int | None = None,
+             q: str = "") -> Response:
+        try:
+            row = page_row(ma_ho_so, so_trang, levels_of(user))
+            if row is None:
+                return HTMLResponse(_not_found_html(), status_code=404)
+            loaded = corrections.page_words(storage.client(), row)
+        except SohoaError as exc:
+            log.error("viewer: %s p.%s cannot be shown: %s", ma_ho_so, so_trang, exc)
+            return HTMLResponse("<!doctype html><meta charset=utf-8><h1>Xem trang</h1><p>Không mở được trang lúc "
+                                "này; hãy thử lại sau ít phút.</p>", status_code=503)
+        width, height = row.width or 1, row.height or 1
+        lines = view_lines(loaded[0], loaded[1], width, height, q[:500]) if loaded and row.width else []
+        state = {"ma_ho_so": row.ma_ho_so, "so_trang": row.so_trang, "phien_ban": row.text_version,
+                 "chon": chosen_line(lines, dong), "sua": can_correct(user), "so_trang_cuoi": row.page_count}
+        html = env.get_template("viewer.html").render(
+            row=row, lines=lines, width=width, height=height, level=MUC_DO_TIEP_CAN[row.muc_do_tiep_can],
+            has_text=loaded is not None, state=json.dumps(state, ensure_ascii=False).replace("<", "\\u003c"),
+            query=q[:500], editable=state["sua"], selected=state["chon"])
+        return HTMLResponse(html)
+
+    @app.get("/{ma_ho_so}/{so_trang}/anh.jpg")
+    def image(ma_ho_so: str, so_trang: int, request: Request, user=Depends(get_user)) -> Response:
+        try:
+            row = page_row(ma_ho_so, so_trang, levels_of(user))
+            if row is None:
+                return Response(NOT_FOUND, status_code=404, media_type="text/plain; charset=utf-8")
+            etag = f'"{row.sha256[:16]}"'
+            if request.headers.get("if-none-match") == etag:
+                return Response(status_code=304, headers={"ETag": etag})
+            body, _ = rendition(storage.client(), row.ma_ho_so, row.so_trang, row.master_key, row.sha256,
+                                row.master_version_id)
+        except SohoaError as exc:
+            log.error("viewer: image of %s p.%s cannot be made: %s", ma_ho_so, so_trang, exc)
+            return Response("Không đọc được ảnh gốc của trang này; đã ghi lỗi cho quản trị.", status_code=503,
+                            media_type="text/plain; charset=utf-8")
+        return Response(body, media_type="image/jpeg",
+                        headers={"Cache-Control": "private, max-age=86400", "ETag": etag})
+
+    @app.post("/{ma_ho_so}/{so_trang}/dong/{dong}")
+    async def correct(ma_ho_so: str, so_trang: int, dong: int, request: Request, user=Depends(get_user)):
+        if not request.headers.get(CSRF_HEADER) or not _same_site(request) or \
+                not request.headers.get("content-type", "").startswith("application/json"):
+            return _json_error(403, "Yêu cầu sửa không đến từ trang Xem trang của hệ thống; không lưu.")
+        if not can_correct(user):
+            return _json_error(403, "Chỉ lưu trữ viên (vai trò admin hoặc op trong Airflow) được sửa chữ.")
+        too_big = _json_error(413, "Nội dung gửi lên quá lớn; một dòng tối đa 1.000 ký tự.")
+        length = request.headers.get("content-length", "0")
+        if not length.isdigit() or int(length) > MAX_BODY_BYTES:
+            return too_big
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_BODY_BYTES:
+                return too_big
+        try:
+            data = json.loads(body)
+        except ValueError:
+            data = None
+        if not isinstance(data, dict) or type(data.get("phien_ban")) is not int or "text" not in data:
+            return _json_error(400, "Yêu cầu sửa phải có chữ của dòng (text) và phiên bản đang sửa (phien_ban).")
+        by = getattr(user, "username", None) or str(user)
+
+        def save():
+            conn = open_catalogue()
+            try:
+                return corrections.correct_line(conn, storage.client(), ma_ho_so, so_trang, dong, data["text"],
+                                                base_version=data["phien_ban"], by=by, levels=levels_of(user))
+            finally:
+                conn.close()
+        try:
+            done = await run_in_threadpool(save)
+        except CorrectionConflict as exc:
+            return _json_error(409, str(exc))
+        except CorrectionError as exc:
+            return _json_error(400, str(exc))
+        except SohoaError as exc:
+            log.error("viewer: correction of %s p.%s line %s by %s failed: %s", ma_ho_so, so_trang, dong, by, exc)
+            return _json_error(503, "Chưa lưu được lúc này; hãy thử lại sau ít phút.")
+        return {"dong": done.line, "chu": done.new, "phien_ban": done.version,
+                "pdf": done.pdf is not None, "canh_bao": None if done.pdf_error is None else
+                "Đã lưu chữ, nhưng chưa dựng lại được tệp PDF/A; việc này đã vào danh sách cần xem xét."}
+
+    return app
+
+
+def _not_found_html() -> str:
+    return (f'<!doctype html><html lang="vi"><meta charset="utf-8"><title>Không có trang</title>'
+            f'<h1>Không có trang</h1><p>{NOT_FOUND}</p><p><a href="/sohoa/tim-kiem/">Về trang tìm kiếm</a></p></html>')
