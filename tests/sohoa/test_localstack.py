@@ -225,21 +225,49 @@ def test_a_service_creates_files_only_its_owner_can_read(tmp_path):
 
 
 def test_seaweedfs_own_ports_refuse_unsigned_requests_and_its_files_are_private(stack, s3_pipeline):
-    """The filer's HTTP port once let any local process read every version and DELETE a locked one (204)."""
+    """The filer's HTTP port once let any local process read every version and DELETE a locked one (204); the
+    master's answered /dir/assign and /col/delete to anyone (one GET deleted the whole masters collection)."""
     import urllib.error
     import urllib.request
 
     key = f"probe/{uuid.uuid4().hex}.jpg"
     s3_pipeline.put_object(Bucket="masters", Key=key, Body=b"locked master")
     filer = f"http://127.0.0.1:{stack.s3_base_port + 2}/buckets/masters/"
-    for method, url in [("GET", filer), ("GET", filer + key), ("DELETE", filer + key)]:
+    master = f"http://127.0.0.1:{stack.s3_base_port}"
+    for method, url in [("GET", filer), ("GET", filer + key), ("DELETE", filer + key),
+                        ("GET", master + "/dir/assign"), ("POST", master + "/dir/assign"),
+                        ("GET", master + "/col/delete?collection=masters"), ("GET", master + "/vol/status"),
+                        ("GET", master + "/vol/grow?count=1&collection=masters")]:
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(urllib.request.Request(url, method=method), timeout=5)
-        assert refused.value.code == 401, (method, url)
+        assert refused.value.code in (401, 404), (method, url)  # 404: the master's and filer's HTTP API is off
     assert s3_pipeline.get_object(Bucket="masters", Key=key)["Body"].read() == b"locked master"
     for folder in (stack.state_dir / "s3", stack.state_dir / "s3-backup"):
         assert folder.stat().st_mode & 0o077 == 0
         assert all(p.stat().st_mode & 0o077 == 0 for p in folder.glob("*.dat")), folder
+
+
+def test_seaweedfs_grpc_ports_take_only_clients_with_the_stacks_certificate(stack, tmp_path):
+    """``weed shell`` on the master's gRPC port could run ``collection.delete`` on masters: without the stack's
+    client certificate it now gets no answer; with it (the stack's own security.toml) it does."""
+    import subprocess
+
+    from sohoa.localstack.seaweed import SeaweedS3, weed_binary
+
+    server = SeaweedS3(stack)
+    shell = [weed_binary(), "shell", f"-master=127.0.0.1:{stack.s3_base_port}.{stack.s3_base_port + 10}"]
+
+    def collections(cwd) -> str:
+        try:
+            return subprocess.run(shell, input="collection.list\n", capture_output=True, text=True, timeout=8,
+                                  cwd=cwd).stdout
+        except subprocess.TimeoutExpired as waited:
+            return waited.stdout.decode() if isinstance(waited.stdout, bytes) else (waited.stdout or "")
+
+    assert 'collection:"masters"' not in collections(tmp_path)  # no security.toml here: no certificate
+    assert 'collection:"masters"' in collections(server.security_dir)
+    for name in ("security.toml", "grpc-ca.crt", "grpc-node.crt", "grpc-node.key"):
+        assert (server.security_dir / name).stat().st_mode & 0o077 == 0, name
 
 
 class _Probe:

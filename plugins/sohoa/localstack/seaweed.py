@@ -2,14 +2,23 @@
 
 Identities (``s3.json``): an admin that creates buckets, the pipeline that runs the DAGs, and one identity per
 vendor that may only write and read under ``inbox/<vendor>/``. Anonymous and wrong-key requests are refused.
-Every port is bound to 127.0.0.1, and the filer's and volume servers' own HTTP ports, which know nothing of S3
-identities, answer only requests signed with keys from ``security.toml`` (JWT, written beside the data folder
-and readable by its owner only): a local process cannot go round S3 to read or delete any version of a
-master. The data folder itself is private (0700, files 0600).
+Every port is bound to 127.0.0.1, and no port but S3's serves a request without a credential, so a local
+process cannot go round S3 to read or delete any version of a master:
+
+* the master's and the filer's HTTP APIs are off (``-disableHttp``): the master's answered anyone, and one
+  ``GET /col/delete?collection=masters`` deleted every master, COMPLIANCE-locked or not;
+* the volume servers' HTTP port answers only requests signed with keys from ``security.toml`` (JWT);
+* every gRPC port (master, volume, filer, S3, admin, where ``weed shell`` would run ``collection.delete``)
+  takes only clients with a certificate from the stack's own CA (mutual TLS).
+
+``security.toml``, the CA and the certificate are written beside the data folder, readable by their owner only.
+The data folder itself is private (0700, files 0600).
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import ipaddress
 import json
 import os
 import shutil
@@ -73,13 +82,60 @@ def identities(cfg: Settings) -> dict:
     return {"identities": docs}
 
 
-def security_toml(cfg: Settings) -> str:
-    """JWT signing keys for the filer's and the volume servers' HTTP ports, for writes and for reads; derived
-    from the admin secret, so they stay the same across restarts and are never stored elsewhere."""
+# The gRPC servers of ``weed mini``; each presents the node certificate, and the same one is every client's.
+GRPC_COMPONENTS = ("master", "volume", "filer", "s3", "admin", "worker", "msg_broker", "msg_agent", "client")
+GRPC_NAME = "sohoa-seaweedfs"  # the certificate's common name, the only one the servers accept
+
+
+def security_toml(cfg: Settings, tls: dict[str, Path]) -> str:
+    """JWT signing keys for the filer's and the volume servers' HTTP ports, for writes and for reads (derived
+    from the admin secret, so they stay the same across restarts and are never stored elsewhere), and mutual
+    TLS for every gRPC port with the files of :func:`grpc_certificates`."""
     def key(purpose: str) -> str:
         return hashlib.sha256(f"sohoa-seaweedfs-{purpose}:{cfg.s3_admin_secret}".encode()).hexdigest()
-    return "".join(f'[{section}]\nkey = "{key(section)}"\nexpires_after_seconds = 60\n\n'
-                   for section in ("jwt.signing", "jwt.filer_signing", "jwt.filer_signing.read"))
+    jwt = "".join(f'[{section}]\nkey = "{key(section)}"\nexpires_after_seconds = 60\n\n'
+                  for section in ("jwt.signing", "jwt.filer_signing", "jwt.filer_signing.read"))
+    grpc = f'[grpc]\nca = "{tls["ca"]}"\n\n' + "".join(
+        f'[grpc.{component}]\ncert = "{tls["cert"]}"\nkey = "{tls["key"]}"\nclient_cert = "{tls["cert"]}"\n'
+        f'client_key = "{tls["key"]}"\nallowed_commonNames = "{GRPC_NAME}"\n\n' for component in GRPC_COMPONENTS)
+    return jwt + grpc
+
+
+def grpc_certificates(folder: Path) -> dict[str, Path]:
+    """A CA of this stack and one node certificate it signs (CN :data:`GRPC_NAME`, for 127.0.0.1 and
+    localhost), made once in ``folder`` (0600): ``{"ca", "cert", "key"}`` paths."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    paths = {"ca": folder / "grpc-ca.crt", "cert": folder / "grpc-node.crt", "key": folder / "grpc-node.key"}
+    if all(path.exists() for path in paths.values()):
+        return paths
+    now = dt.datetime.now(dt.timezone.utc)
+
+    def certificate(subject: str, public_key, issuer: str, signer, *, ca: bool):
+        builder = (x509.CertificateBuilder()
+                   .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+                   .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
+                   .public_key(public_key).serial_number(x509.random_serial_number())
+                   .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=3650))
+                   .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+        if not ca:
+            builder = builder.add_extension(x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        return builder.sign(signer, hashes.SHA256())
+
+    ca_key, node_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = f"{GRPC_NAME} CA"
+    ca = certificate(ca_name, ca_key.public_key(), ca_name, ca_key, ca=True)
+    node = certificate(GRPC_NAME, node_key.public_key(), ca_name, ca_key, ca=False)
+    pem = serialization.Encoding.PEM
+    _write_private(paths["ca"], ca.public_bytes(pem).decode())
+    _write_private(paths["cert"], node.public_bytes(pem).decode())
+    _write_private(paths["key"], node_key.private_bytes(pem, serialization.PrivateFormat.PKCS8,
+                                                        serialization.NoEncryption()).decode())
+    return paths
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -118,6 +174,7 @@ class SeaweedS3:
         self.service = Service(
             name=name,
             argv=[weed_binary(), "mini", f"-dir={self.data_dir}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+                  "-disableHttp",
                   f"-s3.config={self.config_file}", "-admin.ui=false", "-webdav=false",
                   *(f"-{flag}={port}" for flag, port in ports.items())],
             run_dir=cfg.state_dir / "run", log_dir=cfg.state_dir / "logs", cwd=self.security_dir,
@@ -132,7 +189,8 @@ class SeaweedS3:
         _make_private(self.data_dir)
         _write_private(self.config_file, json.dumps(identities(self.cfg), indent=1))
         self.security_dir.mkdir(mode=0o700, exist_ok=True)
-        _write_private(self.security_dir / "security.toml", security_toml(self.cfg))
+        _write_private(self.security_dir / "security.toml",
+                       security_toml(self.cfg, grpc_certificates(self.security_dir)))
         self.service.start()
         wait_until(self.healthy, service=self.service, timeout=60, what="S3 API")
         self.create_buckets()
