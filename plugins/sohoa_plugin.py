@@ -13,4 +13,4 @@ from sohoa.web import UI_APPS
 class SohoaPlugin(AirflowPlugin):
     name = "sohoa"
     fastapi_apps = [app.fastapi_app() for app in UI_APPS]
-    external_views = [app.external_view() for app in UI_APPS if app.menu_label]
+    external_views = [view for app in UI_APPS for view in app.external_views()]

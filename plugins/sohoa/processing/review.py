@@ -13,9 +13,11 @@ import psycopg2.extras
 
 from ..catalogue.events import Event, record_event
 from ..glossary import MUC_DO_TIEP_CAN
+from ..vntime import VN_TZ
 from .errors import ReviewError
 
 RESOLUTIONS = ("accepted", "corrected", "rescan")
+RESOLUTION_LABELS = {"accepted": "chấp nhận", "corrected": "đã sửa", "rescan": "từ chối, cần làm lại"}
 EDITABLE_FIELDS = ("ten_loai", "so", "ky_hieu", "ngay_ban_hanh", "co_quan_ban_hanh", "trich_yeu", "nguoi_ky",
                    "ghi_chu")
 
@@ -123,9 +125,19 @@ def list_items(cur, *, status: str | None = "open", ma_ho_so: str | None = None,
     return [ReviewItem(*row) for row in cur.fetchall()]
 
 
+def get_item(cur, item_id: int, *, levels: tuple[str, ...] = ALL_LEVELS) -> ReviewItem | None:
+    """One item, whatever its status; None when there is none or its hồ sơ's access level is not in ``levels``."""
+    cur.execute(_LIST_SQL, {"status": None, "ma_ho_so": None, "limit": 1, "id": item_id, "levels": list(levels),
+                            **vars(Filters())})
+    row = cur.fetchone()
+    return ReviewItem(*row) if row else None
+
+
 def resolve(cur, item_id: int, *, reviewer: str, resolution: str, corrections: dict | None = None) -> ReviewItem:
     """Close an open item. For a văn bản, ``accepted`` takes the proposal as it is and ``corrected`` applies
-    ``corrections`` (only :data:`EDITABLE_FIELDS`); either way the văn bản becomes final. Each change is an event.
+    ``corrections`` (only :data:`EDITABLE_FIELDS`); either way the văn bản becomes final. ``rescan`` rejects the
+    proposal: the văn bản stays ``proposed``. Each change is an event. An item already resolved is a
+    :class:`ReviewError` naming who resolved it, how and when.
     """
     if resolution not in RESOLUTIONS:
         raise ReviewError(f"Cách xử lý không hợp lệ: {resolution!r}; chọn một trong {', '.join(RESOLUTIONS)}.")
@@ -133,25 +145,26 @@ def resolve(cur, item_id: int, *, reviewer: str, resolution: str, corrections: d
     unknown = set(corrections) - set(EDITABLE_FIELDS)
     if unknown:
         raise ReviewError(f"Không được sửa trường: {', '.join(sorted(unknown))}.")
-    cur.execute("SELECT object_type, object_id, status FROM review_item WHERE id = %s FOR UPDATE", (item_id,))
+    cur.execute("""SELECT object_type, object_id, status, resolved_by, resolved_at FROM review_item WHERE id = %s
+                   FOR UPDATE""", (item_id,))
     row = cur.fetchone()
     if row is None:
         raise ReviewError(f"Không có mục duyệt số {item_id}.")
-    object_type, object_id, status = row
+    object_type, object_id, status, resolved_by, resolved_at = row
     if status != "open":
-        raise ReviewError(f"Mục duyệt số {item_id} đã được xử lý ({status}).")
+        when = resolved_at.astimezone(VN_TZ).strftime("%H:%M %d/%m/%Y")
+        raise ReviewError(f"Mục duyệt số {item_id} đã được xử lý ({RESOLUTION_LABELS[status]}) bởi {resolved_by} "
+                          f"lúc {when}; không xử lý lại.")
     if corrections and (object_type != "van_ban" or resolution != "corrected"):
         raise ReviewError("Chỉ sửa siêu dữ liệu văn bản khi chọn 'corrected'.")
-    if object_type == "van_ban":
+    if object_type == "van_ban" and resolution != "rescan":
         _finalise_van_ban(cur, object_id, reviewer, corrections)
     cur.execute("""UPDATE review_item SET status = %s, resolved_by = %s, resolved_at = now() WHERE id = %s""",
                 (resolution, reviewer, item_id))
     record_event(cur, Event("metadata modification" if corrections else "review", object_type, str(object_id),
                             reviewer, "success", {"review_item": item_id, "resolution": resolution,
                                                   "corrections": corrections}))
-    cur.execute(_LIST_SQL, {"status": None, "ma_ho_so": None, "limit": 1, "id": item_id, "levels": list(ALL_LEVELS),
-                            **vars(Filters())})
-    return ReviewItem(*cur.fetchone())
+    return get_item(cur, item_id)
 
 
 def _finalise_van_ban(cur, van_ban_id: int, reviewer: str, corrections: dict) -> None:

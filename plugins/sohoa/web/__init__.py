@@ -22,6 +22,7 @@ class UiApp:
     menu_label: str | None = None
     url_route: str | None = None
     icon: str | None = None
+    run_tab: str | None = None  # label of a tab on DAG runs' pages showing ``{url_prefix}/theo-luot`` for the run
 
     def fastapi_app(self) -> dict[str, Any]:
         """The plugin's ``fastapi_apps`` entry."""
@@ -41,6 +42,16 @@ class UiApp:
             view["icon"] = self.icon
         return view
 
+    def external_views(self) -> list[dict[str, Any]]:
+        """Every ``external_views`` entry of the app: its navigation item, and its tab on DAG runs' pages
+        (destination ``dag_run``: Airflow fills in ``{DAG_ID}`` and ``{RUN_ID}``; it shows on every DAG's runs)."""
+        views = [self.external_view()] if self.menu_label else []
+        if self.run_tab:
+            href = f"{self.url_prefix}/theo-luot?dag_id={{DAG_ID}}&run_id={{RUN_ID}}"
+            views.append({"name": self.run_tab, "href": href, "destination": "dag_run",
+                          "url_route": f"{self.url_route or self.name}-theo-luot"})
+        return views
+
 
 UI_APPS: tuple[UiApp, ...] = (
     UiApp(name="sohoa-tien-do", url_prefix="/sohoa/tien-do", target="sohoa.web.dashboard:create_app",
@@ -48,5 +59,9 @@ UI_APPS: tuple[UiApp, ...] = (
     UiApp(name="sohoa-tim-kiem", url_prefix="/sohoa/tim-kiem", target="sohoa.web.search_page:create_app",
           menu_label="Tìm kiếm hồ sơ", url_route="tim-kiem-ho-so"),
     UiApp(name="sohoa-xem-trang", url_prefix="/sohoa/trang", target="sohoa.web.viewer:create_app"),
+    UiApp(name="sohoa-lo", url_prefix="/sohoa/lo", target="sohoa.web.batch_page:create_app",
+          menu_label="Lô số hóa", url_route="lo-so-hoa", run_tab="Lô số hóa"),
+    UiApp(name="sohoa-duyet", url_prefix="/sohoa/duyet", target="sohoa.web.review_page:create_app",
+          menu_label="Hàng chờ duyệt", url_route="hang-cho-duyet"),
     UiApp(name="sohoa-api", url_prefix="/sohoa/api", target="sohoa.api:app"),
 )

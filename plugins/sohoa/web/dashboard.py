@@ -21,6 +21,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import SohoaError
+from ..glossary import VERDICT
+from .batch_page import list_batches
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +30,7 @@ TEMPLATES = Path(__file__).with_name("templates")
 REPORT_PREFIX = "bao-cao-nam/"
 REPORT_NAME = re.compile(r"^(?P<year>\d{4})/(?P<agency>[A-Za-z0-9-]+)/bao-cao-so-hoa-(?P=year)\.(?P<ext>docx|xlsx)$")
 PIPELINE_DAGS = ("sohoa_intake", "sohoa_process", "sohoa_milestones", "sohoa_annual_report")
+RECENT_BATCHES = 8  # newest vendor batches shown, each linking to its batch page (/sohoa/lo)
 
 # OCR'd pages of one agency by reading quality. The threshold is compared as ``real``, the column's type, so a
 # page scored exactly at the threshold is not below it here either (as in ocr_engine, which flags score < it).
@@ -161,9 +164,12 @@ def render_page(conn, s3, plan, today: dt.date, agency_name: str, runs: list[dic
                                                         annual.HP_NET_TITLE))) if report.hp_net_years else "",
         })
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
+    with conn.cursor() as cur:
+        batches = list_batches(cur, limit=RECENT_BATCHES)
+    conn.rollback()
     return env.get_template("dashboard.html").render(
         today=today, agencies=agencies, runs=runs, reports=report_links(s3), vn_date=vnformat.vn_date,
-        vn_number=vnformat.vn_number, condition_labels=CONDITION_LABELS)
+        vn_number=vnformat.vn_number, condition_labels=CONDITION_LABELS, batches=batches, verdicts=VERDICT)
 
 
 def _stage_title(stage: str) -> str | None:
