@@ -6,12 +6,17 @@ cannot drift from the settings. Logins use Airflow's simple auth manager with on
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
+import socket
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 from ..config import REPO_ROOT, Settings
@@ -191,3 +196,33 @@ class Airflow:
 
     def describe(self) -> str:
         return f"{self.cfg.airflow_url} (login {self.cfg.airflow_admin_user} / {self.cfg.airflow_admin_password})"
+
+
+@contextlib.contextmanager
+def extra_api_server(cfg: Settings, log_path: Path, *, timeout: float = 90) -> Iterator[str]:
+    """One more ``airflow api-server`` of the local stack on a free port, loading this tree's plugin (the stack's
+    own keeps the plugin it started with); yields its base URL and stops it (its process group) afterwards.
+    For benchmarks that measure a page as a browser gets it. Raises StackError when it does not come up."""
+    with socket.socket() as probe:
+        probe.bind((cfg.airflow_host, 0))
+        port = probe.getsockname()[1]
+    base = f"http://{cfg.airflow_host}:{port}"
+    env = {**os.environ, **environment(cfg), "AIRFLOW__API__BASE_URL": base}
+    with log_path.open("wb") as out:
+        proc = subprocess.Popen([str(Path(sys.executable).with_name("airflow")), "api-server", "--host",
+                                 cfg.airflow_host, "--port", str(port)], env=env, stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True, cwd=REPO_ROOT)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/api/v2/monitor/health", timeout=2).close()
+                break
+            except (urllib.error.URLError, OSError) as exc:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise StackError(f"extra api-server did not come up ({exc}); log {log_path}") from exc
+                time.sleep(0.5)
+        yield base
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
