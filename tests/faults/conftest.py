@@ -2,7 +2,9 @@
 the pages it touched — every page of the manifest has a verdict; each accepted page is exactly one locked version
 in masters and one catalogue row, each rejected page's bytes are in quarantine (a page an interrupted attempt
 already locked into masters is recorded as such); each processed page has its derivatives. Each test prints its
-counts; the session ends with ``faults: N tried, L pages lost, D duplicated``.
+counts. After the last fault every batch any fault touched is reconciled again (a later fault — SeaweedFS or
+PostgreSQL restarted — must not lose what an earlier one left reconciled), and the session ends with
+``faults: N tried, L pages lost, D duplicated`` over that whole-run reconciliation.
 """
 from __future__ import annotations
 
@@ -15,6 +17,9 @@ from sohoa import storage
 from sohoa.catalogue.db import connect, transaction
 
 _RESULTS: list["Reconciliation"] = []
+_BATCHES: dict[tuple[str, str], tuple[str, dict]] = {}  # (vendor, batch_id) → (fault, manifest)
+_TRIED: set[str] = set()  # faults with no pages of their own to reconcile (the alert sink's disk)
+_WHOLE_RUN: list["Reconciliation"] = []
 
 
 @dataclass
@@ -135,19 +140,45 @@ def reconciled(request):
     def check(vendor: str, batch_id: str, manifest: dict) -> Reconciliation:
         result = reconcile(request.node.name, vendor, batch_id, manifest)
         _RESULTS.append(result)
+        _BATCHES[(vendor, batch_id)] = (request.node.name, manifest)
         print(result.line())
         assert result.lost == [] and result.duplicated == [], result
         return result
     return check
 
 
+@pytest.fixture()
+def tried(request):
+    """Count the calling test as a fault tried although it has no pages to reconcile."""
+    _TRIED.add(request.node.name)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def whole_run_reconciliation():
+    """After the last fault, every batch reconciled during the run is reconciled again; a page lost or
+    duplicated since its own fault fails the session."""
+    yield
+    _WHOLE_RUN.extend(reconcile(fault, vendor, batch_id, manifest)
+                      for (vendor, batch_id), (fault, manifest) in _BATCHES.items())
+    spoiled = [r for r in _WHOLE_RUN if r.lost or r.duplicated]
+    assert not spoiled, [r.line() for r in spoiled]
+
+
 def pytest_terminal_summary(terminalreporter):
-    if not _RESULTS:
+    if not _RESULTS and not _TRIED:
         return
-    faults = {r.fault for r in _RESULTS}
-    lost = sum(len(r.lost) for r in _RESULTS)
-    duplicated = sum(len(r.duplicated) for r in _RESULTS)
     terminalreporter.write_sep("-", "fault suite")
     for result in _RESULTS:
         terminalreporter.write_line(result.line())
+    final = _WHOLE_RUN or _RESULTS  # the per-fault figures when the session stopped before its end
+    total = {name: sum(getattr(r, name) for r in final)
+             for name in ("manifest", "masters", "quarantine", "catalogue", "processed", "derivatives", "pdfs")}
+    terminalreporter.write_line(
+        f"whole run, {'reconciled again after the last fault' if _WHOLE_RUN else 'as reconciled per fault'}: "
+        f"{len(final)} batches, manifest {total['manifest']} pages = masters {total['masters']} + quarantine "
+        f"{total['quarantine']}; catalogue {total['catalogue']} rows; processed {total['processed']} with "
+        f"{total['derivatives']} derivatives; {total['pdfs']} PDF/A")
+    faults = {r.fault for r in _RESULTS} | _TRIED
+    lost = sum(len(r.lost) for r in final)
+    duplicated = sum(len(r.duplicated) for r in final)
     terminalreporter.write_line(f"faults: {len(faults)} tried, {lost} pages lost, {duplicated} duplicated")

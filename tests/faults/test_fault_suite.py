@@ -242,7 +242,8 @@ def test_postgresql_restarted_mid_assembly(accepted_batch, tmp_path, stack, reco
     assert reconciled(VENDOR, batch_id, manifest).pdfs == 1
 
 
-def test_the_alert_sink_with_a_full_disk_refuses_alerts_visibly_and_keeps_them_once_it_has_room(tmp_path, stack):
+def test_the_alert_sink_with_a_full_disk_refuses_alerts_visibly_and_keeps_them_once_it_has_room(
+        tmp_path, stack, tried):
     """A sink that cannot write answers 452 (SMTP) and 507 (webhook) — the notifiers then raise and the alert is
     sent again by the next run — instead of dropping the connection or saying it kept what it lost."""
     import resource
