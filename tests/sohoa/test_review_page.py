@@ -81,7 +81,8 @@ def test_an_item_opens_beside_its_page_image_with_the_fields_marked(ws):
     page = client.get("/", params={"batch_id": ws.batch_id, "muc": ws.items["first"]}).text
     assert f'src="/sohoa/trang/{ws.ma_public}/1/anh.jpg"' in page  # the page viewer's rendition
     assert {m for m in re.findall(r'class="area" data-field="(\w+)"', page)} == set(PROPOSED)
-    assert 'value="113"' in page and "Về kết quả thực hiện nhiệm vụ chuyển đổi số</textarea>" in page
+    assert 'value="113"' in page and 'value="28/06/2025"' in page  # a date as the archivist writes it
+    assert "Về kết quả thực hiện nhiệm vụ chuyển đổi số</textarea>" in page
     assert '<span class="conf low">tin cậy 0,60</span>' in page  # trich_yeu's confidence, below 0.8
 
 

@@ -97,6 +97,13 @@ def check_corrections(form: dict[str, str], current: dict[str, object]) -> tuple
     return changes, errors
 
 
+def shown(value) -> str:
+    """A field's value as the form shows it: a date as ``dd/mm/yyyy``, nothing as an empty box."""
+    if value is None:
+        return ""
+    return value.strftime("%d/%m/%Y") if isinstance(value, dt.date) else str(value)
+
+
 def _date(text: str) -> dt.date | None:
     try:
         if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", text):
@@ -152,7 +159,7 @@ def create_app() -> FastAPI:
     install_login_redirect(app)
     env = environment()
     env.globals.update(fields=FIELDS, reasons=REASONS, mdtc=MUC_DO_TIEP_CAN, max_chars=MAX_CHARS,
-                       default_max_chars=DEFAULT_MAX_CHARS, viewer=VIEWER)
+                       default_max_chars=DEFAULT_MAX_CHARS, viewer=VIEWER, shown=shown)
 
     def page(user, query: dict, *, chosen: int | None, form: dict | None = None, errors: list[str] = (),
              notice: str = "", status_code: int = 200) -> HTMLResponse:
