@@ -230,7 +230,8 @@ def test_a_reader_cannot_open_a_restricted_page_nor_its_image_nor_correct_any_li
     version = _state(conn, ma_ho_so).text_version
     answer = reader.post(f"/{ma_ho_so}/1/dong/1", json={"text": "chữ", "phien_ban": version}, headers=SAVE)
     assert answer.status_code == 403 and "Chỉ lưu trữ viên" in answer.json()["loi"]
-    assert reader.get(f"/{ma_ho_so}/1").status_code == 200  # a public page is readable
+    public = reader.get(f"/{ma_ho_so}/1")  # a public page is readable, not editable
+    assert public.status_code == 200 and '"sua": false' in public.text and "Bấm vào một dòng để xem" in public.text
     for level in ("co_dieu_kien", "mat"):
         with _access(conn, ma_ho_so, level):
             for path in (f"/{ma_ho_so}/1", f"/{ma_ho_so}/1/anh.jpg"):
