@@ -2,6 +2,7 @@
 things fail halfway (fault injection, killed workers, restarted services)."""
 from __future__ import annotations
 
+import collections
 import json
 import os
 import shutil
@@ -241,6 +242,75 @@ def test_a_malformed_manifest_on_the_server_gets_a_report_and_every_byte_quarant
                                                    for p in folder.rglob("*.jpg")}
     _, text = report(s3, batch_id)
     assert "không phải JSON hợp lệ" in text
+
+
+@pytest.mark.parametrize("padding", ["unknown_field", "whitespace"])
+def test_a_50_mb_manifest_gets_its_verdict_with_a_short_report(conn, s3, prepare, padding):
+    """50 MB in an unknown field is a rejection whose reason does not repeat the 50 MB; 50 MB of whitespace is
+    still the valid manifest it pads (stored as parsed, not as sent)."""
+    def pad(folder):
+        manifest = read_manifest(folder)
+        if padding == "unknown_field":
+            manifest["ghi_chu_them"] = "x" * 50_000_000
+            raw = json.dumps(manifest, ensure_ascii=False).encode()
+        else:
+            raw = json.dumps(manifest, ensure_ascii=False).encode()[:-1] + b" " * 50_000_000 + b"}"
+        (folder / "manifest.json").write_bytes(raw)
+        assert len(raw) > 50_000_000
+
+    folder, batch_id = prepare(1, 2, mutate=pad)
+    started = time.monotonic()
+    outcome = run_intake(s3, conn, VENDOR, batch_id)
+    assert time.monotonic() - started < 60
+    document, text = report(s3, batch_id)
+    assert len(text) < 10_000 and len(json.dumps(document)) < 10_000
+    prefix = storage.batch_prefix(VENDOR, batch_id)
+    if padding == "unknown_field":
+        assert (outcome.verdict, outcome.accepted) == ("rejected", 0)
+        assert "trường không có trong mẫu: ghi_chu_them" in text
+        quarantined = s3.head_object(Bucket=storage.QUARANTINE, Key=prefix + "manifest.json")
+        assert quarantined["ContentLength"] == (folder / "manifest.json").stat().st_size
+    else:
+        assert (outcome.verdict, outcome.accepted) == ("accepted", 3)
+        assert_fully_stored(conn, s3, batch_id, 2)
+        (stored,), = query(conn, "SELECT pg_column_size(manifest) FROM batch WHERE batch_id = %s", batch_id)
+        assert stored < 100_000
+
+
+@pytest.mark.slow  # ≈ 50 s on 2 cores, 40 of them intake's: 2,000 small pages validated, copied and registered
+def test_a_2000_page_batch_is_counted_through_exactly_once_even_when_intake_runs_again(conn, s3, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    batch_id = f"t{uuid.uuid4().hex[:12]}"
+    folder = tmp_path / batch_id
+    manifest = make_batch(folder, VENDOR, batch_id, 20, 100, with_van_ban=False)
+    vendor, prefix = storage.client(identity=VENDOR), storage.batch_prefix(VENDOR, batch_id)
+
+    def send(path):
+        storage.put_bytes(vendor, storage.INBOX, prefix + path.relative_to(folder).as_posix(), path.read_bytes())
+
+    with ThreadPoolExecutor(max_workers=16) as pool:  # the vendor's key, 16 files at a time
+        list(pool.map(send, [path for path in folder.rglob("*") if path.is_file()]))
+    first = run_intake(s3, conn, VENDOR, batch_id, copy_workers=16)
+    again = run_intake(s3, conn, VENDOR, batch_id)
+    assert (first.verdict, first.accepted, first.rejected, first.written) == ("accepted", 2001, 0, 2000)
+    assert (again.verdict, again.accepted, again.written) == ("accepted", 2001, 0)
+    (rows, distinct, keys), = query(conn, """
+        SELECT count(*), count(DISTINCT t.sha256), count(DISTINCT t.master_key) FROM trang t
+        JOIN batch_item i ON i.id = t.batch_item_id JOIN batch b ON b.id = i.batch_id WHERE b.batch_id = %s""",
+                                    batch_id)
+    assert rows == distinct == keys == 2000
+    (replications,), = query(conn, """SELECT count(*) FROM event WHERE event_type = 'replication'
+                                      AND object_type = 'trang' AND detail->>'batch' = %s""", f"{VENDOR}/{batch_id}")
+    assert replications == 2000
+    versions_found = collections.Counter()
+    for ho_so in manifest["ho_so"]:
+        pages = s3.get_paginator("list_object_versions").paginate(Bucket=storage.MASTERS,
+                                                                    Prefix=ho_so["ma_ho_so"] + "/")
+        versions_found.update(v["Key"] for page in pages for v in page.get("Versions", []))
+    assert len(versions_found) == 2000 and set(versions_found.values()) == {1}
+    document, _ = report(s3, batch_id)
+    assert document["verdict"] == "accepted"
 
 
 def test_a_copy_failing_after_some_pages_then_a_rerun_leaves_exactly_one_copy_of_each(conn, s3, prepare):
