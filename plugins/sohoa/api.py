@@ -1,21 +1,26 @@
-"""The archive's HTTP API: search and review. OpenAPI docs at ``/docs`` and ``/redoc`` (offline); every call needs a bearer token.
+"""The archive's HTTP API: search, review, page images and PDF/A files. OpenAPI docs at ``/docs`` and ``/redoc``
+(offline); every call needs a bearer token.
 
 Two roles: a *reader* sees public records only (``cong_khai``); an *archivist* sees every access level and
 may resolve review items. Records marked ``mat`` or ``co_dieu_kien`` never reach a caller without that right —
-the filter is in the SQL, not in this layer. Served inside Airflow (plugin app under ``/sohoa/api``) or alone:
+the filter is in the SQL, not in this layer; a file the caller may not see answers 404 as one that does not
+exist, so its existence is not given away. Served inside Airflow (plugin app under ``/sohoa/api``) or alone:
 ``uvicorn sohoa.api:app``.
 """
 from __future__ import annotations
 
 import datetime as dt
 import hmac
+import mimetypes
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, HTTPException, Query, status
+from fastapi import Depends, FastAPI, HTTPException, Path, Query, status
+from fastapi.responses import StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
+from . import storage
 from .catalogue.db import connect, transaction
 from .config import settings
 from .errors import SearchError
@@ -157,3 +162,60 @@ def review_resolve(item_id: int, body: ResolveIn, who: Annotated[Caller, Depends
     finally:
         conn.close()
     return ReviewItemOut(**vars(item))
+
+
+NOT_VISIBLE = "Không có tệp này, hoặc tài khoản không được xem hồ sơ này."
+# The manifest schema's mã hồ sơ (docs/batch-contract.md); anything else names no hồ sơ and is a 422.
+MA_HO_SO = Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$", description="mã hồ sơ")
+
+
+def _visible_file(sql: str, params: dict) -> tuple:
+    """The row ``sql`` finds for ``params`` (which carry the caller's ``levels``), a key first; 404 when it
+    finds none."""
+    conn = connect()
+    try:
+        with transaction(conn) as cur:
+            cur.execute(sql, params)
+            row = cur.fetchone()
+    finally:
+        conn.close()
+    if not row or not row[0]:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_VISIBLE)
+    return row
+
+
+def _stream(bucket: str, key: str, version_id: str | None, media_type: str) -> StreamingResponse:
+    extra = {"VersionId": version_id} if version_id else {}
+    body = storage.client().get_object(Bucket=bucket, Key=key, **extra)["Body"]
+
+    def chunks():
+        try:
+            yield from body.iter_chunks(storage.PART_SIZE)
+        finally:
+            body.close()
+    return StreamingResponse(chunks(), media_type=media_type,
+                             headers={"Content-Disposition": f'inline; filename="{key.rsplit("/", 1)[-1]}"'})
+
+
+@app.get("/ho_so/{ma_ho_so}/trang/{so_trang}/anh", response_class=StreamingResponse,
+         responses={200: {"content": {"image/jpeg": {}, "image/tiff": {}, "image/png": {}}}, 404: {}})
+def page_image(who: Annotated[Caller, Depends(caller)], ma_ho_so: Annotated[str, MA_HO_SO],
+               so_trang: Annotated[int, Path(ge=1, le=1_000_000)]) -> StreamingResponse:
+    """The page's master image, the version the catalogue names; only of a hồ sơ the caller may see."""
+    key, version = _visible_file(
+        """SELECT t.master_key, t.master_version_id FROM trang t JOIN ho_so h ON h.id = t.ho_so_id
+           WHERE h.ma_ho_so = %(ma)s AND t.so_trang = %(so_trang)s AND h.muc_do_tiep_can = ANY(%(levels)s)""",
+        {"ma": ma_ho_so, "so_trang": so_trang, "levels": list(who.levels)})
+    return _stream(storage.MASTERS, key, version, mimetypes.guess_type(key)[0] or "application/octet-stream")
+
+
+@app.get("/ho_so/{ma_ho_so}/van_ban/{stt}/pdf", response_class=StreamingResponse,
+         responses={200: {"content": {"application/pdf": {}}}, 404: {}})
+def van_ban_pdf(who: Annotated[Caller, Depends(caller)], ma_ho_so: Annotated[str, MA_HO_SO],
+                stt: Annotated[int, Path(ge=1, le=10_000)]) -> StreamingResponse:
+    """The văn bản's two-layer PDF/A; only of a hồ sơ the caller may see."""
+    key, bucket = _visible_file(
+        """SELECT h.pdf_keys -> %(stt)s ->> 'key', coalesce(h.pdf_keys -> %(stt)s ->> 'bucket', %(derivatives)s)
+           FROM ho_so h WHERE h.ma_ho_so = %(ma)s AND h.muc_do_tiep_can = ANY(%(levels)s)""",
+        {"ma": ma_ho_so, "stt": str(stt), "levels": list(who.levels), "derivatives": storage.DERIVATIVES})
+    return _stream(bucket, key, None, "application/pdf")
