@@ -162,3 +162,23 @@ def test_the_plugin_registers_the_batch_page_as_a_tab_of_dag_runs():
     [tab] = [v for v in views if v["destination"] == "dag_run"]
     assert tab["href"] == "/sohoa/lo/theo-luot?dag_id={DAG_ID}&run_id={RUN_ID}" and tab["name"] == "Lô số hóa"
     assert {"Lô số hóa", "Hàng chờ duyệt"} <= {v["name"] for v in views if v["destination"] == "nav"}
+
+
+def test_when_the_run_cannot_be_started_the_pages_stay_pending_and_the_archivist_is_told(ws, monkeypatch):
+    from airflow.exceptions import DagNotFound
+
+    from sohoa.web import batch_page
+
+    def missing(vendor, batch_id, user):
+        raise DagNotFound("Dag id sohoa_process not found in DagModel")
+
+    monkeypatch.setattr(batch_page, "start_processing", missing)
+    client = _client("admin")
+    answer = client.post(f"/{ws.vendor}/{ws.batch_id}/chay-lai", data={"trang": ws.pages["failed"]}, headers=ORIGIN)
+    assert answer.status_code == 200 and "Chưa khởi động được lượt xử lý sohoa_process" in answer.text
+    assert _state(ws.pages["failed"]) == ("pending", 0, None)
+
+
+def test_a_malformed_request_is_answered_in_vietnamese(ws):
+    answer = _client("admin").post(f"/{ws.vendor}/{ws.batch_id}/chay-lai", data={"trang": "hai"}, headers=ORIGIN)
+    assert answer.status_code == 422 and answer.text.startswith("Yêu cầu không hợp lệ (trang)")

@@ -23,7 +23,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from ..catalogue.db import open_catalogue, transaction
 from ..glossary import VERDICT
 from ..processing.errors import ReviewError
-from .forms import environment, install_login_redirect, is_archivist, require_archivist, require_same_origin, \
+from .forms import environment, install_error_pages, is_archivist, require_archivist, require_same_origin, \
     user_dependency, user_name
 from .search_page import levels_of
 
@@ -185,7 +185,7 @@ def create_app() -> FastAPI:
     """The batch pages; every route requires an Airflow user."""
     app = FastAPI(title="Lô số hóa", docs_url=None, redoc_url=None, openapi_url=None)
     get_user = user_dependency()
-    install_login_redirect(app)
+    install_error_pages(app)
     env = environment()
     env.globals.update(verdict_label=VERDICT, batch_status=BATCH_STATUS, ocr_status=OCR_STATUS)
 
@@ -235,6 +235,8 @@ def create_app() -> FastAPI:
         """Send failed/parked pages of this batch back to OCR and start sohoa_process for the batch."""
         from urllib.parse import urlencode
 
+        from airflow.exceptions import AirflowException
+
         from ..processing.retry import retry_pages
 
         require_same_origin(request)
@@ -250,11 +252,18 @@ def create_app() -> FastAPI:
             return RedirectResponse(f"../{batch_id}?{urlencode({'loi': str(exc)})}", status_code=303)
         finally:
             conn.close()
-        run_id = start_processing(vendor, batch_id, user)
-        log.info("%s sent %d page(s) of %s/%s back to OCR; run %s", user_name(user), len(pages), vendor, batch_id,
-                 run_id)
         names = ", ".join(f"{p.ma_ho_so} tr. {p.so_trang}" for p in pages)
-        return RedirectResponse(f"../{batch_id}?{urlencode({'thong_bao': f'Đã gửi lại nhận dạng: {names}.'})}",
-                                status_code=303)
+        notice = f"Đã gửi lại nhận dạng: {names}."
+        try:
+            run_id = start_processing(vendor, batch_id, user)
+        except AirflowException as exc:  # the pages are pending: any later sohoa_process run takes them
+            log.error("%s sent %d page(s) of %s/%s back to OCR, but starting sohoa_process failed: %s",
+                      user_name(user), len(pages), vendor, batch_id, exc)
+            notice += (" Chưa khởi động được lượt xử lý sohoa_process cho lô này; các trang sẽ được nhận dạng ở "
+                       "lượt chạy kế tiếp, hoặc bấm Trigger trên DAG sohoa_process.")
+        else:
+            log.info("%s sent %d page(s) of %s/%s back to OCR; run %s", user_name(user), len(pages), vendor,
+                     batch_id, run_id)
+        return RedirectResponse(f"../{batch_id}?{urlencode({'thong_bao': notice})}", status_code=303)
 
     return app

@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.exceptions import HTTPException as StarletteHTTPException
+from fastapi.responses import HTMLResponse, Response
 
 from ..errors import SohoaError
 from ..glossary import VERDICT
 from .batch_page import list_batches
+from .forms import install_error_pages
 
 log = logging.getLogger(__name__)
 
@@ -217,13 +217,7 @@ def create_app() -> FastAPI:
     app = FastAPI(title="Tiến độ số hóa", docs_url=None, redoc_url=None, openapi_url=None)
     user = _user_dependency()
 
-    @app.exception_handler(StarletteHTTPException)
-    async def to_login(request: Request, exc: StarletteHTTPException):
-        if exc.status_code in (401, 403) and request.method == "GET":
-            from airflow.api_fastapi.app import get_auth_manager
-
-            return RedirectResponse(get_auth_manager().get_url_login(next_url=str(request.url)), status_code=303)
-        return Response(str(exc.detail), status_code=exc.status_code, media_type="text/plain; charset=utf-8")
+    install_error_pages(app)
 
     @app.exception_handler(SohoaError)
     async def unavailable(request: Request, exc: SohoaError):

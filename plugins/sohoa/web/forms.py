@@ -1,5 +1,5 @@
 """What the pages that change things (the batch page's retry, the review queue) share: the archivist's right,
-protection against cross-site requests, the login redirect and the templates.
+protection against cross-site requests, the login redirect and error pages, and the templates.
 
 Cross-site forgery: Airflow's UI keeps its login in the ``_token`` cookie (``SameSite=Lax``), which a browser
 sends with any request to this host — Lax keeps it off a cross-site form POST, but a page on a sibling host of
@@ -30,7 +30,7 @@ def is_archivist(user) -> bool:
 
 def user_name(user) -> str:
     """The name recorded in events: ``web:<Airflow user name>``."""
-    return f"web:{getattr(user, 'username', None) or getattr(user, 'get_name', lambda: str(user))()}"
+    return f"web:{getattr(user, 'username', None) or user}"
 
 
 def require_archivist(user) -> None:
@@ -57,16 +57,26 @@ def require_same_origin(request: Request) -> None:
         raise HTTPException(status_code=403, detail=CROSS_SITE)
 
 
-def install_login_redirect(app) -> None:
-    """A GET without an Airflow login goes to Airflow's login page and back; other errors are plain text."""
+def install_error_pages(app) -> None:
+    """A GET without a valid Airflow login (401, or 403 for an invalid token) goes to Airflow's login page and
+    back; other HTTP errors are plain Vietnamese text; a malformed request (a page number that is not a number)
+    is a 422 in Vietnamese instead of FastAPI's English JSON."""
+    from fastapi.exceptions import RequestValidationError
 
     @app.exception_handler(StarletteHTTPException)
     async def to_login(request: Request, exc: StarletteHTTPException):
-        if exc.status_code == 401 and request.method == "GET":
+        if exc.status_code in (401, 403) and request.method == "GET":
             from airflow.api_fastapi.app import get_auth_manager
 
             return RedirectResponse(get_auth_manager().get_url_login(next_url=str(request.url)), status_code=303)
         return Response(str(exc.detail), status_code=exc.status_code, media_type="text/plain; charset=utf-8")
+
+    @app.exception_handler(RequestValidationError)
+    async def malformed(request: Request, exc: RequestValidationError):
+        where = ", ".join(dict.fromkeys(str(error["loc"][1 if len(error["loc"]) > 1 else 0])
+                                        for error in exc.errors()))  # the field's name, once
+        return Response(f"Yêu cầu không hợp lệ ({where}): kiểm tra lại giá trị đã nhập hoặc mở lại trang.",
+                        status_code=422, media_type="text/plain; charset=utf-8")
 
 
 def environment():

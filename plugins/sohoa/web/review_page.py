@@ -24,7 +24,7 @@ from ..catalogue.db import open_catalogue, transaction
 from ..glossary import MUC_DO_TIEP_CAN
 from ..processing.errors import ReviewError
 from ..processing.review import RESOLUTION_LABELS, Filters, ReviewItem, get_item, list_items, resolve
-from .forms import environment, install_login_redirect, is_archivist, require_archivist, require_same_origin, \
+from .forms import environment, install_error_pages, is_archivist, require_archivist, require_same_origin, \
     user_dependency, user_name
 from .search_page import levels_of
 
@@ -156,7 +156,7 @@ def create_app() -> FastAPI:
     """The review queue app; every route requires an Airflow user."""
     app = FastAPI(title="Hàng chờ duyệt", docs_url=None, redoc_url=None, openapi_url=None)
     get_user = user_dependency()
-    install_login_redirect(app)
+    install_error_pages(app)
     env = environment()
     env.globals.update(fields=FIELDS, reasons=REASONS, mdtc=MUC_DO_TIEP_CAN, max_chars=MAX_CHARS,
                        default_max_chars=DEFAULT_MAX_CHARS, viewer=VIEWER, shown=shown)
