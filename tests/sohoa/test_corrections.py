@@ -16,9 +16,9 @@ from sohoa.catalogue.db import connect, transaction
 from sohoa.catalogue.events import events_of
 from sohoa.processing import words
 from sohoa.processing.assemble import assemble_ho_so
-from sohoa.processing.corrections import (MAX_LINE_CHARS, clean_line, correct_line, find_page, retype_line,
-                                          versions)
-from sohoa.processing.errors import CorrectionConflict, CorrectionError
+from sohoa.processing.corrections import (MAX_LINE_CHARS, clean_line, correct_line, find_page, rebuild_pdf,
+                                          retype_line, versions)
+from sohoa.processing.errors import AssemblyError, CorrectionConflict, CorrectionError
 from sohoa.processing.ocr import ocr_chunk
 from sohoa.processing.plan import pending_chunks
 from sohoa.search import ACCESS_LEVELS, PUBLIC, search
@@ -89,7 +89,33 @@ def test_a_correction_is_a_new_version_found_by_search_and_in_the_pdf_text_layer
     with transaction(conn) as cur:
         hits = search(conn, word, levels=ALL).hits
     assert [(h.ma_ho_so, h.trang) for h in hits] == [(ma_ho_so, 1)]
-    assert done.pdf is not None and word in _pdf_text(conn, s3, ma_ho_so, tmp_path)
+    pdf, error = rebuild_pdf(conn, s3, ma_ho_so, 1, by="lan")
+    assert error is None and pdf["text_versions"] == {"1": done.version, "2": _state(conn, ma_ho_so, 2).text_version}
+    assert word in _pdf_text(conn, s3, ma_ho_so, tmp_path)
+    assert rebuild_pdf(conn, s3, ma_ho_so, 2, by="lan") == (pdf, None)  # nothing changed since: not rebuilt
+
+
+def test_a_pdf_that_cannot_be_rebuilt_leaves_the_correction_saved_and_goes_on_the_review_queue(page, monkeypatch):
+    from sohoa.processing import corrections
+
+    conn, s3, ma_ho_so = page
+
+    def refused(*_):
+        raise AssemblyError(f"{ma_ho_so}.01.pdf failed validation: text layer differs")
+
+    monkeypatch.setattr(corrections, "rebuild_van_ban_pdf", refused)
+    before = _state(conn, ma_ho_so)
+    done = correct_line(conn, s3, ma_ho_so, 1, 4, "Dòng bốn đã sửa", base_version=before.text_version, by="lan",
+                        levels=ALL)
+    assert rebuild_pdf(conn, s3, ma_ho_so, 1, by="lan") == (None, f"{ma_ho_so}.01.pdf failed validation: "
+                                                                   "text layer differs")
+    assert _state(conn, ma_ho_so).text_version == done.version
+    with transaction(conn) as cur:
+        cur.execute("""SELECT r.status FROM review_item r JOIN ho_so h ON h.id = r.object_id
+                       WHERE r.object_type = 'ho_so' AND r.reason = 'pdf_failed' AND h.ma_ho_so = %s""", (ma_ho_so,))
+        assert cur.fetchone() == ("open",)
+        failed = [e for e in events_of(cur, "ho_so", ma_ho_so) if e["outcome"] == "failure"]
+    assert failed[-1]["agent"] == "lan" and "text layer differs" in failed[-1]["detail"]["error"]
 
 
 def test_a_save_based_on_a_stale_version_is_refused_and_the_later_text_stays(page):
@@ -246,7 +272,10 @@ def test_a_correction_through_the_viewer_is_saved_and_a_stale_or_forged_one_is_r
     version = _state(conn, ma_ho_so).text_version
     saved = client.post(f"/{ma_ho_so}/1/dong/3", json={"text": "Dòng ba đã sửa", "phien_ban": version},
                         headers=SAVE)
-    assert saved.status_code == 200 and saved.json()["phien_ban"] == version + 1 and saved.json()["pdf"] is True
+    assert saved.status_code == 200 and saved.json()["phien_ban"] == version + 1
+    with transaction(conn) as cur:  # the PDF was rebuilt after the answer (the test client runs it before returning)
+        cur.execute("SELECT pdf_keys -> '1' -> 'text_versions' ->> '1' FROM ho_so WHERE ma_ho_so = %s", (ma_ho_so,))
+        assert cur.fetchone()[0] == str(version + 1)
     stale = client.post(f"/{ma_ho_so}/1/dong/3", json={"text": "Dòng ba sửa lần nữa", "phien_ban": version},
                         headers=SAVE)
     assert stale.status_code == 409 and "tải lại trang" in stale.json()["loi"]

@@ -46,6 +46,7 @@ class PageForPdf:
     words_key: str | None
     text: str | None
     ocr_status: str
+    text_version: int = 1  # trang.text_version: 1 is the OCR's reading, higher after corrections
 
 
 class VanBanSpan(NamedTuple):
@@ -134,8 +135,10 @@ def rebuild_van_ban_pdf(conn, s3, ma_ho_so: str, so_trang: int) -> dict | None:
 
     Rebuilds of one hồ sơ run one at a time (a transaction-level advisory lock held from reading the pages to
     recording the PDF), so the last to finish has read every correction committed before it started: two
-    corrections at once cannot leave a PDF without the later one. Returns the văn bản's entry of
-    ``ho_so.pdf_keys`` ({"key", "sha256", "pages"}). Raises AssemblyError when the PDF cannot be built or fails
+    corrections at once cannot leave a PDF without the later one. The entry records the text version of each
+    page it was built from (``text_versions``); a rebuild that finds them unchanged does nothing, so many saves
+    in a row cost one rebuild once the first has run. Returns the văn bản's entry of ``ho_so.pdf_keys``
+    ({"key", "sha256", "pages", "text_versions"}). Raises AssemblyError when the PDF cannot be built or fails
     validation (the stored PDF is then unchanged).
     """
     with transaction(conn) as cur, tempfile.TemporaryDirectory(prefix="sohoa-pdf-") as tmp:
@@ -152,11 +155,15 @@ def rebuild_van_ban_pdf(conn, s3, ma_ho_so: str, so_trang: int) -> dict | None:
             raise AssemblyError(f"hồ sơ {ma_ho_so}: no văn bản holds page {so_trang}")
         van_ban = spans[0]
         cur.execute("""SELECT so_trang, sha256, master_key, master_version_id,
-                              derivative_keys -> 'words.json' ->> 'key' AS words_key, ocr_text AS text, ocr_status
+                              derivative_keys -> 'words.json' ->> 'key' AS words_key, ocr_text AS text, ocr_status,
+                              text_version
                        FROM trang WHERE ho_so_id = %s AND so_trang BETWEEN %s AND %s ORDER BY so_trang""",
                     (ho_so_id, van_ban.first, van_ban.last))
         span = _named_rows(cur, PageForPdf)
-        entry = _build_and_store(s3, ma_ho_so, tieu_de, van_ban, span, Path(tmp))
+        built_from = {str(page.so_trang): page.text_version for page in span}
+        if (stored.get(str(van_ban.stt)) or {}).get("text_versions") == built_from:
+            return stored[str(van_ban.stt)]
+        entry = {**_build_and_store(s3, ma_ho_so, tieu_de, van_ban, span, Path(tmp)), "text_versions": built_from}
         pdf_keys = {**stored, str(van_ban.stt): entry}
         first = pdf_keys[min(pdf_keys, key=int)]
         cur.execute("UPDATE ho_so SET pdf_keys = %s, pdf_key = %s, pdf_sha256 = %s WHERE id = %s",

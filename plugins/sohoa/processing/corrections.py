@@ -10,10 +10,12 @@ text of one line of the current version and, in one transaction that holds the p
 * records a PREMIS ``modification`` event with the old and the new line, by the archivist.
 
 The save is refused (:class:`CorrectionConflict`) unless the page is still at the version the archivist corrected
-from, so of two archivists correcting at once the later one is told instead of silently overwriting. After the
-commit the PDF/A of the văn bản holding the page is rebuilt from the pages' current words
-(:func:`sohoa.processing.assemble.rebuild_van_ban_pdf`); if that fails, the correction stands, the failure is an
-event and the hồ sơ goes on the review queue (``pdf_failed``), as an assembly failure does.
+from, so of two archivists correcting at once the later one is told instead of silently overwriting. Then
+:func:`rebuild_pdf` rebuilds the PDF/A of the văn bản holding the page from the pages' current words
+(:func:`sohoa.processing.assemble.rebuild_van_ban_pdf`: serialised per hồ sơ, and a no-op when the PDF already
+holds every page's current version); it is a separate step so a web page can answer the save first and rebuild
+after. If the rebuild fails, the correction stands, the failure is an event and the hồ sơ goes on the review
+queue (``pdf_failed``), as an assembly failure does.
 
 Corrections are plain text: a line is one line of at most :data:`MAX_LINE_CHARS` characters, not empty, with no
 markup (``<tag``) and no control characters; anything else is a :class:`CorrectionError` in Vietnamese.
@@ -138,16 +140,13 @@ def retype_line(line: Line, text: str) -> Line:
 
 @dataclass(frozen=True)
 class Correction:
-    """What a saved correction did. ``pdf`` is the văn bản's new PDF entry, or None when it could not be rebuilt
-    (``pdf_error`` says why; the hồ sơ is then on the review queue)."""
+    """What a saved correction did: the page's version after it (unchanged when the text was)."""
     ma_ho_so: str
     so_trang: int
     line: int
     version: int
     old: str
     new: str
-    pdf: dict | None
-    pdf_error: str | None = None
 
 
 def correct_line(conn, s3, ma_ho_so: str, so_trang: int, line_no: int, text: str, *, base_version: int,
@@ -176,7 +175,7 @@ def correct_line(conn, s3, ma_ho_so: str, so_trang: int, line_no: int, text: str
             raise CorrectionError(f"Trang {so_trang} không có dòng {line_no} (có {len(text_now.lines)} dòng).")
         old = text_now.lines[line_no - 1].text
         if old == new:
-            return Correction(ma_ho_so, so_trang, line_no, page.text_version, old, new, None)
+            return Correction(ma_ho_so, so_trang, line_no, page.text_version, old, new)
         lines = list(text_now.lines)
         lines[line_no - 1] = retype_line(lines[line_no - 1], new)
         corrected = PageText(text_now.page_id, lines, text_now.engine, text_now.engine_version, text_now.seconds)
@@ -197,8 +196,7 @@ def correct_line(conn, s3, ma_ho_so: str, so_trang: int, line_no: int, text: str
         index_page(cur.connection, page.trang_id, corrected.text)
         record_event(cur, Event("modification", "trang", str(page.trang_id), by, "success",
                                 {**detail, "version": version, "derivatives": stored}))
-    pdf, error = _rebuild_pdf(conn, s3, page, by)
-    return Correction(ma_ho_so, so_trang, line_no, version, old, new, pdf, error)
+    return Correction(ma_ho_so, so_trang, line_no, version, old, new)
 
 
 def _store_version(s3, page: PageRow, text: PageText, to_source: np.ndarray, rotate: int, version: int) -> dict:
@@ -238,17 +236,20 @@ def _last_editor(cur, page: PageRow) -> str:
     return f"bởi {row[0]}" if row else "bởi người khác"
 
 
-def _rebuild_pdf(conn, s3, page: PageRow, by: str) -> tuple[dict | None, str | None]:
-    """The văn bản's PDF/A rebuilt (None: the hồ sơ has none yet); a failure is an event and a review item, and
-    the correction stands."""
+def rebuild_pdf(conn, s3, ma_ho_so: str, so_trang: int, *, by: str) -> tuple[dict | None, str | None]:
+    """After a correction of page ``so_trang``: the PDF/A of its văn bản rebuilt. Returns (its pdf_keys entry,
+    None), (None, None) when the hồ sơ has no PDF yet, or (None, the error) when it could not be rebuilt: that
+    failure is an event by ``by`` and a ``pdf_failed`` review item, and the correction stands."""
     try:
-        return rebuild_van_ban_pdf(conn, s3, page.ma_ho_so, page.so_trang), None
+        return rebuild_van_ban_pdf(conn, s3, ma_ho_so, so_trang), None
     except (AssemblyError, storage.StorageError) as exc:
-        log.error("PDF of %s p.%s not rebuilt after a correction by %s: %s", page.ma_ho_so, page.so_trang, by, exc)
+        log.error("PDF of %s p.%s not rebuilt after a correction by %s: %s", ma_ho_so, so_trang, by, exc)
         with transaction(conn) as cur:
-            record_event(cur, Event("creation", "ho_so", page.ma_ho_so, by, "failure",
-                                    {"error": str(exc), "reason": "text corrected", "page": page.so_trang}))
-            flag_ho_so(cur, page.ho_so_id, "pdf_failed", {"error": str(exc)})
+            cur.execute("SELECT id FROM ho_so WHERE ma_ho_so = %s", (ma_ho_so,))
+            (ho_so_id,) = cur.fetchone()
+            record_event(cur, Event("creation", "ho_so", ma_ho_so, by, "failure",
+                                    {"error": str(exc), "reason": "text corrected", "page": so_trang}))
+            flag_ho_so(cur, ho_so_id, "pdf_failed", {"error": str(exc)})
         return None, str(exc)
 
 

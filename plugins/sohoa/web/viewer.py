@@ -8,7 +8,8 @@ Mounted by the Airflow plugin at ``/sohoa/trang`` (see :mod:`sohoa.web`):
   search page links with) selects the line holding most of the query's words and marks them.
 * ``GET /{ma_ho_so}/{so_trang}/anh.jpg`` — the rendition.
 * ``POST /{ma_ho_so}/{so_trang}/dong/{n}`` — a correction of line n, JSON ``{"text", "phien_ban"}`` →
-  :func:`sohoa.processing.corrections.correct_line`.
+  :func:`sohoa.processing.corrections.correct_line`, answered as soon as the version is saved and indexed; the
+  văn bản's PDF/A is rebuilt after the answer (:func:`sohoa.processing.corrections.rebuild_pdf`).
 
 Rights are the search page's (:func:`sohoa.web.search_page.levels_of`): an Airflow ``admin``/``op`` sees every
 access level and may correct; anyone else sees public records only and may not correct. A page the user may not
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import BackgroundTasks, Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
@@ -182,7 +183,8 @@ def create_app() -> FastAPI:
                         headers={"Cache-Control": "private, max-age=86400", "ETag": etag})
 
     @app.post("/{ma_ho_so}/{so_trang}/dong/{dong}")
-    async def correct(ma_ho_so: str, so_trang: int, dong: int, request: Request, user=Depends(get_user)):
+    async def correct(ma_ho_so: str, so_trang: int, dong: int, request: Request, background: BackgroundTasks,
+                      user=Depends(get_user)):
         if not request.headers.get(CSRF_HEADER) or not _same_site(request) or \
                 not request.headers.get("content-type", "").startswith("application/json"):
             return _json_error(403, "Yêu cầu sửa không đến từ trang Xem trang của hệ thống; không lưu.")
@@ -221,9 +223,21 @@ def create_app() -> FastAPI:
         except SohoaError as exc:
             log.error("viewer: correction of %s p.%s line %s by %s failed: %s", ma_ho_so, so_trang, dong, by, exc)
             return _json_error(503, "Chưa lưu được lúc này; hãy thử lại sau ít phút.")
-        return {"dong": done.line, "chu": done.new, "phien_ban": done.version,
-                "pdf": done.pdf is not None, "canh_bao": None if done.pdf_error is None else
-                "Đã lưu chữ, nhưng chưa dựng lại được tệp PDF/A; việc này đã vào danh sách cần xem xét."}
+        if done.version != data["phien_ban"]:
+            background.add_task(rebuild, ma_ho_so, so_trang, by)
+        return {"dong": done.line, "chu": done.new, "phien_ban": done.version}
+
+    def rebuild(ma_ho_so: str, so_trang: int, by: str) -> None:
+        """After the answer: the văn bản's PDF/A (a failure is an event and a review item, see rebuild_pdf)."""
+        try:
+            conn = open_catalogue()
+            try:
+                corrections.rebuild_pdf(conn, storage.client(), ma_ho_so, so_trang, by=by)
+            finally:
+                conn.close()
+        except SohoaError as exc:  # the catalogue unreachable: the next correction's rebuild will include this one
+            log.error("viewer: PDF of %s p.%s not rebuilt after a correction by %s: %s", ma_ho_so, so_trang, by,
+                      exc)
 
     return app
 

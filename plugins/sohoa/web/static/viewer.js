@@ -64,8 +64,7 @@
       version.textContent = body.phien_ban;
       items[n - 1].textContent = body.chu;
       boxes[n - 1].querySelector("title").textContent = body.chu;
-      say("Đã lưu dòng " + n + " (phiên bản " + body.phien_ban + ")." + (body.canh_bao ? " " + body.canh_bao : ""),
-          body.canh_bao ? "error" : "ok");
+      say("Đã lưu dòng " + n + " (phiên bản " + body.phien_ban + "); tệp PDF/A của văn bản được dựng lại sau.", "ok");
       if (n < items.length) select(n + 1); else close();
     } catch (e) {
       say("Không gửi được chỗ sửa (mất kết nối?); chưa lưu.", "error");
