@@ -291,3 +291,25 @@ def test_a_correction_through_the_viewer_is_saved_and_a_stale_or_forged_one_is_r
                                                         "phien_ban": version + 1}, headers=SAVE)
     assert script.status_code == 400 and "thẻ HTML" in script.json()["loi"]
     assert _state(conn, ma_ho_so).text_version == version + 1
+
+
+@pytest.mark.parametrize("rotate", [0, 90, 180, 270])
+def test_a_page_scanned_turned_is_shown_upright_with_its_boxes_turned_alike(tmp_path, rotate):
+    import io
+
+    from PIL import Image, ImageDraw
+
+    from sohoa.processing.renditions import downscale
+    from sohoa.web.viewer import upright
+
+    width, height, box = 3000, 2000, (300, 200, 900, 500)  # a landscape master, one dark block
+    master = Image.new("L", (width, height), 255)
+    ImageDraw.Draw(master).rectangle((box[0], box[1], box[2] - 1, box[3] - 1), fill=0)
+    master.save(tmp_path / "m.png")
+    shown = Image.open(io.BytesIO(downscale(tmp_path / "m.png", rotate)))
+    turned = (height, width) if rotate in (90, 270) else (width, height)
+    assert shown.width / shown.height == pytest.approx(turned[0] / turned[1], rel=0.01)
+    x, y, w, h = upright(box, width, height, rotate)
+    scale = shown.width / turned[0]
+    dark = shown.point(lambda v: 255 if v < 128 else 0).getbbox()  # where the block landed
+    assert dark == pytest.approx((x * scale, y * scale, (x + w) * scale, (y + h) * scale), abs=3)

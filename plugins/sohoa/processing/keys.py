@@ -6,7 +6,7 @@ PDF/A ``<ma_ho_so>/<ma_ho_so>.<STT:02d>.pdf`` — TT 05's file name ``<mã hồ 
 
 A page's text as corrected by an archivist (version 2 on; version 1 is OCR's, above):
 ``<ma_ho_so>/ocr/<page:04d>.v<version:03d>.<kind>`` for kinds ``txt``, ``alto.xml`` and ``words.json``. The page
-viewer's downscaled image of a master: ``<ma_ho_so>/view/<page:04d>-<master SHA-256, 16 hex>.jpg``.
+viewer's downscaled image of a master: ``<ma_ho_so>/view/<page:04d>-<master SHA-256, 16 hex>[-r<turn>].jpg``.
 """
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ def text_version(ma_ho_so: str, so_trang: int, version: int, kind: str) -> str:
     return f"{ma_ho_so}/ocr/{so_trang:04d}.v{version:03d}.{kind}"
 
 
-def rendition(ma_ho_so: str, so_trang: int, master_sha256: str) -> str:
-    """The page viewer's downscaled JPEG of a master (a replaced master gets a new one)."""
-    return f"{ma_ho_so}/view/{so_trang:04d}-{master_sha256[:16]}.jpg"
+def rendition(ma_ho_so: str, so_trang: int, master_sha256: str, rotate: int = 0) -> str:
+    """The page viewer's downscaled JPEG of a master (a replaced master gets a new one), as scanned or turned
+    ``rotate`` degrees clockwise (``-r<rotate>``)."""
+    return f"{ma_ho_so}/view/{so_trang:04d}-{master_sha256[:16]}{f'-r{rotate}' if rotate else ''}.jpg"

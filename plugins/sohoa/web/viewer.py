@@ -6,7 +6,9 @@ Mounted by the Airflow plugin at ``/sohoa/trang`` (see :mod:`sohoa.web`):
   (:mod:`sohoa.processing.renditions`), the current text version's lines and words drawn over it in the master's
   pixels (the same boxes as the ALTO), the lines listed beside it. ``?dong=N`` selects line N; ``?q=…`` (what the
   search page links with) selects the line holding most of the query's words and marks them.
-* ``GET /{ma_ho_so}/{so_trang}/anh.jpg`` — the rendition.
+* ``GET /{ma_ho_so}/{so_trang}/anh.jpg`` — the rendition, as scanned (the ALTO's coordinates, which the review
+  queue draws on); ``?xoay=90|180|270`` turned clockwise, as the viewer shows a page scanned turned (the turn OCR
+  found, ``words.json``'s ``rotate``), its boxes turned alike.
 * ``POST /{ma_ho_so}/{so_trang}/dong/{n}`` — a correction of line n, JSON ``{"text", "phien_ban"}`` →
   :func:`sohoa.processing.corrections.correct_line`, answered as soon as the version is saved and indexed; the
   văn bản's PDF/A is rebuilt after the answer (:func:`sohoa.processing.corrections.rebuild_pdf`).
@@ -35,6 +37,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import SohoaError
 from ..glossary import MUC_DO_TIEP_CAN
+from ..processing.renditions import TURNS, rendition
 from ..search import ACCESS_LEVELS
 from ..vntext import fold
 from .search_page import levels_of
@@ -62,19 +65,33 @@ def can_correct(user) -> bool:
     return set(levels_of(user)) == set(ACCESS_LEVELS)
 
 
-def view_lines(text, to_source, width: int, height: int, query: str = "") -> list[ViewLine]:
-    """The lines of a page's words mapped to the master's pixels; words of ``query`` (folded) marked."""
+def upright(box: tuple[int, int, int, int], width: int, height: int, rotate: int) -> tuple[int, int, int, int]:
+    """A box (x0, y0, x1, y1) of a ``width`` × ``height`` master, on the master turned ``rotate``° clockwise;
+    returned as (x, y, w, h)."""
+    x0, y0, x1, y1 = box
+    if rotate == 90:
+        x0, y0, x1, y1 = height - y1, x0, height - y0, x1
+    elif rotate == 180:
+        x0, y0, x1, y1 = width - x1, height - y1, width - x0, height - y0
+    elif rotate == 270:
+        x0, y0, x1, y1 = y0, width - x1, y1, width - x0
+    return x0, y0, x1 - x0, y1 - y0
+
+
+def view_lines(text, to_source, width: int, height: int, query: str = "", rotate: int = 0) -> list[ViewLine]:
+    """The lines of a page's words mapped to the master's pixels, turned upright by ``rotate``; words of
+    ``query`` (folded) marked."""
     wanted = set(fold(query).lower().split())
+
+    def place(box) -> tuple[int, int, int, int]:
+        b = box.mapped(to_source, width, height)
+        return upright((b.x0, b.y0, b.x1, b.y1), width, height, rotate)
+
     lines = []
     for n, line in enumerate(text.lines, start=1):
-        box = line.box.mapped(to_source, width, height)
-        marks = []
-        for word in line.words:
-            b = word.box.mapped(to_source, width, height)
-            hit = bool(wanted) and fold(word.text).lower().strip(".,;:()«»\"'") in wanted
-            marks.append((b.x0, b.y0, b.width, b.height, word.text, hit))
-        lines.append(ViewLine(n, line.text, (box.x0, box.y0, box.width, box.height), marks,
-                              any(m[5] for m in marks)))
+        marks = [(*place(word.box), word.text,
+                  bool(wanted) and fold(word.text).lower().strip(".,;:()«»\"'") in wanted) for word in line.words]
+        lines.append(ViewLine(n, line.text, place(line.box), marks, any(m[5] for m in marks)))
     return lines
 
 
@@ -112,7 +129,6 @@ def create_app() -> FastAPI:
     from ..catalogue.db import open_catalogue, transaction
     from ..processing import corrections
     from ..processing.errors import CorrectionConflict, CorrectionError
-    from ..processing.renditions import rendition
 
     app = FastAPI(title="Xem trang", docs_url=None, redoc_url=None, openapi_url=None)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -155,26 +171,32 @@ def create_app() -> FastAPI:
             return HTMLResponse("<!doctype html><meta charset=utf-8><h1>Xem trang</h1><p>Không mở được trang lúc "
                                 "này; hãy thử lại sau ít phút.</p>", status_code=503)
         width, height = row.width or 1, row.height or 1
-        lines = view_lines(loaded[0], loaded[1], width, height, q[:500]) if loaded and row.width else []
+        rotate = loaded[2] % 360 if loaded and loaded[2] % 360 in TURNS else 0
+        lines = view_lines(loaded[0], loaded[1], width, height, q[:500], rotate) if loaded and row.width else []
+        if rotate in (90, 270):
+            width, height = height, width
         state = {"ma_ho_so": row.ma_ho_so, "so_trang": row.so_trang, "phien_ban": row.text_version,
                  "chon": chosen_line(lines, dong), "sua": can_correct(user), "so_trang_cuoi": row.page_count}
         html = env.get_template("viewer.html").render(
             row=row, lines=lines, width=width, height=height, level=MUC_DO_TIEP_CAN[row.muc_do_tiep_can],
-            has_text=loaded is not None, state=json.dumps(state, ensure_ascii=False).replace("<", "\\u003c"),
+            has_text=loaded is not None, rotate=rotate, state=json.dumps(state, ensure_ascii=False).replace("<", "\\u003c"),
             query=q[:500], editable=state["sua"], selected=state["chon"])
         return HTMLResponse(html)
 
     @app.get("/{ma_ho_so}/{so_trang}/anh.jpg")
-    def image(ma_ho_so: str, so_trang: int, request: Request, user=Depends(get_user)) -> Response:
+    def image(ma_ho_so: str, so_trang: int, request: Request, user=Depends(get_user), xoay: int = 0) -> Response:
+        if xoay not in TURNS:
+            return Response("xoay phải là 0, 90, 180 hoặc 270 (độ, theo chiều kim đồng hồ).", status_code=400,
+                            media_type="text/plain; charset=utf-8")
         try:
             row = page_row(ma_ho_so, so_trang, levels_of(user))
             if row is None:
                 return Response(NOT_FOUND, status_code=404, media_type="text/plain; charset=utf-8")
-            etag = f'"{row.sha256[:16]}"'
+            etag = f'"{row.sha256[:16]}-{xoay}"'
             if request.headers.get("if-none-match") == etag:
                 return Response(status_code=304, headers={"ETag": etag})
             body, _ = rendition(storage.client(), row.ma_ho_so, row.so_trang, row.master_key, row.sha256,
-                                row.master_version_id)
+                                row.master_version_id, xoay)
         except SohoaError as exc:
             log.error("viewer: image of %s p.%s cannot be made: %s", ma_ho_so, so_trang, exc)
             return Response("Không đọc được ảnh gốc của trang này; đã ghi lỗi cho quản trị.", status_code=503,
