@@ -11,7 +11,8 @@ assembly (not timed). Then an Airflow API server with this tree's plugin is star
 
 "First paint" is navigation start → the ``load`` event (the HTML, its script and style, and the page image
 received and decoded; the line overlay is part of the HTML). Target ≤ 1 s warm (issue 17). Also printed: time to
-first byte, first contentful paint (the load time when Chromium recorded none), and the time to make the rendition alone.
+first byte, first contentful paint (the load time when Chromium recorded none), and the time to make the
+rendition alone.
 
 Run: ``.venv/bin/python scripts/bench_viewer.py [--runs 5] [--ext jpg|tif]``.
 """
@@ -135,7 +136,8 @@ def main() -> int:
           f"{cold['fcp'] or cold['load']:.0f} ms, page and image loaded {cold['load']:.0f} ms")
     print(f"warm ({args.runs} opens, fresh browser context each): ttfb median "
           f"{statistics.median(t['ttfb'] for t in warm):.0f} ms, first contentful paint median "
-          f"{statistics.median(t['fcp'] or t['load'] for t in warm):.0f} ms, image {warm[0]['image_bytes'] / 1e3:.0f} kB")
+          f"{statistics.median(t['fcp'] or t['load'] for t in warm):.0f} ms, "
+          f"image {warm[0]['image_bytes'] / 1e3:.0f} kB")
     worst = max(loads)
     print(f"  first paint with image and lines, warm: median {statistics.median(loads):.0f} ms, max {worst:.0f} ms"
           f"   target ≤ {TARGET_MS:.0f} ms   {'OK' if worst <= TARGET_MS else 'MISSED'}")

@@ -28,6 +28,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+import botocore.exceptions
 import numpy as np
 import psycopg2.extras
 
@@ -95,11 +96,16 @@ def find_page(cur, ma_ho_so: str, so_trang: int, levels: tuple[str, ...], *, loc
 
 
 def page_words(s3, page: PageRow) -> tuple[PageText, np.ndarray, int] | None:
-    """The current version's lines and words (``words.json``), or None for a page with no text (parked)."""
+    """The current version's lines and words (``words.json``), or None for a page with no text (parked).
+    Raises StorageError when the stored words cannot be read."""
     key = (page.derivative_keys.get("words.json") or {}).get("key")
     if not key:
         return None
-    return words.loads(s3.get_object(Bucket=storage.DERIVATIVES, Key=key)["Body"].read())
+    try:
+        body = s3.get_object(Bucket=storage.DERIVATIVES, Key=key)["Body"].read()
+    except botocore.exceptions.ClientError as exc:
+        raise storage.StorageError(f"s3://{storage.DERIVATIVES}/{key}: cannot be read ({exc})") from exc
+    return words.loads(body)
 
 
 def clean_line(text: str) -> str:

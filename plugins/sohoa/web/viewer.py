@@ -159,8 +159,7 @@ def create_app() -> FastAPI:
         return RedirectResponse("/sohoa/tim-kiem/", status_code=303)
 
     @app.get("/{ma_ho_so}/{so_trang}", response_class=HTMLResponse)
-    def page(ma_ho_so: str, so_trang: int, request: Request, user=Depends(get_user), dong: int | None = None,
-             q: str = "") -> Response:
+    def page(ma_ho_so: str, so_trang: int, user=Depends(get_user), dong: int | None = None, q: str = "") -> Response:
         try:
             row = page_row(ma_ho_so, so_trang, levels_of(user))
             if row is None:
@@ -179,8 +178,8 @@ def create_app() -> FastAPI:
                  "chon": chosen_line(lines, dong), "sua": can_correct(user), "so_trang_cuoi": row.page_count}
         html = env.get_template("viewer.html").render(
             row=row, lines=lines, width=width, height=height, level=MUC_DO_TIEP_CAN[row.muc_do_tiep_can],
-            has_text=loaded is not None, rotate=rotate, state=json.dumps(state, ensure_ascii=False).replace("<", "\\u003c"),
-            query=q[:500], editable=state["sua"], selected=state["chon"])
+            has_text=loaded is not None, rotate=rotate, query=q[:500], editable=state["sua"], selected=state["chon"],
+            state=json.dumps(state, ensure_ascii=False).replace("<", "\\u003c"))
         return HTMLResponse(html)
 
     @app.get("/{ma_ho_so}/{so_trang}/anh.jpg")

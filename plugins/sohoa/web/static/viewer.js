@@ -48,7 +48,10 @@
     if (saving || !current) return;
     const n = current;
     const text = input.value;
-    if (text.trim() === items[n - 1].textContent) { close(); select(Math.min(n + 1, items.length), {noEdit: false}); return; }
+    if (text.trim() === items[n - 1].textContent) {  // unchanged: on to the next line
+      if (n < items.length) select(n + 1); else close();
+      return;
+    }
     saving = true;
     say("Đang lưu…");
     try {
@@ -58,7 +61,11 @@
         body: JSON.stringify({text: text, phien_ban: state.phien_ban}),
       });
       let body = {};
-      try { body = await answer.json(); } catch (e) { body = {loi: "Máy chủ trả lời không đúng dạng (" + answer.status + ")."}; }
+      try {
+        body = await answer.json();
+      } catch (e) {
+        body = {loi: "Máy chủ trả lời không đúng dạng (" + answer.status + ")."};
+      }
       if (!answer.ok) { say(body.loi || ("Không lưu được (" + answer.status + ")."), "error"); return; }
       state.phien_ban = body.phien_ban;
       version.textContent = body.phien_ban;
