@@ -36,14 +36,26 @@ BATCH_STATUS = {"received": "Đã nhận", "validated": "Đã kiểm tra", "stor
 OCR_STATUS = {"pending": "Chờ nhận dạng", "done": "Đã nhận dạng", "failed": "Lỗi, sẽ thử lại",
               "parked": "Dừng sau nhiều lần lỗi"}
 
+# The newest batches first, then the OCR states of their pages only: one pass over ho_so (no index on batch_id)
+# and the pages of the chosen batches by trang's (ho_so_id, so_trang) index, not an aggregate of every page.
 BATCHES_SQL = """
-SELECT b.vendor, b.batch_id, b.received_at, b.status, b.verdict, b.item_count, b.accepted_count, b.rejected_count,
-       count(t.id) FILTER (WHERE t.ocr_status = 'done'), count(t.id) FILTER (WHERE t.ocr_status = 'pending'),
-       count(t.id) FILTER (WHERE t.ocr_status = 'failed'), count(t.id) FILTER (WHERE t.ocr_status = 'parked')
-  FROM batch b LEFT JOIN ho_so h ON h.batch_id = b.id LEFT JOIN trang t ON t.ho_so_id = h.id
- WHERE (%(vendor)s::text IS NULL OR b.vendor = %(vendor)s)
-   AND (%(verdict)s::text IS NULL OR b.verdict = %(verdict)s)
- GROUP BY b.id ORDER BY b.received_at DESC, b.id DESC LIMIT %(limit)s
+WITH chosen AS (
+    SELECT id, vendor, batch_id, received_at, status, verdict, item_count, accepted_count, rejected_count
+      FROM batch
+     WHERE (%(vendor)s::text IS NULL OR vendor = %(vendor)s) AND (%(verdict)s::text IS NULL OR verdict = %(verdict)s)
+     ORDER BY received_at DESC, id DESC LIMIT %(limit)s),
+pages AS (
+    SELECT h.batch_id, count(*) FILTER (WHERE t.ocr_status = 'done') AS done,
+           count(*) FILTER (WHERE t.ocr_status = 'pending') AS pending,
+           count(*) FILTER (WHERE t.ocr_status = 'failed') AS failed,
+           count(*) FILTER (WHERE t.ocr_status = 'parked') AS parked
+      FROM ho_so h JOIN trang t ON t.ho_so_id = h.id
+     WHERE h.batch_id IN (SELECT id FROM chosen)
+     GROUP BY h.batch_id)
+SELECT c.vendor, c.batch_id, c.received_at, c.status, c.verdict, c.item_count, c.accepted_count, c.rejected_count,
+       coalesce(p.done, 0), coalesce(p.pending, 0), coalesce(p.failed, 0), coalesce(p.parked, 0)
+  FROM chosen c LEFT JOIN pages p ON p.batch_id = c.id
+ ORDER BY c.received_at DESC, c.id DESC
 """
 
 BATCH_SQL = """
