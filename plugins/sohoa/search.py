@@ -124,8 +124,16 @@ def index_words(folded: str) -> str:
     return " ".join(_WORD.findall(folded))
 
 
-def index_page(conn: Connection, trang_id: int, text: str) -> None:
-    """(Re)index one page's text and add its words to the vocabulary; part of the caller's transaction."""
+def _vocabulary(folded: str) -> set[str]:
+    return {w for w in _WORD.findall(folded) if 2 <= len(w) <= 40}
+
+
+def index_page(conn: Connection, trang_id: int, text: str, *, previous: str | None = None) -> None:
+    """(Re)index one page's text and add its words to the vocabulary; part of the caller's transaction.
+
+    ``previous`` is the page's text as indexed before, for a re-index after a correction: the vocabulary's page
+    counts then change only for the words that appear on the page or leave it.
+    """
     text = nfc(text)
     folded = fold(text).lower()
     with conn.cursor() as cur:
@@ -139,7 +147,14 @@ def index_page(conn: Connection, trang_id: int, text: str) -> None:
         cur.execute(
             """INSERT INTO trang_search_exact (trang_id, tsv) VALUES (%s, to_tsvector('simple', %s))
                ON CONFLICT (trang_id) DO UPDATE SET tsv = EXCLUDED.tsv""", (trang_id, exact_words(text)))
-        words = sorted({w for w in _WORD.findall(folded) if 2 <= len(w) <= 40})
+        words = _vocabulary(folded)
+        if previous is not None:
+            before = _vocabulary(fold(nfc(previous)).lower())
+            if gone := sorted(before - words):
+                cur.execute("UPDATE search_vocabulary SET pages = greatest(pages - 1, 0) WHERE word = ANY(%s)",
+                            (gone,))
+            words -= before
+        words = sorted(words)
         if words:  # a page indexed again counts again: pages is a document frequency for pruning, not an audit
             cur.execute("""INSERT INTO search_vocabulary (word, pages) SELECT unnest(%s::text[]), 1
                            ON CONFLICT (word) DO UPDATE SET pages = search_vocabulary.pages + 1""", (words,))

@@ -89,8 +89,14 @@ def test_a_correction_is_a_new_version_found_by_search_and_in_the_pdf_text_layer
     with transaction(conn) as cur:
         hits = search(conn, word, levels=ALL).hits
     assert [(h.ma_ho_so, h.trang) for h in hits] == [(ma_ho_so, 1)]
+    correct_line(conn, s3, ma_ho_so, 1, 2, f"Dòng hai {word[-6:]}x", base_version=done.version, by="lan", levels=ALL)
+    with transaction(conn) as cur:  # indexed again, the page still counts once for the words it kept
+        cur.execute("SELECT word, pages FROM search_vocabulary WHERE word = ANY(%s)",
+                    ([fold(word).lower(), fold(f"{word[-6:]}x").lower()],))
+        assert dict(cur.fetchall()) == {fold(word).lower(): 1, fold(f"{word[-6:]}x").lower(): 1}
     pdf, error = rebuild_pdf(conn, s3, ma_ho_so, 1, by="lan")
-    assert error is None and pdf["text_versions"] == {"1": done.version, "2": _state(conn, ma_ho_so, 2).text_version}
+    assert error is None and pdf["text_versions"] == {"1": done.version + 1,
+                                                    "2": _state(conn, ma_ho_so, 2).text_version}
     assert word in _pdf_text(conn, s3, ma_ho_so, tmp_path)
     assert rebuild_pdf(conn, s3, ma_ho_so, 2, by="lan") == (pdf, None)  # nothing changed since: not rebuilt
 

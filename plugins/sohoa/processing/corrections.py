@@ -199,7 +199,7 @@ def correct_line(conn, s3, ma_ho_so: str, so_trang: int, line_no: int, text: str
                        WHERE id = %s AND text_version = %s""",
                     (version, corrected.text, stored["alto.xml"]["key"], psycopg2.extras.Json(stored),
                      page.trang_id, base_version))
-        index_page(cur.connection, page.trang_id, corrected.text)
+        index_page(cur.connection, page.trang_id, corrected.text, previous=page.ocr_text)
         record_event(cur, Event("modification", "trang", str(page.trang_id), by, "success",
                                 {**detail, "version": version, "derivatives": stored}))
     return Correction(ma_ho_so, so_trang, line_no, version, old, new)
