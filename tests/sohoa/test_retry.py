@@ -3,6 +3,7 @@ engine, the retry, and the page parked again with its review item reopened."""
 from __future__ import annotations
 
 import pytest
+from test_processing import AlwaysCrashEngine  # noqa: F401 (registers the engine "fake-always-crash")
 
 from sohoa import storage
 from sohoa.catalogue.db import connect, transaction
@@ -45,3 +46,19 @@ def test_a_retried_page_gets_every_attempt_again_and_parked_again_reopens_its_re
             assert (again.id, again.status) == (item.id, "open")
     finally:
         conn.close()
+
+
+def test_the_command_line_sends_pages_back_and_refuses_in_vietnamese(capsys, migrated):
+    from workspace_data import make_workspace
+
+    from sohoa.cli import main
+
+    ws = make_workspace()
+    assert main(["review", "retry", str(ws.pages["parked"]), str(ws.pages["failed"]), "--reviewer", "lan"]) == 0
+    out = capsys.readouterr().out
+    assert f"({ws.ma_public} trang 2): parked → pending" in out and f'"batch_id": "{ws.batch_id}"' in out
+    assert main(["review", "retry", str(ws.pages["read"]), "--reviewer", "lan"]) == 2
+    assert "đã nhận dạng xong, không cần chạy lại" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["review", "retry", "--help"])
+    assert "Ví dụ:\n  sohoa review retry" in capsys.readouterr().out

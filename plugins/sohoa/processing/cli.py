@@ -64,6 +64,24 @@ def _review_resolve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _review_retry(args: argparse.Namespace) -> int:
+    from .retry import retry_pages
+
+    conn = connect()
+    try:
+        with transaction(conn) as cur:
+            pages = retry_pages(cur, args.trang, requested_by=args.reviewer)
+    finally:
+        conn.close()
+    for page in pages:
+        print(f"Trang #{page.trang_id} ({page.ma_ho_so} trang {page.so_trang}): {page.previous_status} → pending")
+    batches = sorted({(p.vendor, p.batch_id) for p in pages if p.batch_id})
+    for vendor, batch_id in batches:
+        print(f"Chạy DAG sohoa_process cho lô này để nhận dạng lại: conf {{\"vendor\": \"{vendor}\", "
+              f"\"batch_id\": \"{batch_id}\"}} (hoặc đợi lượt chạy kế tiếp).")
+    return 0
+
+
 def add_search_parser(sub) -> None:
     p = sub.add_parser("search", help="tìm toàn văn trong kho (có dấu hay không dấu)",
                        description="Tìm toàn văn trong kho: có dấu hay không dấu, chịu được lỗi gõ. Mọi từ phải "
@@ -111,6 +129,14 @@ def add_review_parser(sub) -> None:
     rs.add_argument("--set", action="append", metavar="TRƯỜNG=GIÁ_TRỊ",
                     help=f"một chỗ sửa; các trường: {', '.join(EDITABLE_FIELDS)}")
     rs.set_defaults(func=_review_resolve)
+    rt = verbs.add_parser("retry", help="gửi lại nhận dạng (OCR) các trang lỗi hoặc đã dừng",
+                          description="Gửi lại nhận dạng các trang OCR lỗi hoặc đã dừng sau nhiều lần lỗi: trang về "
+                                      "trạng thái chờ, số lần thử tính lại từ đầu, lỗi cũ ghi vào sự kiện, mục duyệt "
+                                      "'ocr_parked' đóng lại. Như nút «Chạy lại» của trang Lô số hóa.",
+                          epilog="Ví dụ:\n  sohoa review retry 1834 1835 --reviewer lan")
+    rt.add_argument("trang", type=int, nargs="+", metavar="SỐ_TRANG", help="số (id) của các trang trong CSDL")
+    rt.add_argument("--reviewer", required=True, metavar="NGƯỜI_YÊU_CẦU", help="người yêu cầu (ghi vào sự kiện)")
+    rt.set_defaults(func=_review_retry)
 
 
 def add_parser(sub) -> None:
