@@ -196,12 +196,19 @@ def create_app() -> FastAPI:
 
     @app.post("/{item_id}")
     async def act(item_id: int, request: Request, user=Depends(get_user)) -> Response:
-        from urllib.parse import urlencode
+        """Accept, correct or reject one item (the form's ``action``); the catalogue work runs in a worker
+        thread, off the API server's event loop."""
+        from starlette.concurrency import run_in_threadpool
 
         require_same_origin(request)
         require_archivist(user)
         form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
         query = {k: v[:200] for k, v in request.query_params.items()}
+        return await run_in_threadpool(decide, user, item_id, form, query)
+
+    def decide(user, item_id: int, form: dict[str, str], query: dict[str, str]) -> Response:
+        from urllib.parse import urlencode
+
         action = form.get("action", "")
         if action not in ACTIONS:
             return page(user, query, chosen=item_id, form=form, status_code=422,
