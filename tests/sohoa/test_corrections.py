@@ -297,6 +297,9 @@ def test_a_correction_through_the_viewer_is_saved_and_a_stale_or_forged_one_is_r
                                                         "phien_ban": version + 1}, headers=SAVE)
     assert script.status_code == 400 and "thẻ HTML" in script.json()["loi"]
     assert _state(conn, ma_ho_so).text_version == version + 1
+    history = client.get(f"/{ma_ho_so}/1").text  # every version listed, newest first, with who changed what
+    assert "Lịch sử sửa" in history and f"Phiên bản {version + 1}</b> — lan" in history
+    assert "→ «Dòng ba đã sửa»" in history and "(bản nhận dạng)" in history
 
 
 @pytest.mark.parametrize("rotate", [0, 90, 180, 270])

@@ -39,6 +39,7 @@ from ..errors import SohoaError
 from ..glossary import MUC_DO_TIEP_CAN
 from ..processing.renditions import TURNS, rendition
 from ..search import ACCESS_LEVELS
+from ..vnformat import vn_moment
 from ..vntext import fold
 from .search_page import levels_of
 
@@ -146,11 +147,14 @@ def create_app() -> FastAPI:
                                if exc.status_code in (401, 403) else str(exc.detail))
         return Response(str(exc.detail), status_code=exc.status_code, media_type="text/plain; charset=utf-8")
 
-    def page_row(ma_ho_so: str, so_trang: int, levels):
+    def page_row(ma_ho_so: str, so_trang: int, levels, *, history: bool = False):
+        """The page (None if missing or not visible at ``levels``), and its text versions when ``history``."""
         conn = open_catalogue()
         try:
             with transaction(conn) as cur:
-                return corrections.find_page(cur, ma_ho_so, so_trang, levels)
+                row = corrections.find_page(cur, ma_ho_so, so_trang, levels)
+                kept = corrections.versions(cur, row.trang_id) if row is not None and history else []
+            return (row, kept) if history else row
         finally:
             conn.close()
 
@@ -161,7 +165,7 @@ def create_app() -> FastAPI:
     @app.get("/{ma_ho_so}/{so_trang}", response_class=HTMLResponse)
     def page(ma_ho_so: str, so_trang: int, user=Depends(get_user), dong: int | None = None, q: str = "") -> Response:
         try:
-            row = page_row(ma_ho_so, so_trang, levels_of(user))
+            row, history = page_row(ma_ho_so, so_trang, levels_of(user), history=True)
             if row is None:
                 return HTMLResponse(_not_found_html(), status_code=404)
             loaded = corrections.page_words(storage.client(), row)
@@ -179,6 +183,7 @@ def create_app() -> FastAPI:
         html = env.get_template("viewer.html").render(
             row=row, lines=lines, width=width, height=height, level=MUC_DO_TIEP_CAN[row.muc_do_tiep_can],
             has_text=loaded is not None, rotate=rotate, query=q[:500], editable=state["sua"], selected=state["chon"],
+            history=[{**v, "when": vn_moment(v["created_at"])} for v in reversed(history)],
             state=json.dumps(state, ensure_ascii=False).replace("<", "\\u003c"))
         return HTMLResponse(html)
 
