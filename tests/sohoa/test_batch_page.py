@@ -182,3 +182,13 @@ def test_when_the_run_cannot_be_started_the_pages_stay_pending_and_the_archivist
 def test_a_malformed_request_is_answered_in_vietnamese(ws):
     answer = _client("admin").post(f"/{ws.vendor}/{ws.batch_id}/chay-lai", data={"trang": "hai"}, headers=ORIGIN)
     assert answer.status_code == 422 and answer.text.startswith("Yêu cầu không hợp lệ (trang)")
+
+
+def test_a_large_batch_shows_its_worst_pages_first_up_to_the_limit(ws, monkeypatch):
+    from sohoa.web import batch_page
+
+    monkeypatch.setattr(batch_page, "ROW_LIMIT", 2)
+    page = _client("admin").get(f"/{ws.vendor}/{ws.batch_id}").text
+    stored = page[page.index('class="pages"'):]
+    assert stored.count("<tr data-trang") == 2 and "Đã nhận dạng" not in stored  # the page read well comes last
+    assert "Chỉ hiện 2 trang đầu" in page

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 PROCESS_DAG = "sohoa_process"
 INTAKE_TASK = "intake_batch"  # sohoa_intake's mapped task, labelled "<vendor>/<batch_id>"
 LIST_LIMIT = 200  # batches listed, newest first
+ROW_LIMIT = 1000  # pages, and files, shown on a batch's page (worst first): a 5,000-page batch stays a light page
 BATCH_STATUS = {"received": "Đã nhận", "validated": "Đã kiểm tra", "stored": "Đã lưu", "done": "Xong"}
 OCR_STATUS = {"pending": "Chờ nhận dạng", "done": "Đã nhận dạng", "failed": "Lỗi, sẽ thử lại",
               "parked": "Dừng sau nhiều lần lỗi"}
@@ -72,6 +73,7 @@ SELECT t.id, h.ma_ho_so, t.so_trang, t.ocr_status, t.ocr_attempts, t.ocr_error, 
  WHERE h.batch_id = %(batch)s AND h.muc_do_tiep_can = ANY(%(levels)s)
  ORDER BY array_position(ARRAY['parked', 'failed', 'pending', 'done'], t.ocr_status), t.reading_quality NULLS LAST,
           h.ma_ho_so, t.so_trang
+ LIMIT %(limit)s
 """
 
 # Files of the batch, rejected first; a file of a catalogued hồ sơ the user may not see is left out.
@@ -80,6 +82,7 @@ SELECT i.name, i.kind, i.status, i.reasons, i.flags, i.ma_ho_so, i.so_trang
   FROM batch_item i LEFT JOIN ho_so h ON h.ma_ho_so = i.ma_ho_so
  WHERE i.batch_id = %(batch)s AND (h.id IS NULL OR h.muc_do_tiep_can = ANY(%(levels)s))
  ORDER BY i.status DESC, i.ma_ho_so NULLS FIRST, i.so_trang, i.name
+ LIMIT %(limit)s
 """
 
 
@@ -124,7 +127,8 @@ def list_batches(cur, *, vendor: str | None = None, verdict: str | None = None,
 
 
 def batch_detail(cur, vendor: str, batch_id: str, levels: tuple[str, ...]) -> dict | None:
-    """One batch: its row, files (accepted/rejected with reasons), pages and the vendor's report; None if unknown."""
+    """One batch: its row, files (rejected first) and pages (parked, failed, pending, then worst read first), at
+    most ROW_LIMIT of each, and the vendor's report; None if unknown."""
     from ..catalogue.batches import items_of
     from ..intake.report import report_text
 
@@ -135,13 +139,13 @@ def batch_detail(cur, vendor: str, batch_id: str, levels: tuple[str, ...]) -> di
     keys = ("pk", "vendor", "batch_id", "status", "verdict", "received_at", "validated_at", "finished_at",
             "item_count", "accepted_count", "rejected_count", "duplicate_of")
     batch = dict(zip(keys, row))
-    cur.execute(PAGES_SQL, {"batch": batch["pk"], "levels": list(levels)})
+    cur.execute(PAGES_SQL, {"batch": batch["pk"], "levels": list(levels), "limit": ROW_LIMIT})
     pages = [PageRow(*r) for r in cur.fetchall()]
-    cur.execute(ITEMS_SQL, {"batch": batch["pk"], "levels": list(levels)})
+    cur.execute(ITEMS_SQL, {"batch": batch["pk"], "levels": list(levels), "limit": ROW_LIMIT})
     items = [dict(zip(("name", "kind", "status", "reasons", "flags", "ma_ho_so", "so_trang"), r))
              for r in cur.fetchall()]
     report = report_text(vendor, batch_id, batch["verdict"], items_of(cur, batch["pk"])) if batch["verdict"] else None
-    return {"batch": batch, "pages": pages, "items": items, "report": report}
+    return {"batch": batch, "pages": pages, "items": items, "report": report, "row_limit": ROW_LIMIT}
 
 
 def batches_of_run(dag_id: str, run_id: str) -> list[tuple[str, str]]:
