@@ -30,6 +30,10 @@ RULING = "|¦"  # what Tesseract reads a table's vertical rule as: never text in
 #               a word's ends, dropped when that is all the word is). Removing the rules from the image instead was
 #               worse: without them Tesseract reads a table column by column (tuning seeds, tables: 1.7 → 70 % CER)
 BULLETS = frozenset("-–—")
+FIGURE_LOOKALIKES = str.maketrans("oOilzsS", "0011255")  # letters Tesseract's vie model reads old-style figures as
+#   (EB Garamond's default figures: "2oi6" for 2016, "22/os/2oz4" for 22/05/2024); mapped back only inside a number,
+#   see _figures
+NUMBER_PART = re.compile(r"[0-9oOilzsS]+|[^0-9oOilzsS]+")
 LIST_MARK = re.compile(r"^(?:\d{1,3}|[a-zđ]|[IVXLC]{1,6})[.)]$")  # "1." "12)" "a)" "IV." starting a list item
 MARKER_REACH = 2.5  # line heights left of a line's lone leading "." or ")" searched for the number it ends: with
 #   layout analysis (psm 3) Tesseract drops a hanging list number and keeps only its dot ("1. Yêu cầu" → ". Yêu
@@ -88,7 +92,29 @@ def tsv_lines(text: str, *, what: str) -> list[TsvLine]:
 def clean_line(words: Sequence[Word]) -> tuple[list[Word], bool]:
     """(the words of a line without noise words and edge dirt, whether the line as a whole is noise)."""
     trimmed = _trim_edges(_denoise(list(words)))
-    return trimmed, _noise_line(trimmed)
+    return [_figures(w) for w in trimmed], _noise_line(trimmed)
+
+
+def _figures(word: Word) -> Word:
+    """*word* with old-style figures read as letters turned back into digits (:data:`FIGURE_LOOKALIKES`).
+
+    Only inside a number: a run of look-alikes that also holds a real digit ("2oi6", "3o"), or, in a slash-
+    separated number such as a date, a run of at least two look-alikes with a lowercase one beside a real number
+    ("22/os/2024", "7/zozs"). A Vietnamese word never mixes letters and digits; a lone "I" or "II" (quý I/2025,
+    Roman numerals) is left alone."""
+    parts = NUMBER_PART.findall(word.text)
+    if not any(c.isdigit() for c in word.text):
+        return word
+    dated = "/" in word.text and any(p.isdigit() for p in parts)
+    out = []
+    for part in parts:
+        lookalike = part[0] in "0123456789oOilzsS" and not part.isdigit()
+        if lookalike and (any(c.isdigit() for c in part)
+                          or (dated and len(part) >= 2 and any(c.islower() for c in part))):
+            part = part.translate(FIGURE_LOOKALIKES)
+        out.append(part)
+    text = "".join(out)
+    return word if text == word.text else Word(text, word.box, word.confidence)
 
 
 def split_tsv(text: str, *, what: str) -> tuple[list[Line], list[Line]]:
@@ -114,17 +140,18 @@ def split_lines(lines: Sequence[TsvLine]) -> tuple[list[Line], list[Line]]:
 
 def _trim_edges(words: list[Word]) -> list[Word]:
     """Drop dirt read at either end of a line: words without a letter or digit (except a leading
-    dash, a list item's bullet) and unsure specks of one or two letters or digits (EDGE_WORD_CONF)."""
-    def dirt(word: Word, *, leading: bool) -> bool:
+    dash, a list item's bullet, and a closing dash after one, "- 18 -") and unsure specks of one or two letters or digits (EDGE_WORD_CONF)."""
+    def dirt(word: Word, *, leading: bool, framed: bool = False) -> bool:
         alnum = _alnum(word)
         if alnum == 0:
-            return not (leading and word.text in BULLETS)
+            return not ((leading or framed) and word.text in BULLETS)
         return alnum <= 2 and word.confidence < EDGE_WORD_CONF
 
     start, end = 0, len(words)
     while start < end and dirt(words[start], leading=True):
         start += 1
-    while end > start and dirt(words[end - 1], leading=False):
+    framed = 2 <= end - start <= 4 and words[start].text in BULLETS  # "- 18 -": a page number between dashes
+    while end > start and dirt(words[end - 1], leading=False, framed=framed):
         end -= 1
     return words[start:end]
 

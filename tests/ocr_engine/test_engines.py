@@ -144,6 +144,26 @@ def test_tesseract_tsv_table_rules_read_as_bars_are_not_text():
         "ST Số, ký hiệu 1305/STC-KSTT việc 166 50 năm"]
 
 
+def test_tesseract_tsv_old_style_figures_read_as_letters_become_digits_inside_numbers_only():
+    """EB Garamond's old-style figures come back as letters ("2oi6", "22/os/2oz4"); words, codes, Roman numerals
+    and a lone "I" before a year (quý I/2025) stay as read."""
+    from ocr_engine.engines.tesseract import parse_tsv
+
+    text = [("quý", 96.0), ("II", 90.0), ("năm", 96.0), ("2oi6.", 80.0), ("ngày", 96.0), ("22/os/2oz4,", 70.0),
+            ("trước", 96.0), ("ot/7/zozs,", 60.0), ("I/2025", 90.0), ("30/2020/NĐ-CP", 92.0), ("lis", 90.0)]
+    rows = [("1", "1", i + 1, 100 * i, c, t) for i, (t, c) in enumerate(text)]
+    assert [line.text for line in parse_tsv(_tsv(rows), what="p1")] == [
+        "quý II năm 2016. ngày 22/05/2024, trước ot/7/2025, I/2025 30/2020/NĐ-CP lis"]
+
+
+def test_tesseract_tsv_keeps_the_dashes_around_a_page_number_but_not_a_trailing_speck():
+    from ocr_engine.engines.tesseract import parse_tsv
+
+    rows = [("1", "1", 1, 0, 90.0, "-"), ("1", "1", 2, 100, 95.0, "18"), ("1", "1", 3, 200, 88.0, "-"),
+            ("1", "2", 1, 0, 96.0, "Nơi"), ("1", "2", 2, 100, 96.0, "nhận:"), ("1", "2", 3, 200, 40.0, "-")]
+    assert [line.text for line in parse_tsv(_tsv(rows), what="p1")] == ["- 18 -", "Nơi nhận:"]
+
+
 def test_numbers_of_a_numbered_list_are_kept(tesseract, tmp_path):
     """With layout analysis Tesseract dropped a hanging list number and kept only its dot ("1. Yêu cầu" → ". Yêu
     cầu"); the strip left of the dot is read again on its own (broad suite's tuning seeds, 133 list, NĐ 30 and full
