@@ -322,3 +322,20 @@ def test_a_page_scanned_turned_is_shown_upright_with_its_boxes_turned_alike(tmp_
     scale = shown.width / turned[0]
     dark = shown.point(lambda v: 255 if v < 128 else 0).getbbox()  # where the block landed
     assert dark == pytest.approx((x * scale, y * scale, (x + w) * scale, (y + h) * scale), abs=3)
+
+
+@pytest.mark.parametrize("headers, same", [
+    ({"host": "127.0.0.1:28080", "origin": "http://127.0.0.1:28080"}, True),
+    ({"host": "127.0.0.1:28080"}, True),  # no Origin: not a cross-site browser request
+    ({"host": "127.0.0.1:28080", "origin": "http://evil.example"}, False),
+    ({"host": "10.0.0.5:8080", "x-forwarded-host": "luutru.example.vn", "origin": "https://luutru.example.vn"}, True),
+    ({"host": "127.0.0.1:28080", "origin": "http://127.0.0.1:28080", "sec-fetch-site": "cross-site"}, False),
+    ({"host": "127.0.0.1:28080", "origin": "http://127.0.0.1:28080", "sec-fetch-site": "same-site"}, False),
+])
+def test_a_save_is_taken_only_from_this_site_behind_a_proxy_too(stack, headers, same):
+    from starlette.requests import Request
+
+    from sohoa.web.viewer import _same_site
+
+    request = Request({"type": "http", "headers": [(k.encode(), v.encode()) for k, v in headers.items()]})
+    assert _same_site(request) is same

@@ -105,11 +105,18 @@ def chosen_line(lines: list[ViewLine], dong: int | None) -> int | None:
 
 
 def _same_site(request: Request) -> bool:
-    """False when the browser says the request comes from another site."""
+    """False when the browser says the request comes from another site: an ``Origin`` other than the host it
+    asked for (``Host``, or ``X-Forwarded-Host`` behind a proxy) and Airflow's own ``[api] base_url``."""
     if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
         return False
     origin = request.headers.get("origin")
-    return origin is None or urlsplit(origin).netloc == request.headers.get("host", "")
+    if origin is None:
+        return True
+    from airflow.configuration import conf
+
+    ours = {request.headers.get("host", ""), request.headers.get("x-forwarded-host", ""),
+            urlsplit(conf.get("api", "base_url", fallback="") or "").netloc} - {""}
+    return urlsplit(origin).netloc in ours
 
 
 def _user_dependency():
