@@ -339,3 +339,16 @@ def test_a_save_is_taken_only_from_this_site_behind_a_proxy_too(stack, headers, 
 
     request = Request({"type": "http", "headers": [(k.encode(), v.encode()) for k, v in headers.items()]})
     assert _same_site(request) is same
+
+
+def test_a_page_without_words_or_master_is_shown_with_a_plain_message_not_an_error(corpus):
+    conn, phong = corpus
+    client = _client("admin")
+    ma_ho_so = f"{phong}.01.2025.01"  # catalogued with text but no words.json and no master in S3
+    page = client.get(f"/{ma_ho_so}/3")
+    assert page.status_code == 200 and "chưa có chữ nhận dạng" in page.text and '"sua": true' in page.text
+    image = client.get(f"/{ma_ho_so}/3/anh.jpg")
+    assert image.status_code == 503 and "Không đọc được ảnh gốc" in image.text
+    assert client.get(f"/{ma_ho_so}/3/anh.jpg", params={"xoay": 45}).status_code == 400
+    refused = client.post(f"/{ma_ho_so}/3/dong/1", json={"text": "chữ", "phien_ban": 1}, headers=SAVE)
+    assert refused.status_code == 400 and "chưa có chữ nhận dạng" in refused.json()["loi"]
