@@ -20,9 +20,10 @@ CONTROL_FILES = frozenset({COMPLETE, REPORT_JSON, REPORT_TXT})
 PENDING = "_pending"
 
 
-# ``<vendor>/_done/<batch_id>``: written by intake when a batch has its verdict (or is held). A full sweep lists
-# this index and the folder names and looks into the folders of neither only, so the batches already judged
-# cost it no request of their own.
+# ``<vendor>/_done/<batch_id>/verdict.json``: written by intake when a batch has its verdict (or is held). A full
+# sweep lists this index and the folder names and looks into the folders of neither only, so the batches already
+# judged cost it no request of their own. One folder per batch, not one object: SeaweedFS lists 10,000 folder
+# names in 0.3-0.4 s and 10,000 objects in 2.1-2.5 s (bench_intake_verdict's private server).
 DONE = "_done"
 
 
@@ -31,7 +32,7 @@ def pending_key(vendor: str, batch_id: str) -> str:
 
 
 def done_key(vendor: str, batch_id: str) -> str:
-    return f"{vendor}/{DONE}/{batch_id}"
+    return f"{vendor}/{DONE}/{batch_id}/verdict.json"
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "manifest.schema.json"
 # The contract's deepest value is ho_so[].trang[].sha256 (6 levels below the root); 32 leaves room for any

@@ -374,11 +374,18 @@ def _unmark(s3, vendor: str, batch_id: str, verdict: str) -> None:
     s3.delete_object(Bucket=storage.INBOX, Key=pending_key(vendor, batch_id))
 
 
-def _index(s3, paginator, vendor_prefix: str, index: str) -> set[str]:
-    """The batch ids listed under ``<vendor>/<index>/`` that are batch ids (the vendor can write there too)."""
-    start = len(vendor_prefix) + len(index) + 1
-    return {obj["Key"][start:] for page in paginator.paginate(Bucket=storage.INBOX, Prefix=f"{vendor_prefix}{index}/")
-            for obj in page.get("Contents", []) if BATCH_ID.fullmatch(obj["Key"][start:])}
+def _pending(paginator, vendor_prefix: str) -> list[str]:
+    """The batch ids in the vendor's pending index that are batch ids (the vendor can write there too)."""
+    start = len(vendor_prefix) + len(PENDING) + 1
+    return [obj["Key"][start:] for page in paginator.paginate(Bucket=storage.INBOX, Prefix=f"{vendor_prefix}{PENDING}/")
+            for obj in page.get("Contents", []) if BATCH_ID.fullmatch(obj["Key"][start:])]
+
+
+def _folders(paginator, prefix: str) -> list[str]:
+    """The names of the folders directly under ``prefix`` (1,000 a request)."""
+    return [p["Prefix"][len(prefix):].rstrip("/")
+            for page in paginator.paginate(Bucket=storage.INBOX, Prefix=prefix, Delimiter="/")
+            for p in page.get("CommonPrefixes", [])]
 
 
 def complete_batches(s3, *, sweep: bool = False) -> list[dict]:
@@ -393,21 +400,17 @@ def complete_batches(s3, *, sweep: bool = False) -> list[dict]:
     """
     found: dict[tuple[str, str], None] = {}
     paginator = s3.get_paginator("list_objects_v2")
-    vendors = [p["Prefix"] for page in paginator.paginate(Bucket=storage.INBOX, Delimiter="/")
-               for p in page.get("CommonPrefixes", [])]
-    for vendor_prefix in vendors:
-        vendor = vendor_prefix.rstrip("/")
+    for vendor in _folders(paginator, ""):
         if vendor == storage.BORN_DIGITAL_INBOX:  # agencies' submissions, taken in by sohoa.born_digital
             continue
-        for batch_id in sorted(_index(s3, paginator, vendor_prefix, PENDING)):
+        vendor_prefix = f"{vendor}/"
+        for batch_id in _pending(paginator, vendor_prefix):
             found[(vendor, batch_id)] = None
         if not sweep:
             continue
-        judged = _index(s3, paginator, vendor_prefix, DONE)
-        for page in paginator.paginate(Bucket=storage.INBOX, Prefix=vendor_prefix, Delimiter="/"):
-            for batch_prefix in page.get("CommonPrefixes", []):
-                batch_id = batch_prefix["Prefix"][len(vendor_prefix):].rstrip("/")
-                if batch_id not in (PENDING, DONE) and batch_id not in judged and (vendor, batch_id) not in found \
-                        and storage.stored_sha256(s3, storage.INBOX, batch_prefix["Prefix"] + COMPLETE) is not None:
-                    found[(vendor, batch_id)] = None
+        judged = set(_folders(paginator, f"{vendor_prefix}{DONE}/"))
+        for batch_id in _folders(paginator, vendor_prefix):
+            if batch_id not in (PENDING, DONE) and batch_id not in judged and (vendor, batch_id) not in found \
+                    and storage.stored_sha256(s3, storage.INBOX, f"{vendor_prefix}{batch_id}/{COMPLETE}") is not None:
+                found[(vendor, batch_id)] = None
     return [{"vendor": vendor, "batch_id": batch_id} for vendor, batch_id in found]
