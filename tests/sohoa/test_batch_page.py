@@ -92,11 +92,21 @@ def test_a_viewer_sees_no_page_of_a_secret_ho_so_no_report_and_no_retry_button(w
 
 def test_a_retry_from_another_site_or_without_origin_is_refused(ws, started):
     client = _client("admin")
-    for headers in ({"Origin": "https://evil.example"}, {}, {"Referer": "https://evil.example/x"}):
+    for headers in ({"Origin": "https://evil.example"}, {}, {"Referer": "https://evil.example/x"},
+                    {"Origin": "http://testserver", "Sec-Fetch-Site": "same-site"},
+                    {"Origin": "http://testserver.evil.example"}):
         answer = client.post(f"/{ws.vendor}/{ws.batch_id}/chay-lai", data={"trang": ws.pages["failed"]},
                              headers=headers)
         assert answer.status_code == 403 and "chống giả mạo" in answer.text
     assert _state(ws.pages["failed"])[0] == "failed" and started == []
+
+
+def test_a_form_sent_through_a_proxy_that_ends_tls_is_accepted(ws, started):
+    """The browser's https origin, the proxy's host in X-Forwarded-Host, plain http behind it."""
+    answer = _client("admin").post(f"/{ws.vendor}/{ws.batch_id}/chay-lai", data={"trang": "0"},
+                                   headers={"Origin": "https://sohoa.example.gov.vn",
+                                            "X-Forwarded-Host": "sohoa.example.gov.vn"}, follow_redirects=False)
+    assert answer.status_code == 303 and "Kh%C3%B4ng+c%C3%B3+trang+s%E1%BB%91+0" in answer.headers["location"]
 
 
 def test_retrying_a_parked_page_makes_it_pending_closes_its_item_and_starts_the_batch_run(ws, started):

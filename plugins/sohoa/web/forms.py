@@ -6,6 +6,7 @@ sends with any request to this host — Lax keeps it off a cross-site form POST,
 the same site, or an old browser, would still get it sent. So every POST must also come from this very origin:
 its ``Origin`` header (every current browser sends one with a POST), or failing that its ``Referer``, must name
 the host the request was made to (or Airflow's configured ``[api] base_url``). A request with neither is refused.
+(The page viewer's JSON saves check the same and also need a custom header, :mod:`sohoa.web.viewer`.)
 """
 from __future__ import annotations
 
@@ -38,22 +39,26 @@ def require_archivist(user) -> None:
         raise HTTPException(status_code=403, detail=NOT_ARCHIVIST)
 
 
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else ""
+def _host(url: str) -> str:
+    return urlsplit(url).netloc.lower()
 
 
 def require_same_origin(request: Request) -> None:
-    """Refuse (403, Vietnamese) a POST whose ``Origin`` — or, without one, ``Referer`` — is not this server."""
-    sent = request.headers.get("origin") or _origin(request.headers.get("referer", ""))
-    allowed = {_origin(str(request.base_url))}
+    """Refuse (403, Vietnamese) a POST that a browser says came from another site (``Sec-Fetch-Site``), or
+    whose ``Origin`` — or, without one, ``Referer`` — names a host other than the one asked for (``Host``, or
+    ``X-Forwarded-Host`` behind a proxy) and Airflow's ``[api] base_url``. Hosts are compared without the scheme:
+    behind a proxy that ends TLS, the browser's ``https`` origin reaches us as plain ``http``."""
+    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
+        raise HTTPException(status_code=403, detail=CROSS_SITE)
+    sent = _host(request.headers.get("origin") or request.headers.get("referer") or "")
+    ours = {request.headers.get("host", "").lower(), request.headers.get("x-forwarded-host", "").lower()}
     try:
         from airflow.configuration import conf
 
-        allowed.add(_origin(conf.get("api", "base_url", fallback="") or ""))
+        ours.add(_host(conf.get("api", "base_url", fallback="") or ""))
     except ImportError:  # served outside Airflow (tests of the app alone)
         pass
-    if not sent or sent.lower() not in allowed - {""}:
+    if not sent or sent not in ours - {""}:
         raise HTTPException(status_code=403, detail=CROSS_SITE)
 
 
