@@ -14,7 +14,7 @@ from ocr_engine.pdf import validate_pdfa
 from sohoa import storage
 from sohoa.catalogue.db import connect, transaction
 from sohoa.catalogue.events import events_of
-from sohoa.processing import words
+from sohoa.processing import keys, words
 from sohoa.processing.assemble import assemble_ho_so
 from sohoa.processing.corrections import (MAX_LINE_CHARS, clean_line, correct_line, find_page, rebuild_pdf,
                                           retype_line, versions)
@@ -248,6 +248,8 @@ def test_the_viewer_draws_the_lines_over_the_cached_rendition_and_selects_the_se
     assert f'viewBox="0 0 {row.width} {row.height}"' in html and html.count('class="line') >= 2
     assert f'"chon": {n}' in html and '"sua": true' in html and 'class="word hit"' in html
     assert '"chon": 2' in client.get(f"/{ma_ho_so}/1", params={"dong": 2}).text
+    second = _state(conn, ma_ho_so, 2)  # opening page 1 made page 2's image ready
+    s3.head_object(Bucket=storage.DERIVATIVES, Key=keys.rendition(ma_ho_so, 2, second.sha256))
     assert 'src="1/anh.jpg"' in html and "../static/viewer.js" in html
     first = client.get(f"/{ma_ho_so}/1/anh.jpg")
     assert first.status_code == 200 and first.content[:3] == b"\xff\xd8\xff"

@@ -96,6 +96,11 @@ def view_lines(text, to_source, width: int, height: int, query: str = "", rotate
     return lines
 
 
+def turn_of(loaded) -> int:
+    """The clockwise turn that shows a page upright, from its stored words (0 without words)."""
+    return loaded[2] % 360 if loaded and loaded[2] % 360 in TURNS else 0
+
+
 def chosen_line(lines: list[ViewLine], dong: int | None) -> int | None:
     """The line to select first: ``dong`` if it exists, else the line with most matched words, else none."""
     if dong is not None and 1 <= dong <= len(lines):
@@ -170,7 +175,8 @@ def create_app() -> FastAPI:
         return RedirectResponse("/sohoa/tim-kiem/", status_code=303)
 
     @app.get("/{ma_ho_so}/{so_trang}", response_class=HTMLResponse)
-    def page(ma_ho_so: str, so_trang: int, user=Depends(get_user), dong: int | None = None, q: str = "") -> Response:
+    def page(ma_ho_so: str, so_trang: int, background: BackgroundTasks, user=Depends(get_user),
+             dong: int | None = None, q: str = "") -> Response:
         try:
             row, history = page_row(ma_ho_so, so_trang, levels_of(user), history=True)
             if row is None:
@@ -181,7 +187,7 @@ def create_app() -> FastAPI:
             return HTMLResponse("<!doctype html><meta charset=utf-8><h1>Xem trang</h1><p>Không mở được trang lúc "
                                 "này; hãy thử lại sau ít phút.</p>", status_code=503)
         width, height = row.width or 1, row.height or 1
-        rotate = loaded[2] % 360 if loaded and loaded[2] % 360 in TURNS else 0
+        rotate = turn_of(loaded)
         lines = view_lines(loaded[0], loaded[1], width, height, q[:500], rotate) if loaded and row.width else []
         if rotate in (90, 270):
             width, height = height, width
@@ -192,7 +198,21 @@ def create_app() -> FastAPI:
             has_text=loaded is not None, rotate=rotate, query=q[:500], editable=state["sua"], selected=state["chon"],
             history=[{**v, "when": vn_moment(v["created_at"])} for v in reversed(history)],
             state=json.dumps(state, ensure_ascii=False).replace("<", "\\u003c"))
+        if row.so_trang < row.page_count:
+            background.add_task(prepare_image, row.ma_ho_so, row.so_trang + 1, levels_of(user))
         return HTMLResponse(html)
+
+    def prepare_image(ma_ho_so: str, so_trang: int, levels) -> None:
+        """After the answer: the next page's rendition as the viewer will show it, made if missing, so "Trang sau"
+        opens at the speed of a stored one."""
+        try:
+            row = page_row(ma_ho_so, so_trang, levels)
+            if row is not None:
+                s3 = storage.client()
+                rendition(s3, row.ma_ho_so, row.so_trang, row.master_key, row.sha256, row.master_version_id,
+                          turn_of(corrections.page_words(s3, row)))
+        except SohoaError as exc:  # it will be made, or fail visibly, when the page is opened
+            log.warning("viewer: rendition of %s p.%s not prepared: %s", ma_ho_so, so_trang, exc)
 
     @app.get("/{ma_ho_so}/{so_trang}/anh.jpg")
     def image(ma_ho_so: str, so_trang: int, request: Request, user=Depends(get_user), xoay: int = 0) -> Response:
