@@ -82,6 +82,7 @@ def test_an_archivist_retries_a_parked_page_and_works_through_the_review_queue(
     page.set_viewport_size({"width": width, "height": 900})
     page.on("dialog", lambda dialog: dialog.accept())  # the retry's and the rejection's confirmations
     page.goto(f"{airflow_ui}/sohoa/tien-do/")
+    assert page.locator(".recent-batches a[href^='../lo/']").count() >= 1  # the newest batches, each a link
     page.locator(".pages-nav").get_by_role("link", name="Lô số hóa").click()
     page.locator(f'tr[data-batch="{ws.vendor}/{ws.batch_id}"]').get_by_role("link", name=ws.batch_id).click()
     page.get_by_role("heading", name=f"Lô {ws.batch_id} của nhà thầu {ws.vendor}").wait_for()
