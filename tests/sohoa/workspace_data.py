@@ -114,7 +114,8 @@ def make_workspace() -> Workspace:
                         """INSERT INTO trang (ho_so_id, so_trang, sha256, size_bytes, dpi, width, height, color_mode,
                                               master_key, master_version_id, ocr_status, ocr_attempts, ocr_error,
                                               reading_quality, ocr_confidence)
-                           VALUES (%s, %s, %s, %s, 300, %s, %s, 'grayscale', %s, %s, %s, %s, %s, %s, %s) RETURNING id""",
+                           VALUES (%s, %s, %s, %s, 300, %s, %s, 'grayscale', %s, %s, %s, %s, %s, %s, %s)
+                           RETURNING id""",
                         (ho_so, so_trang, put.sha256, put.size, WIDTH, HEIGHT, key, put.version_id, status,
                          {"done": 1, "parked": 3, "failed": 1}[status],
                          None if status == "done" else "OCR raised RuntimeError('engine crashed on this page')",
