@@ -48,7 +48,9 @@ from .review import flag_ho_so
 
 log = logging.getLogger(__name__)
 
-MAX_LINE_CHARS = 1000  # the longest line of the broad OCR suite is ~140 characters; a 100 kB "line" is refused
+# A line across an A4 page holds 100-150 characters (at most 154 on the development catalogue's OCR'd pages,
+# December 2026); 1,000 leaves room for any real line and refuses a pasted document (the 100 kB).
+MAX_LINE_CHARS = 1000
 CORRECTED_CONFIDENCE = 1.0  # a word an archivist typed is as certain as the text gets
 _MARKUP = re.compile(r"<\s*[A-Za-z/!?]")
 AGENT_OCR_VERSION = "ocr"  # created_by of version 1 when its engine is unknown
