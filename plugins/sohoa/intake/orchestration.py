@@ -37,6 +37,14 @@ def intake(vendor: str, batch_id: str) -> dict:
     return outcome.__dict__
 
 
+def expire_inbox() -> dict:
+    """:func:`sohoa.intake.retention.expire_judged` with the pipeline's S3 connection: ``{"batches", "objects"}``."""
+    from .retention import expire_judged
+
+    with s3() as client:
+        return expire_judged(client).as_dict()
+
+
 # Every SWEEP_EVERY-th poll also looks into every batch folder for a _COMPLETE marker the pending index lacks
 # (a batch uploaded without the vendor tool): at the default 30 s interval, within about 10 minutes.
 SWEEP_EVERY = 20
