@@ -148,3 +148,14 @@ def test_accept_correct_reject_and_a_second_resolution_is_refused_plainly(ws):
 
     rejected = client.post(f"/{ws.items['secret']}", data={"action": "reject"}, headers=ORIGIN)
     assert rejected.status_code == 200 and _van_ban(ws.items["secret"])[0] == "proposed"  # rejected: not final
+
+
+def test_the_queue_and_the_batch_pages_load_nothing_from_another_host(ws):
+    from test_batch_page import _client as batch_client
+
+    pages = [_client("admin").get("/", params={"muc": ws.items["first"]}).text,
+             batch_client("admin").get("/").text, batch_client("admin").get(f"/{ws.vendor}/{ws.batch_id}").text]
+    for html in pages:
+        assert 'lang="vi"' in html
+        assert not re.search(r"""(?:src|href|action)\s*=\s*["'](?:https?:)?//""", html)
+        assert not re.search(r"""<(?:script|link)[^>]+(?:src|href)=""", html)  # scripts and styles are inline
