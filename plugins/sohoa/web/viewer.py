@@ -13,13 +13,13 @@ Mounted by the Airflow plugin at ``/sohoa/trang`` (see :mod:`sohoa.web`):
   :func:`sohoa.processing.corrections.correct_line`, answered as soon as the version is saved and indexed; the
   văn bản's PDF/A is rebuilt after the answer (:func:`sohoa.processing.corrections.rebuild_pdf`).
 
-Rights are the search page's (:func:`sohoa.web.search_page.levels_of`): an Airflow ``admin``/``op`` sees every
-access level and may correct; anyone else sees public records only and may not correct. A page the user may not
-see answers 404 exactly as a missing one does, its image too. A correction is refused unless it carries the
-header ``X-Sohoa-Request`` with a JSON body and, when the browser says where it comes from (``Origin``,
-``Sec-Fetch-Site``), comes from this site: a cross-site form cannot send it, and a cross-site script cannot add
-the header without a CORS preflight the server never grants. The web layer is thin: everything else is in
-:mod:`sohoa.processing.corrections`.
+Rights are the search page's (:func:`sohoa.web.search_page.levels_of`) and the other forms'
+(:mod:`sohoa.web.forms`): an Airflow ``admin``/``op`` sees every access level and may correct; anyone else sees
+public records only and may not correct. A page the user may not see answers 404 exactly as a missing one does,
+its image too. A correction must come from this very origin (:func:`sohoa.web.forms.require_same_origin`) and
+also carry the header ``X-Sohoa-Request`` with a JSON body: a cross-site form cannot send that, and a cross-site
+script cannot add the header without a CORS preflight the server never grants. Its answers are JSON
+(``{"loi": …}`` on refusal). The web layer is thin: everything else is in :mod:`sohoa.processing.corrections`.
 """
 from __future__ import annotations
 
@@ -27,20 +27,18 @@ import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
-from fastapi import BackgroundTasks, Depends, FastAPI, Request
+from fastapi import BackgroundTasks, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import SohoaError
 from ..glossary import MUC_DO_TIEP_CAN
 from ..processing.renditions import TURNS, rendition
-from ..search import ACCESS_LEVELS
 from ..vnformat import vn_moment
 from ..vntext import fold
+from .forms import install_error_pages, is_archivist, require_same_origin, user_dependency, user_name
 from .search_page import levels_of
 
 log = logging.getLogger(__name__)
@@ -59,11 +57,6 @@ class ViewLine:
     box: tuple[int, int, int, int]
     words: list[tuple[int, int, int, int, str, bool]]
     hit: bool
-
-
-def can_correct(user) -> bool:
-    """Archivists (every access level) may correct; readers may not."""
-    return set(levels_of(user)) == set(ACCESS_LEVELS)
 
 
 def upright(box: tuple[int, int, int, int], width: int, height: int, rotate: int) -> tuple[int, int, int, int]:
@@ -109,27 +102,6 @@ def chosen_line(lines: list[ViewLine], dong: int | None) -> int | None:
     return best.n if best is not None and best.hit else None
 
 
-def _same_site(request: Request) -> bool:
-    """False when the browser says the request comes from another site: an ``Origin`` other than the host it
-    asked for (``Host``, or ``X-Forwarded-Host`` behind a proxy) and Airflow's own ``[api] base_url``."""
-    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
-        return False
-    origin = request.headers.get("origin")
-    if origin is None:
-        return True
-    from airflow.configuration import conf
-
-    ours = {request.headers.get("host", ""), request.headers.get("x-forwarded-host", ""),
-            urlsplit(conf.get("api", "base_url", fallback="") or "").netloc} - {""}
-    return urlsplit(origin).netloc in ours
-
-
-def _user_dependency():
-    from airflow.api_fastapi.core_api.security import get_user
-
-    return get_user
-
-
 def _json_error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"loi": message}, status_code=status)
 
@@ -146,18 +118,9 @@ def create_app() -> FastAPI:
     app = FastAPI(title="Xem trang", docs_url=None, redoc_url=None, openapi_url=None)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
-    get_user = _user_dependency()
+    get_user = user_dependency()
 
-    @app.exception_handler(StarletteHTTPException)
-    async def to_login(request: Request, exc: StarletteHTTPException):
-        if exc.status_code in (401, 403) and request.method == "GET":
-            from airflow.api_fastapi.app import get_auth_manager
-
-            return RedirectResponse(get_auth_manager().get_url_login(next_url=str(request.url)), status_code=303)
-        if request.method == "POST":
-            return _json_error(exc.status_code, "Phiên đăng nhập đã hết hạn: hãy đăng nhập lại."
-                               if exc.status_code in (401, 403) else str(exc.detail))
-        return Response(str(exc.detail), status_code=exc.status_code, media_type="text/plain; charset=utf-8")
+    install_error_pages(app)
 
     def page_row(ma_ho_so: str, so_trang: int, levels, *, history: bool = False):
         """The page (None if missing or not visible at ``levels``), and its text versions when ``history``."""
@@ -192,7 +155,7 @@ def create_app() -> FastAPI:
         if rotate in (90, 270):
             width, height = height, width
         state = {"ma_ho_so": row.ma_ho_so, "so_trang": row.so_trang, "phien_ban": row.text_version,
-                 "chon": chosen_line(lines, dong), "sua": can_correct(user), "so_trang_cuoi": row.page_count}
+                 "chon": chosen_line(lines, dong), "sua": is_archivist(user), "so_trang_cuoi": row.page_count}
         html = env.get_template("viewer.html").render(
             row=row, lines=lines, width=width, height=height, level=MUC_DO_TIEP_CAN[row.muc_do_tiep_can],
             has_text=loaded is not None, rotate=rotate, query=q[:500], editable=state["sua"], selected=state["chon"],
@@ -238,10 +201,14 @@ def create_app() -> FastAPI:
     @app.post("/{ma_ho_so}/{so_trang}/dong/{dong}")
     async def correct(ma_ho_so: str, so_trang: int, dong: int, request: Request, background: BackgroundTasks,
                       user=Depends(get_user)):
-        if not request.headers.get(CSRF_HEADER) or not _same_site(request) or \
+        try:
+            require_same_origin(request)
+        except HTTPException as exc:
+            return _json_error(exc.status_code, exc.detail)
+        if not request.headers.get(CSRF_HEADER) or \
                 not request.headers.get("content-type", "").startswith("application/json"):
             return _json_error(403, "Yêu cầu sửa không đến từ trang Xem trang của hệ thống; không lưu.")
-        if not can_correct(user):
+        if not is_archivist(user):
             return _json_error(403, "Chỉ lưu trữ viên (vai trò admin hoặc op trong Airflow) được sửa chữ.")
         too_big = _json_error(413, "Nội dung gửi lên quá lớn; một dòng tối đa 1.000 ký tự.")
         length = request.headers.get("content-length", "0")
@@ -258,7 +225,7 @@ def create_app() -> FastAPI:
             data = None
         if not isinstance(data, dict) or type(data.get("phien_ban")) is not int or "text" not in data:
             return _json_error(400, "Yêu cầu sửa phải có chữ của dòng (text) và phiên bản đang sửa (phien_ban).")
-        by = getattr(user, "username", None) or str(user)
+        by = user_name(user)
 
         def save():
             conn = open_catalogue()

@@ -64,7 +64,9 @@
       try {
         body = await answer.json();
       } catch (e) {
-        body = {loi: "Máy chủ trả lời không đúng dạng (" + answer.status + ")."};
+        body = {loi: answer.status === 401 || answer.status === 403
+          ? "Phiên đăng nhập đã hết hạn: hãy tải lại trang để đăng nhập lại; chỗ sửa chưa được lưu."
+          : "Máy chủ trả lời không đúng dạng (" + answer.status + "); chỗ sửa chưa được lưu."};
       }
       if (!answer.ok) { say(body.loi || ("Không lưu được (" + answer.status + ")."), "error"); return; }
       state.phien_ban = body.phien_ban;
