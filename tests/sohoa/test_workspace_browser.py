@@ -110,7 +110,12 @@ def test_an_archivist_retries_a_parked_page_and_works_through_the_review_queue(
     assert _one("""SELECT v.status, v.finalised_by FROM review_item r JOIN van_ban v ON v.id = r.object_id
                    WHERE r.id = %s""", ws.items["first"]) == ("final", "web:admin")
 
-    page.locator(f'a[data-item="{ws.items["second"]}"]').click()
+    assert page.locator(".queue a.current").get_attribute("data-item") == str(ws.items["second"])  # now first
+    page.keyboard.press("j")  # the next item (the mật hồ sơ's parked page), then back
+    page.wait_for_url("**muc=**")
+    assert page.locator(".queue a.current").get_attribute("data-item") != str(ws.items["second"])
+    page.keyboard.press("k")
+    page.wait_for_url(f"**muc={ws.items['second']}**")
     page.get_by_label("Ngày ban hành").fill("31/06/2025")
     page.get_by_role("button", name="Lưu chỗ sửa").click()
     assert "không phải một ngày có thật" in page.get_by_role("alert").inner_text()
