@@ -338,6 +338,9 @@ def test_a_page_without_words_or_master_is_shown_with_a_plain_message_not_an_err
     image = client.get(f"/{ma_ho_so}/3/anh.jpg")
     assert image.status_code == 503 and "Không đọc được ảnh gốc" in image.text
     assert client.get(f"/{ma_ho_so}/3/anh.jpg", params={"xoay": 45}).status_code == 400
-    assert "Yêu cầu không hợp lệ" in client.get(f"/{ma_ho_so}/ba").text  # a page number that is not a number
+    for bad in (f"/{ma_ho_so}/ba", "/G01%00x/3", "/G01%00x/3/anh.jpg", "/-x/3"):  # never reach SQL (a NUL was a 500)
+        answer = client.get(bad)
+        assert answer.status_code == 422 and "Yêu cầu không hợp lệ" in answer.text
+    assert client.get("/..%2Fmasters/3").status_code == 404
     refused = client.post(f"/{ma_ho_so}/3/dong/1", json={"text": "chữ", "phien_ban": 1}, headers=SAVE)
     assert refused.status_code == 400 and "chưa có chữ nhận dạng" in refused.json()["loi"]
