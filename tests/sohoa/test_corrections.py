@@ -2,6 +2,7 @@
 PDF/A text layer rebuilt, an event; stale saves, bad input and readers refused; the viewer's routes around them."""
 from __future__ import annotations
 
+import os
 import subprocess
 import threading
 import uuid
@@ -99,6 +100,27 @@ def test_a_correction_is_a_new_version_found_by_search_and_in_the_pdf_text_layer
                                                     "2": _state(conn, ma_ho_so, 2).text_version}
     assert word in _pdf_text(conn, s3, ma_ho_so, tmp_path)
     assert rebuild_pdf(conn, s3, ma_ho_so, 2, by="lan") == (pdf, None)  # nothing changed since: not rebuilt
+
+
+def test_every_text_version_a_correction_replaced_stays_under_fixity_and_backup(page):
+    """The objects of a replaced version are no longer in trang.derivative_keys; fixity (and replication, which
+    copies fixity's targets) must still cover them, or a version replaced before the nightly backup is never copied."""
+    from sohoa.fixity.check import targets
+
+    conn, s3, ma_ho_so = page
+    before = _state(conn, ma_ho_so, 2)
+    correct_line(conn, s3, ma_ho_so, 2, 1, f"Bản lưu {uuid.uuid4().hex[:6]}", base_version=before.text_version,
+                 by="lan", levels=ALL)
+    with transaction(conn) as cur:
+        cur.execute("SELECT version, derivative_keys FROM trang_text_version WHERE trang_id = %s ORDER BY version",
+                    (before.trang_id,))
+        kept = cur.fetchall()
+        stored = [(v, d["key"], d["sha256"]) for v, kinds in kept for d in kinds.values()]
+        prefix = os.path.commonprefix([key for _, key, _ in stored])
+        covered = {(t.bucket, t.key, t.sha256) for t in targets(cur, prefix=prefix)}
+    assert [v for v, _ in kept] == [1, 2] and len(stored) == 6  # OCR's words, ALTO, text and the correction's
+    for version, key, sha256 in stored:
+        assert (storage.DERIVATIVES, key, sha256) in covered, (version, key)
 
 
 def test_a_pdf_that_cannot_be_rebuilt_leaves_the_correction_saved_and_goes_on_the_review_queue(page, monkeypatch):

@@ -28,6 +28,11 @@ WITH target AS (
     FROM trang t, jsonb_each(t.derivative_keys) d
     WHERE d.value ? 'sha256'
     UNION ALL
+    -- text versions an archivist's correction replaced (the current one is in trang.derivative_keys above)
+    SELECT 'derivatives', d.value ->> 'key', NULL, d.value ->> 'sha256', 'trang', t.master_key
+    FROM trang_text_version v JOIN trang t ON t.id = v.trang_id, jsonb_each(v.derivative_keys) d
+    WHERE v.version <> t.text_version AND d.value ? 'sha256'
+    UNION ALL
     SELECT coalesce(p.value ->> 'bucket', 'derivatives'), p.value ->> 'key', NULL, p.value ->> 'sha256', 'ho_so',
            h.ma_ho_so
     FROM ho_so h, jsonb_each(h.pdf_keys) p
