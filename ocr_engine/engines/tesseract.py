@@ -35,6 +35,7 @@ FIGURE_LOOKALIKES = str.maketrans("oOilzsS", "0011255")  # letters Tesseract's v
 #   see _figures
 NUMBER_PART = re.compile(r"[0-9oOilzsS]+|[^0-9oOilzsS]+")
 LIST_MARK = re.compile(r"^(?:\d{1,3}|[a-zđ]|[IVXLC]{1,6})[.)]$")  # "1." "12)" "a)" "IV." starting a list item
+MARKER_SHAPE = re.compile(r"^[^\s.)]{1,2}[.)]$")  # what a misread one starts a line as: "€)", "#)" for "c)", "g)"
 MARKER_REACH = 2.5  # line heights left of a line's lone leading "." or ")" searched for the number it ends: with
 #   layout analysis (psm 3) Tesseract drops a hanging list number and keeps only its dot ("1. Yêu cầu" → ". Yêu
 #   cầu"), on the broad suite's list pages one such loss per item; read alone as one line (psm 7) it comes back
@@ -228,13 +229,17 @@ class TesseractEngine(PerPageEngine):
         return split_lines(lines)
 
     def _list_numbers(self, lines: list[TsvLine], page: PageImage) -> list[TsvLine]:
-        """Lines that start with a lone "." or ")" get back the list number layout analysis dropped: the strip
+        """Lines that start with a lone "." or ")" get back the list number layout analysis dropped, and lines that
+        start with a marker misread as a sign ("€)", "#)": :data:`MARKER_SHAPE`) get it read again: the strip
         left of it (:data:`MARKER_REACH`) is read as one line, and kept only when it reads as a list marker
-        (:data:`LIST_MARK`) — anything else leaves the line as it was."""
+        (:data:`LIST_MARK`) — anything else leaves the line as it was. Tuning seeds, 77 list and NĐ 30 pages:
+        clean 1.18 → 1.17, mild 0.38 → 0.34 % CER, three list pages better, none worse."""
         out, reads = [], 0
         for line in lines:
             first = line.words[0] if line.words else None
-            if first is None or first.text not in (".", ")") or len(line.words) < 2 or reads >= MAX_MARKER_READS:
+            misread = first is not None and MARKER_SHAPE.match(first.text) and not LIST_MARK.match(first.text)
+            if (first is None or not (first.text in (".", ")") or misread) or len(line.words) < 2
+                    or reads >= MAX_MARKER_READS):
                 out.append(line)
                 continue
             height = max(w.box.height for w in line.words[1:])

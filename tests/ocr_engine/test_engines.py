@@ -179,3 +179,25 @@ def test_numbers_of_a_numbered_list_are_kept(tesseract, tmp_path):
     text = next(pipeline.run([path], engines.get_engine("tesseract"))).text.text
     found = [m.group(0) for m in re.finditer(r"(?m)^\d{1,2}\. ", text)]
     assert found == numbers, text[:400]
+
+
+def test_a_list_marker_misread_as_a_sign_is_read_again_alone_and_kept_only_as_a_marker(monkeypatch):
+    """Layout analysis read "c)" and "g)" as "€)" and "#)" (tuning seed s000259), which the line's edge cleaning
+    then dropped; read alone, the strip gives a marker back, and a strip that does not read as one changes nothing."""
+    from ocr_engine.engines import tesseract as t
+
+    page_rows = [("1", "1", 1, 100, 40.0, "#)"), ("1", "1", 2, 140, 96.0, "Tuyên"), ("1", "1", 3, 240, 96.0, "truyền"),
+                 ("1", "2", 1, 100, 50.0, "€)"), ("1", "2", 2, 140, 96.0, "Tăng"), ("1", "2", 3, 240, 96.0, "cường")]
+    page_tsv = TSV_HEAD + "".join(
+        f"5\t1\t{b}\t1\t{l}\t{w}\t{x}\t{100 * int(l)}\t30\t30\t{c}\t{txt}\n" for b, l, w, x, c, txt in page_rows)
+    strips = iter(["g)", "%"])
+
+    def fake_tsv(data, *, what, lang, psm, dpi, timeout):
+        if psm == t.PSM_LINE:
+            return TSV_HEAD + f"5\t1\t1\t1\t1\t1\t2\t2\t20\t26\t90.0\t{next(strips)}\n"
+        return page_tsv
+
+    monkeypatch.setattr(t.tess, "tsv", fake_tsv)
+    page = PageImage("p", np.full((400, 600), 255, np.uint8), 200)
+    lines = t.TesseractEngine().recognize_page(page)
+    assert [line.text for line in lines] == ["g) Tuyên truyền", "Tăng cường"]
