@@ -395,7 +395,8 @@ def bench_search_page(cfg, mix: list[tuple[str, str]], backend_ms: dict[str, flo
                           "shape": shape, "backend_ms": backend_ms[query], "bytes": len(response.content)})
     searched = [t["search_ms"] for t in timed if t["search_ms"] is not None]
     return {**_percentiles([t["ms"] for t in timed]), "search": _percentiles(searched) if searched else None,
-            "requests": len(timed), "limit": PAGE_LIMIT, "kb_median": statistics.median(t["bytes"] for t in timed) / 1e3,
+            "requests": len(timed), "limit": PAGE_LIMIT,
+            "kb_median": statistics.median(t["bytes"] for t in timed) / 1e3,
             "slowest": sorted(timed, key=lambda t: -t["ms"])[:SLOWEST_PAGES]}
 
 
@@ -529,16 +530,16 @@ def print_table(figures: dict) -> None:
             print("    " + slow["plan"].replace("\n", "\n    "))
         pg = se.get("page")
         if pg:
-            print(f"\nSearch page end to end over the same {pg['requests']} queries (GET /sohoa/tim-kiem/?q=… from an "
-                  f"HTTP client to an Airflow API server, logged in as the admin: every access level, up to "
-                  f"{pg['limit']} pages; median page {pg['kb_median']:.0f} kB)")
+            print(f"\nSearch page end to end over the same {pg['requests']} queries (GET /sohoa/tim-kiem/?q=… "
+                  f"from an HTTP client to an Airflow API server, logged in as the admin: every access level, up "
+                  f"to {pg['limit']} pages; median page {pg['kb_median']:.0f} kB)")
             print(f"  {'':<28}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}   target")
             rows = [("backend (above)", se, "p95 ≤ 100, max ≤ 500"),
                     ("search inside the page", pg["search"], ""), ("page end to end", pg, "p95 ≤ 200")]
             for label, f, target in rows:
                 if f:
                     print(f"  {label:<28}{f['p50_ms']:>9.1f}{f['p95_ms']:>9.1f}{f['max_ms']:>9.1f}   {target}")
-            print(f"  slowest pages:")
+            print("  slowest pages:")
             for slow in pg["slowest"]:
                 inner = f"{slow['search_ms']:.0f}" if slow["search_ms"] is not None else "?"
                 print(f"    {slow['ms']:7.1f} ms (search in page {inner} ms, backend pass {slow['backend_ms']:.1f} ms) "

@@ -1,7 +1,12 @@
-"""Fixtures shared by the sohoa tests."""
+"""Fixtures shared by the sohoa tests: a small catalogue corpus, the migrated catalogue, and for the browser tests
+(test_dashboard, test_viewer_browser, test_workspace_browser) one Airflow API server with this tree's plugin and
+one headless Chromium for the whole session."""
 from __future__ import annotations
 
+import contextlib
+import os
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -56,3 +61,62 @@ def conn(migrated):
     connection = db.connect()
     yield connection
     connection.close()
+
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's, driven by Playwright
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def airflow_ui(stack, tmp_path_factory):
+    """The base URL of an extra Airflow API server of the local stack on a free port, with this tree's plugin
+    (the stack's own keeps the plugin it started with); one for the session, stopped at its end."""
+    from sohoa.errors import StackError
+    from sohoa.localstack.airflow import extra_api_server
+
+    log = tmp_path_factory.mktemp("api-server") / "api-server.log"
+    with contextlib.ExitStack() as stop:
+        try:
+            base = stop.enter_context(extra_api_server(stack, log))
+        except StackError:
+            pytest.fail(f"api-server did not come up: {log.read_text()[-2000:]}")
+        yield base
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium for the session; tests that use it are skipped where Debian's chromium is missing."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def logged_in(browser, airflow_ui, stack, migrated):
+    """A browser context logged in to Airflow as the admin (an archivist), through Airflow's own login form."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{airflow_ui}/sohoa/tim-kiem/")
+    page.get_by_label("Username").fill(stack.airflow_admin_user)
+    page.get_by_label("Password").fill(stack.airflow_admin_password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/sohoa/tim-kiem/**", timeout=30_000)
+    page.close()
+    yield context
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def artefacts(tmp_path_factory) -> Path:
+    """Where the browser tests save screenshots: ``$SOHOA_TEST_ARTEFACTS`` when set, else a tmp dir (printed)."""
+    folder = Path(os.environ["SOHOA_TEST_ARTEFACTS"]) if os.environ.get("SOHOA_TEST_ARTEFACTS") else \
+        tmp_path_factory.mktemp("browser-screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"\nbrowser screenshots: {folder}")
+    return folder

@@ -1,7 +1,7 @@
 """The page "Tiến độ số hóa" in a real Airflow API server, driven by headless Chromium (Debian's, via Playwright).
 
-The module starts its own ``airflow api-server`` (same stack, own port) so the plugin is loaded from the current
-tree without touching the shared one. The page is checked behind Airflow's login (through its login form), for
+The API server (``airflow_ui``: same stack, own port, so the plugin is loaded from the current tree without
+touching the shared one) and the browser are the session's, from conftest.py. The page is checked behind Airflow's login (through its login form), for
 the catalogue's and the plan's figures, inside Airflow's navigation, and for the report download. A screenshot
 goes to the test's tmp dir, and to ``docs/dashboard.png`` when ``SOHOA_DEMO`` is set (the demo runs this).
 """
@@ -10,11 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -22,55 +17,10 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 TODAY = dt.date(2026, 11, 24)
 REPO = Path(__file__).resolve().parents[2]
 
-pytestmark = [pytest.mark.stack, pytest.mark.slow,
-              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")]
-
-
-@pytest.fixture(scope="module")
-def airflow_ui(stack, tmp_path_factory):
-    """An Airflow API server of the local stack on a free port, with this tree's plugin; stopped afterwards."""
-    from sohoa.localstack.airflow import environment
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, **environment(stack), "AIRFLOW__API__BASE_URL": base}
-    log = tmp_path_factory.mktemp("api-server") / "api-server.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen([str(Path(sys.executable).with_name("airflow")), "api-server", "--host",
-                                 "127.0.0.1", "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/api/v2/monitor/health", timeout=2).close()
-                break
-            except (urllib.error.URLError, OSError):
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"api-server did not come up: {log.read_text()[-2000:]}")
-                time.sleep(0.5)
-        yield base
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+pytestmark = [pytest.mark.stack, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
@@ -109,8 +59,10 @@ def _expected_done() -> str:
     return f"{vn_number(phase_1.done.ho_so)} / {vn_number(phase_1.planned_ho_so)}"
 
 
-def test_dashboard_without_a_login_sends_the_browser_to_airflow_login(airflow_ui):
-    request = urllib.request.Request(f"{airflow_ui}/sohoa/tien-do/")
+@pytest.mark.parametrize("path", ["/sohoa/tien-do/", "/sohoa/tim-kiem/?q=x", "/sohoa/trang/X.01.2025.01/1",
+                                  "/sohoa/lo/", "/sohoa/duyet/"])
+def test_a_workspace_page_without_a_login_sends_the_browser_to_airflow_login(airflow_ui, path):
+    request = urllib.request.Request(f"{airflow_ui}{path}")
     opener = urllib.request.build_opener(type("NoRedirect", (urllib.request.HTTPRedirectHandler,),
                                               {"redirect_request": lambda *a, **k: None}))
     with pytest.raises(urllib.error.HTTPError) as answer:

@@ -1,17 +1,14 @@
 """Search → page viewer → correction, in headless Chromium against a real Airflow API server, at 1280 and 800 px.
 
-The API server and the browser are test_dashboard's fixtures (its own ``airflow api-server`` with this tree's
-plugin). The page is a real one: rendered, taken through intake, OCR (tesseract) and assembly. Screenshots go to
-``$SOHOA_TEST_ARTEFACTS`` when set, else to a tmp dir; the test prints where.
+The API server, the browser and the login are the session's (conftest.py: one ``airflow api-server`` with this
+tree's plugin for all the browser tests). The page is a real one: rendered, taken through intake, OCR (tesseract)
+and assembly. Screenshots go to ``$SOHOA_TEST_ARTEFACTS`` when set, else to a tmp dir; the test prints where.
 """
 from __future__ import annotations
 
-import os
 import uuid
-from pathlib import Path
 
 import pytest
-from test_dashboard import CHROMIUM, airflow_ui, browser  # noqa: F401 (fixtures)
 
 from sohoa import storage
 from sohoa.catalogue.db import connect, transaction
@@ -21,8 +18,7 @@ from sohoa.processing.ocr import ocr_chunk
 from sohoa.processing.plan import pending_chunks
 from sohoa.search import ACCESS_LEVELS
 
-pytestmark = [pytest.mark.stack, pytest.mark.slow,
-              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")]
+pytestmark = [pytest.mark.stack, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
@@ -44,33 +40,9 @@ def findable(tmp_path_factory, accepted_batch, migrated):
     return ma_ho_so, word
 
 
-@pytest.fixture(scope="module")
-def artefacts(tmp_path_factory) -> Path:
-    folder = Path(os.environ["SOHOA_TEST_ARTEFACTS"]) if os.environ.get("SOHOA_TEST_ARTEFACTS") else \
-        tmp_path_factory.mktemp("viewer-screenshots")
-    folder.mkdir(parents=True, exist_ok=True)
-    print(f"\nviewer screenshots: {folder}")
-    return folder
-
-
-@pytest.fixture(scope="module")
-def logged_in(browser, airflow_ui, stack):  # noqa: F811
-    """A browser context logged in to Airflow as the admin (an archivist), through Airflow's own login form."""
-    context = browser.new_context()
-    page = context.new_page()
-    page.goto(f"{airflow_ui}/sohoa/tim-kiem/")
-    page.get_by_label("Username").fill(stack.airflow_admin_user)
-    page.get_by_label("Password").fill(stack.airflow_admin_password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/sohoa/tim-kiem/**", timeout=30_000)
-    page.close()
-    yield context
-    context.close()
-
-
 @pytest.mark.parametrize("width", [1280, 800])
 def test_search_opens_the_hit_in_the_viewer_at_its_line_and_a_correction_shows_and_stays(
-        logged_in, airflow_ui, findable, artefacts, width, record_property):  # noqa: F811
+        logged_in, airflow_ui, findable, artefacts, width, record_property):
     ma_ho_so, word = findable
     page = logged_in.new_page()
     page.set_viewport_size({"width": width, "height": 900})
@@ -112,7 +84,7 @@ def test_search_opens_the_hit_in_the_viewer_at_its_line_and_a_correction_shows_a
     page.close()
 
 
-def test_a_stale_tab_is_told_the_page_changed_and_its_text_is_not_saved(logged_in, airflow_ui, findable):  # noqa: F811
+def test_a_stale_tab_is_told_the_page_changed_and_its_text_is_not_saved(logged_in, airflow_ui, findable):
     ma_ho_so, _ = findable
     stale = logged_in.new_page()
     stale.goto(f"{airflow_ui}/sohoa/trang/{ma_ho_so}/1?dong=1")

@@ -1,48 +1,20 @@
 """Dashboard → batch page → retry a parked page → review queue → accept one văn bản, correct another, in headless
 Chromium against a real Airflow API server, at 1280 and 800 px; and the batch page as a tab of the run started.
 
-The API server and the browser are test_dashboard's fixtures (its own ``airflow api-server`` with this tree's
-plugin). The batch is written straight into the catalogue and S3 (workspace_data.py), one per width. The retry
-starts a real ``sohoa_process`` run for that batch. Screenshots go to ``$SOHOA_TEST_ARTEFACTS`` when set, else
-to a tmp dir; the test prints where.
+The API server, the browser and the login are the session's (conftest.py: one ``airflow api-server`` with this
+tree's plugin for all the browser tests). The batch is written straight into the catalogue and S3
+(workspace_data.py), one per width. The retry starts a real ``sohoa_process`` run for that batch. Screenshots go to
+``$SOHOA_TEST_ARTEFACTS`` when set, else to a tmp dir; the test prints where.
 """
 from __future__ import annotations
 
-import os
-from pathlib import Path
 
 import pytest
-from test_dashboard import CHROMIUM, airflow_ui, browser  # noqa: F401 (fixtures)
 from workspace_data import make_workspace
 
 from sohoa.catalogue.db import connect, transaction
 
-pytestmark = [pytest.mark.stack, pytest.mark.slow,
-              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")]
-
-
-@pytest.fixture(scope="module")
-def artefacts(tmp_path_factory) -> Path:
-    folder = Path(os.environ["SOHOA_TEST_ARTEFACTS"]) if os.environ.get("SOHOA_TEST_ARTEFACTS") else \
-        tmp_path_factory.mktemp("workspace-screenshots")
-    folder.mkdir(parents=True, exist_ok=True)
-    print(f"\nworkspace screenshots: {folder}")
-    return folder
-
-
-@pytest.fixture(scope="module")
-def logged_in(browser, airflow_ui, stack, migrated):  # noqa: F811
-    """A browser context logged in to Airflow as the admin (an archivist), through Airflow's own login form."""
-    context = browser.new_context()
-    page = context.new_page()
-    page.goto(f"{airflow_ui}/sohoa/tien-do/")
-    page.get_by_label("Username").fill(stack.airflow_admin_user)
-    page.get_by_label("Password").fill(stack.airflow_admin_password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/sohoa/tien-do/**", timeout=30_000)
-    page.close()
-    yield context
-    context.close()
+pytestmark = [pytest.mark.stack, pytest.mark.slow]
 
 
 def _one(sql: str, *params):
@@ -76,7 +48,7 @@ def _run_of(base: str, stack, prefix: str) -> str:
 
 @pytest.mark.parametrize("width", [1280, 800])
 def test_an_archivist_retries_a_parked_page_and_works_through_the_review_queue(
-        logged_in, airflow_ui, stack, artefacts, width, record_property):  # noqa: F811
+        logged_in, airflow_ui, stack, artefacts, width, record_property):
     ws = make_workspace()
     page = logged_in.new_page()
     page.set_viewport_size({"width": width, "height": 900})

@@ -23,9 +23,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from ..catalogue.db import open_catalogue, transaction
 from ..glossary import VERDICT
 from ..processing.errors import ReviewError
-from .forms import environment, install_error_pages, is_archivist, require_archivist, require_same_origin, \
-    user_dependency, user_name
-from .search_page import levels_of
+from .forms import environment, install_error_pages, is_archivist, levels_of, require_archivist, \
+    require_same_origin, user_dependency, user_name
 
 log = logging.getLogger(__name__)
 

@@ -21,8 +21,9 @@ from fastapi.responses import HTMLResponse, Response
 
 from ..errors import SohoaError
 from ..glossary import VERDICT
+from ..vnformat import vn_moment
 from .batch_page import list_batches
-from .forms import install_error_pages
+from .forms import install_error_pages, user_dependency
 
 log = logging.getLogger(__name__)
 
@@ -64,12 +65,6 @@ class ReadingQuality:
     below: int  # pages whose reading quality is below ``threshold``
     scored: int  # pages with a reading quality
     unscored: int  # pages OCR'd without one: read before the score existed, or with no words to judge
-
-
-def _user_dependency():
-    from airflow.api_fastapi.core_api.security import get_user
-
-    return Depends(get_user)
 
 
 def _today(value: str | None) -> dt.date:
@@ -190,12 +185,6 @@ def _milestone(milestone_id: str):
     return found
 
 
-def _moment(value: dt.datetime | None) -> str:
-    from ..vntime import VN_TZ
-
-    return value.astimezone(VN_TZ).strftime("%H:%M %d/%m/%Y") if value else ""
-
-
 def render_list(title: str, header: list[str], rows: list[list[str]]) -> str:
     """A page listing the records behind one count: a title, a table, a link back to the dashboard."""
     import jinja2
@@ -215,7 +204,7 @@ def _svg(data: bytes) -> str:
 def create_app() -> FastAPI:
     """The dashboard app; every route requires an Airflow user."""
     app = FastAPI(title="Tiến độ số hóa", docs_url=None, redoc_url=None, openapi_url=None)
-    user = _user_dependency()
+    user = Depends(user_dependency())
 
     install_error_pages(app)
 
@@ -253,7 +242,8 @@ def create_app() -> FastAPI:
         finally:
             conn.close()
         return HTMLResponse(render_list(f"{title} — {found.title}", ["Mã hồ sơ", "Số trang", "Thời điểm"],
-                                        [[r.ma_ho_so, str(r.pages), _moment(r.reached_at)] for r in rows]))
+                                        [[r.ma_ho_so, str(r.pages), vn_moment(r.reached_at) if r.reached_at else ""]
+                                         for r in rows]))
 
     @app.get("/trang", response_class=HTMLResponse, dependencies=[user])
     def page_list(milestone: str, kind: str) -> HTMLResponse:

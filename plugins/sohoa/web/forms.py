@@ -1,5 +1,5 @@
-"""What the pages that change things (the batch page's retry, the review queue) share: the archivist's right,
-protection against cross-site requests, the login redirect and error pages, and the templates.
+"""What the workspace pages share: the rights of an Airflow user (who is an archivist, which access levels they
+see), protection against cross-site requests, the login redirect and error pages, and the templates.
 
 Cross-site forgery: Airflow's UI keeps its login in the ``_token`` cookie (``SameSite=Lax``), which a browser
 sends with any request to this host — Lax keeps it off a cross-site form POST, but a page on a sibling host of
@@ -17,9 +17,11 @@ from fastapi import HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .search_page import ARCHIVIST_ROLES
+from ..glossary import MUC_DO_TIEP_CAN
+from ..search import PUBLIC
 
 TEMPLATES = Path(__file__).with_name("templates")
+ARCHIVIST_ROLES = ("admin", "op")  # Airflow roles whose users see every access level and may change things
 CROSS_SITE = "Yêu cầu bị từ chối: biểu mẫu phải được gửi từ chính trang này (chống giả mạo yêu cầu)."
 NOT_ARCHIVIST = "Tài khoản này chỉ được xem; cần quyền lưu trữ viên (vai trò admin hoặc op của Airflow)."
 
@@ -27,6 +29,11 @@ NOT_ARCHIVIST = "Tài khoản này chỉ được xem; cần quyền lưu trữ 
 def is_archivist(user) -> bool:
     """An Airflow ``admin`` or ``op``: may retry pages and resolve review items, sees every access level."""
     return (getattr(user, "role", None) or "").lower() in ARCHIVIST_ROLES
+
+
+def levels_of(user) -> tuple[str, ...]:
+    """The access levels an Airflow user may see: all for an archivist, public records otherwise."""
+    return tuple(MUC_DO_TIEP_CAN) if is_archivist(user) else (PUBLIC,)
 
 
 def user_name(user) -> str:
@@ -92,15 +99,8 @@ def environment():
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
     env.globals.update(vn_number=vnformat.vn_number)
-    env.filters["moment"] = moment
+    env.filters["moment"] = lambda value: vnformat.vn_moment(value) if value else ""
     return env
-
-
-def moment(value) -> str:
-    """A timestamp as Việt Nam time, ``HH:MM dd/mm/yyyy``; empty for None."""
-    from ..vntime import VN_TZ
-
-    return value.astimezone(VN_TZ).strftime("%H:%M %d/%m/%Y") if value else ""
 
 
 def user_dependency():

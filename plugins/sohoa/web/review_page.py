@@ -24,9 +24,8 @@ from ..catalogue.db import open_catalogue, transaction
 from ..glossary import MUC_DO_TIEP_CAN
 from ..processing.errors import ReviewError
 from ..processing.review import RESOLUTION_LABELS, Filters, ReviewItem, get_item, list_items, resolve
-from .forms import environment, install_error_pages, is_archivist, require_archivist, require_same_origin, \
-    user_dependency, user_name
-from .search_page import levels_of
+from .forms import environment, install_error_pages, is_archivist, levels_of, require_archivist, \
+    require_same_origin, user_dependency, user_name
 
 LIST_LIMIT = 100  # items listed at once
 VIEWER = "/sohoa/trang"  # the page viewer (sohoa.web.viewer): its page and its image, with the same rights

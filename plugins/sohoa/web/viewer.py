@@ -13,9 +13,9 @@ Mounted by the Airflow plugin at ``/sohoa/trang`` (see :mod:`sohoa.web`):
   :func:`sohoa.processing.corrections.correct_line`, answered as soon as the version is saved and indexed; the
   văn bản's PDF/A is rebuilt after the answer (:func:`sohoa.processing.corrections.rebuild_pdf`).
 
-Rights are the search page's (:func:`sohoa.web.search_page.levels_of`) and the other forms'
-(:mod:`sohoa.web.forms`): an Airflow ``admin``/``op`` sees every access level and may correct; anyone else sees
-public records only and may not correct. A page the user may not see answers 404 exactly as a missing one does,
+Rights are the other pages' (:func:`sohoa.web.forms.levels_of`, :func:`sohoa.web.forms.is_archivist`): an
+Airflow ``admin``/``op`` sees every access level and may correct; anyone else sees public records only and may
+not correct. A page the user may not see answers 404 exactly as a missing one does,
 its image too. A correction must come from this very origin (:func:`sohoa.web.forms.require_same_origin`) and
 also carry the header ``X-Sohoa-Request`` with a JSON body: a cross-site form cannot send that, and a cross-site
 script cannot add the header without a CORS preflight the server never grants. Its answers are JSON
@@ -39,8 +39,8 @@ from ..glossary import MUC_DO_TIEP_CAN
 from ..processing.renditions import TURNS, rendition
 from ..vnformat import vn_moment
 from ..vntext import fold
-from .forms import install_error_pages, is_archivist, require_same_origin, user_dependency, user_name
-from .search_page import levels_of
+from .forms import install_error_pages, is_archivist, levels_of, require_same_origin, user_dependency, \
+    user_name
 
 log = logging.getLogger(__name__)
 TEMPLATES = FilePath(__file__).with_name("templates")
