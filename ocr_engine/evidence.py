@@ -25,7 +25,7 @@ from . import preprocess, qc
 from .images import LoadedPage
 from .linesheet import LineSheet, line_sheet
 from .model import Line, PageImage, PageText
-from .quality import Reading, line_reading, page_reading
+from .quality import VALID_CLASSES, Reading, page_reading, token_class
 
 DOUBTFUL_SCORE = 0.65  # below this reading score a page is read a second way (as scanned, or turned). The broad
 #                        suite's tuning seeds (0-299), with the evened ink (preprocess.even_ink): of 38 pages whose
@@ -54,12 +54,15 @@ THIN_MIN_MARKS = 50  # whatever its score, on a page with at least this many mar
 #   compared with the page as scanned, which read it at 8 and 17 % CER
 NOISE_MIN_SCORE = 0.50  # lines set aside as dirt are put back only into a reading that then still scores this:
 #                         into a page read as next to nothing, junk lines add "evidence" (s000239: 98 → 229 % CER)
-NOISE_LINE_VALIDITY = 0.60  # a line set aside as dirt whose words are at least this share valid (syllables, numbers,
-NOISE_LINE_WORDS = 3  # abbreviations) with at least this many words of two letters or more is put back into the
-#   reading. Tuning seeds, 63 margin-note and signature/seal pages: clean 0.32 → 0.25 %, JPEG 0.81 → 0.76 %, typewriter
-#   6.00 → 5.88 %, heavy 16.54 → 16.71 % CER (one page took back speckle lines that read as numbers and short
-#   syllables, "hái )0 00 cá xi 100 6062:2946", 16.4 → 19.0 %, psm 3 29.6 %); pages worse than psm 3 7 → 5. Stricter
-#   rules (numbers not counted, letter words ≥ 60 % of the tokens) lost two of the notes and kept other speckle
+NOISE_LINE_VALIDITY = 0.60  # a line set aside as dirt whose words (numbers aside) are at least this share valid
+NOISE_LINE_WORDS = 3  # syllables or abbreviations, with at least this many words of two letters or more, is put
+NOTE_PAGE_SCORE = 0.80  # back into a reading that scores at least this: on a page read well, such a line is a note
+#   in another hand, not dirt. Tuning seeds, 63 margin-note and signature/seal pages, with numbers counted valid and
+#   any page score ≥ 0.50: clean 0.32 → 0.25 %, JPEG 0.81 → 0.76 %, typewriter 6.00 → 5.88 % CER, pages worse than
+#   psm 3 7 → 5, but speckle lines of digits and short syllables came back on two heavy pages ("hái )0 00 cá xi 100
+#   6062:2946", 16.4 → 19.0 %; "VÉ SP san sau dụ Xin 3A 6À 115 2820…", 67.3 → 75.3 %). As now (numbers neutral,
+#   page ≥ 0.80), 108 margin-note, signature/seal and NĐ 30 pages: clean 0.70 → 0.65, JPEG 0.88 → 0.84, heavy 17.05 →
+#   17.01, typewriter 5.54 → 5.45 % CER, worse than psm 3 9 → 7 pages, no page worse by more than 0.3 points
 ENHANCED_MARGIN = 1.10  # preprocessing beats the plain reading of a doubtful page only with this much more merit:
 #                         on the broad suite's tuning seeds near-ties (within 7 %) hid line-sheet readings with lines
 #                         out of order (s000018: 75 % CER against plain's 26 %), which merit cannot see
@@ -114,7 +117,7 @@ class Attempt:
             return
         self.text, self.reading, self.horizontal = kept
         words = [line for line in self.text.noise if wordlike(line)]
-        if words and self.reading.score >= NOISE_MIN_SCORE:
+        if words and self.reading.score >= NOTE_PAGE_SCORE:
             self._put_back(words)
 
     def _put_back(self, noise: list[Line]) -> None:
@@ -151,9 +154,12 @@ class Attempt:
 
 def wordlike(line: Line) -> bool:
     """A line set aside as dirt that reads as words all the same (:data:`NOISE_LINE_VALIDITY`): a handwritten
-    note in the margin ("Chuyển Văn phòng xử lý") is read unsurely, but it is text an archivist searches for."""
-    words = [w for w in line.words if sum(c.isalpha() for c in w.text) >= 2]
-    return len(words) >= NOISE_LINE_WORDS and line_reading(line).validity >= NOISE_LINE_VALIDITY
+    note in the margin ("Chuyển Văn phòng xử lý") is read unsurely, but it is text an archivist searches for.
+    Numbers count neither way: speckle reads as digits ("6062:2946 0 34", "2206575605008")."""
+    tokens = [w.text for w in line.words if token_class(w.text) not in ("punct", "number")]
+    letters = [t for t in tokens if sum(c.isalpha() for c in t) >= 2]
+    valid = sum(token_class(t) in VALID_CLASSES for t in tokens)
+    return len(letters) >= NOISE_LINE_WORDS and valid >= NOISE_LINE_VALIDITY * len(tokens)
 
 
 def horizontal_share(text: PageText) -> float:
