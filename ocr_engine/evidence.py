@@ -8,8 +8,9 @@ is kept as scanned and flagged for review.
 
 Extra readings cost an engine call each, so they are made only where they can matter: a page the
 preprocessing turned (the turn is confirmed against the same preprocessing without the turn), and a
-page whose first reading is doubtful (:data:`DOUBTFUL_SCORE`: it is also read as scanned). A page that still reads badly then asks Tesseract's
-orientation detection for a turn nobody tried yet. Clean upright pages cost what they always did.
+page whose first reading is doubtful (:data:`DOUBTFUL_SCORE`: it is also read as scanned). A page that
+still reads badly then asks Tesseract's orientation detection for a turn nobody tried yet, and, if it still
+reads as nothing, is read at the orientations nobody tried. Clean upright pages cost what they always did.
 """
 from __future__ import annotations
 
@@ -31,8 +32,8 @@ DOUBTFUL_SCORE = 0.65  # below this reading score a page is read a second way (a
 #                        suite's tuning seeds (0-299), with the evened ink (preprocess.even_ink): of 38 pages whose
 #                        first reading scored 0.60-0.80, 32 were read again as scanned and that won 5 times, by little
 #                        (tables at ~0.7 read the same either way); under 0.60 it won 29 of 34. 0.80 → 0.65: CER 8.23 →
-#                        8.22 %, CPU 2.15 → 1.92 s/page (with the faster skew), pages worse than psm 3 by > 0.5 points 30 → 33 (two tables
-#                        +0.9 and +2.2 points, a short page +0.6)
+#                        8.22 %, CPU 2.15 → 1.92 s/page (with the faster skew), pages worse than psm 3 by > 0.5
+#                        points 30 → 33 (two tables +0.9 and +2.2 points, a short page +0.6)
 REVIEW_SCORE = 0.60  # a kept reading below this is flagged for an archivist to look at. Tuning seeds: all 42 pages
 #                      kept under 0.60 read at more than 10 % CER; of the 244 at or above it, 33 % did
 TURN_MARGIN = 1.3  # a turned reading must have this much more merit than the best upright one, and score better.
@@ -106,16 +107,11 @@ class Attempt:
         """Put back the lines the engine set aside as dirt when the reading is better with them: on heavily
         damaged pages Tesseract reads real lines at low confidence, and dropping them lost whole lines."""
         kept, merit = (self.text, self.reading, self.horizontal), self.merit
-        lines = list(self.text.lines)
-        for line in self.text.noise:
-            at = next((i for i, other in enumerate(lines) if other.box.y0 > line.box.y0), len(lines))
-            lines.insert(at, line)
-        self.text = dataclasses.replace(self.text, lines=lines, noise=[])
-        self.reading, self.horizontal = page_reading(lines), horizontal_share(self.text)
+        self._put_back(self.text.noise)
         if self.merit > merit and self.reading.score >= NOISE_MIN_SCORE:
-            self.noise_kept = len(kept[0].noise)
             return
         self.text, self.reading, self.horizontal = kept
+        self.noise_kept = 0
         words = [line for line in self.text.noise if wordlike(line)]
         if words and self.reading.score >= NOTE_PAGE_SCORE:
             self._put_back(words)

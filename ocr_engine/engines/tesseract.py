@@ -103,9 +103,9 @@ def _figures(word: Word) -> Word:
     separated number such as a date, a run of at least two look-alikes with a lowercase one beside a real number
     ("22/os/2024", "7/zozs"). A Vietnamese word never mixes letters and digits; a lone "I" or "II" (quý I/2025,
     Roman numerals) is left alone."""
-    parts = NUMBER_PART.findall(word.text)
     if not any(c.isdigit() for c in word.text):
         return word
+    parts = NUMBER_PART.findall(word.text)
     dated = "/" in word.text and any(p.isdigit() for p in parts)
     out = []
     for part in parts:
@@ -141,7 +141,8 @@ def split_lines(lines: Sequence[TsvLine]) -> tuple[list[Line], list[Line]]:
 
 def _trim_edges(words: list[Word]) -> list[Word]:
     """Drop dirt read at either end of a line: words without a letter or digit (except a leading
-    dash, a list item's bullet, and a closing dash after one, "- 18 -") and unsure specks of one or two letters or digits (EDGE_WORD_CONF)."""
+    dash, a list item's bullet, and a closing dash after one, "- 18 -") and unsure specks of one or two
+    letters or digits (EDGE_WORD_CONF)."""
     def dirt(word: Word, *, leading: bool, framed: bool = False) -> bool:
         alnum = _alnum(word)
         if alnum == 0:
