@@ -4,7 +4,6 @@ the confirmation dialog and the Airflow run tab are driven in Chromium (test_wor
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,16 +13,11 @@ from sohoa.catalogue.events import events_of
 from sohoa.processing.errors import ReviewError
 from sohoa.processing.retry import retry_pages
 from sohoa.processing.review import flag_page, get_item
+from web_client import client_as
 from workspace_data import make_workspace
 
 pytestmark = pytest.mark.stack
 ORIGIN = {"Origin": "http://testserver"}
-
-
-@dataclass
-class User:
-    username: str
-    role: str
 
 
 @pytest.fixture(scope="module")
@@ -43,13 +37,9 @@ def started(monkeypatch):
 
 
 def _client(role: str) -> TestClient:
-    from airflow.api_fastapi.core_api.security import get_user
-
     from sohoa.web.batch_page import create_app
 
-    app = create_app()
-    app.dependency_overrides[get_user] = lambda: User("lan", role)
-    return TestClient(app)
+    return client_as(create_app, role)
 
 
 def _state(trang_id: int) -> tuple:

@@ -6,7 +6,6 @@ import os
 import subprocess
 import threading
 import uuid
-from dataclasses import dataclass
 
 import pytest
 from fastapi.testclient import TestClient
@@ -24,6 +23,7 @@ from sohoa.processing.ocr import ocr_chunk
 from sohoa.processing.plan import pending_chunks
 from sohoa.search import ACCESS_LEVELS, PUBLIC, search
 from sohoa.vntext import fold
+from web_client import client_as
 
 pytestmark = pytest.mark.stack
 ALL = ACCESS_LEVELS
@@ -225,20 +225,11 @@ def test_a_line_retyped_with_other_words_shares_its_box_out_and_keeps_it_with_as
 
 # ---- the viewer's routes (FastAPI test client; Airflow's user answered by a stand-in) ----------------------
 
-@dataclass
-class User:
-    username: str
-    role: str
-
 
 def _client(role: str) -> TestClient:
-    from airflow.api_fastapi.core_api.security import get_user
-
     from sohoa.web.viewer import create_app
 
-    app = create_app()
-    app.dependency_overrides[get_user] = lambda: User("lan" if role == "admin" else "doc-gia", role)
-    return TestClient(app, base_url="http://127.0.0.1:28080")
+    return client_as(create_app, role, "lan" if role == "admin" else "doc-gia", base_url="http://127.0.0.1:28080")
 
 
 class _access:

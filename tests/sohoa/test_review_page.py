@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,16 +11,11 @@ from fastapi.testclient import TestClient
 from sohoa.catalogue.db import connect, transaction
 from sohoa.extraction.locate import alto_words, locate
 from sohoa.web.review_page import check_corrections
+from web_client import client_as
 from workspace_data import CHAR_PX, HEIGHT, PROPOSED, WIDTH, make_workspace, page_alto
 
 pytestmark = pytest.mark.stack
 ORIGIN = {"Origin": "http://testserver"}
-
-
-@dataclass
-class User:
-    username: str
-    role: str
 
 
 @pytest.fixture(scope="module")
@@ -30,13 +24,9 @@ def ws(migrated):
 
 
 def _client(role: str) -> TestClient:
-    from airflow.api_fastapi.core_api.security import get_user
-
     from sohoa.web.review_page import create_app
 
-    app = create_app()
-    app.dependency_overrides[get_user] = lambda: User("lan", role)
-    return TestClient(app)
+    return client_as(create_app, role)
 
 
 def _van_ban(item_id: int) -> tuple:

@@ -6,29 +6,19 @@ redirect itself is the dashboard's (tests/sohoa/test_dashboard.py drives it in C
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 import pytest
 from fastapi.testclient import TestClient
 
 from sohoa.search import Filters
 from sohoa.web.search_page import create_app, marked, render
+from web_client import client_as
 
 pytestmark = pytest.mark.stack
 
 
-@dataclass
-class User:
-    username: str
-    role: str
-
-
 def _client(role: str) -> TestClient:
-    from airflow.api_fastapi.core_api.security import get_user
-
-    app = create_app()
-    app.dependency_overrides[get_user] = lambda: User("lan", role)
-    return TestClient(app)
+    return client_as(create_app, role)
 
 
 def _groups(page: str) -> list[tuple[str, list[str]]]:
