@@ -339,7 +339,7 @@ def _measure(page: LoadedPage) -> qc.QcReport:
     page_id = page.source.page_id
     grey = page.grey
     dpi_problems = qc.dpi_problems(page_id, page.dpi)
-    marks = qc.text_marks(grey, page.dpi)
+    marks = qc.text_marks(grey, page.dpi, page.pixels)
     report = qc.QcReport(dpi=page.dpi, colour_depth_bits=page.bits, colour_mode=page.mode,
                          width=grey.shape[1], height=grey.shape[0], blur_score=qc.blur_score(grey),
                          ink_coverage=qc.ink_coverage(grey), marks=marks, blank=marks == 0, skew_deg=0.0,

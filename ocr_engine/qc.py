@@ -19,6 +19,11 @@ MARK_CONTRAST = 20  # a mark is at least this much darker than the paper (grey l
 #                     Tesseract); paper grain is held off by the noise term below, and a blank page taken for
 #                     one with marks only costs a reading
 MARK_NOISE_SIGMAS = 4.0  # ... and darker than this many standard deviations of the paper's own noise
+MARK_COLOUR_CONTRAST = 12  # ... or, on a page with no such mark, differs this much in colour from the paper (CIELAB a*
+#                            or b*, 8-bit units): faint blue ink on grey textured paper can be no darker than the
+#                            paper's grain (fresh broad-suite page s101239: 34 lines, 0 dark marks). On the tuning
+#                            seeds' 14 blank pages 6 found a mark on one, 12 and 20 on none; 20 still found 97 marks
+#                            on the faint blue page, 12 found 597
 MARK_MIN_MM = 1.0  # a mark at least this tall or wide is text-like: a page number in 10 pt is 2.5 mm tall,
 #                    dust and JPEG specks after the 3×3 median stay under 0.5 mm
 
@@ -67,10 +72,13 @@ def ink_coverage(grey: np.ndarray) -> float:
     return float(np.count_nonzero(small < paper * 0.6)) / small.size
 
 
-def text_marks(grey: np.ndarray, dpi: float | None) -> int:
+def text_marks(grey: np.ndarray, dpi: float | None, rgb: np.ndarray | None = None) -> int:
     """How many text-like marks a page holds: connected components clearly darker than the paper
     (MARK_CONTRAST, MARK_NOISE_SIGMAS) after a 3×3 median has removed pixel noise, at least
-    MARK_MIN_MM tall or wide, not touching the image edge (scanner bed, page border).
+    MARK_MIN_MM tall or wide, not touching the image edge (scanner bed, page border). When there is
+    none and the page is in colour (``rgb``), components whose colour differs from the paper's
+    (MARK_COLOUR_CONTRAST in CIELAB a* or b*, and the same noise rule) count instead: coloured ink
+    as light as the paper's grain is still ink.
 
     A single text line, a page number, a stamp, a signature or a handwritten note each give one
     or more; blank paper, one solid colour and pure noise give none. A page is blank only when
@@ -78,22 +86,40 @@ def text_marks(grey: np.ndarray, dpi: float | None) -> int:
     """
     dpi = dpi or MIN_DPI
     scale = min(1.0, MARK_DPI / dpi)
-    small = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else grey
-    small = cv2.medianBlur(small, 3)
-    paper = float(np.median(small))
-    residual = small.astype(np.float32) - cv2.blur(small, (9, 9)).astype(np.float32)
-    noise = 1.4826 * float(np.median(np.abs(residual - np.median(residual))))
-    mask = (small < paper - max(MARK_CONTRAST, MARK_NOISE_SIGMAS * noise)).astype(np.uint8)
-    n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    h, w = mask.shape
     min_px = MARK_MIN_MM / 25.4 * dpi * scale
-    count = 0
-    for x, y, bw, bh, _area in stats[1:]:
-        if x == 0 or y == 0 or x + bw >= w or y + bh >= h:
-            continue
-        if max(bw, bh) >= min_px:
-            count += 1
+    small = _small(grey, scale)
+    paper = float(np.median(small))
+    count = _components(small < paper - max(MARK_CONTRAST, MARK_NOISE_SIGMAS * _noise(small)), min_px)
+    if count or rgb is None or rgb.ndim != 3:
+        return count
+    lab = cv2.cvtColor(_small(np.ascontiguousarray(rgb[..., :3]), scale), cv2.COLOR_RGB2LAB)
+    for channel in (lab[..., 1], lab[..., 2]):
+        deviation = np.abs(channel.astype(np.float32) - float(np.median(channel)))
+        count = max(count, _components(deviation > max(MARK_COLOUR_CONTRAST, MARK_NOISE_SIGMAS * _noise(channel)),
+                                       min_px))
     return count
+
+
+def _small(image: np.ndarray, scale: float) -> np.ndarray:
+    """The image at the marks' resolution, its pixel noise removed by a 3×3 median."""
+    if scale < 1:
+        image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    return cv2.medianBlur(image, 3)
+
+
+def _noise(channel: np.ndarray) -> float:
+    """The standard deviation of a channel's fine texture (robust: from the median absolute deviation of what
+    a 9×9 mean leaves)."""
+    residual = channel.astype(np.float32) - cv2.blur(channel, (9, 9)).astype(np.float32)
+    return 1.4826 * float(np.median(np.abs(residual - np.median(residual))))
+
+
+def _components(mask: np.ndarray, min_px: float) -> int:
+    """The connected components of ``mask`` at least ``min_px`` tall or wide, not touching the image edge."""
+    _n, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    h, w = mask.shape
+    return sum(1 for x, y, bw, bh, _area in stats[1:]
+               if not (x == 0 or y == 0 or x + bw >= w or y + bh >= h) and max(bw, bh) >= min_px)
 
 
 def blur_score(grey: np.ndarray) -> float:

@@ -127,3 +127,33 @@ def test_faint_ink_on_flat_paper_is_not_blank():
     ImageDraw.Draw(page).text((236, 300), "Tài liệu có giá trị lịch sử được ưu tiên số hóa trước.", font=_font(39),
                               fill=228)
     assert qc.text_marks(np.asarray(page), 200) >= 1
+
+
+def _textured_paper(seed: int) -> np.ndarray:
+    """Grey-beige paper with a grain strong enough (σ 30 grey levels) to hide ink 15 levels darker than it."""
+    level = 160 + 30 * np.random.default_rng(seed).normal(0, 1, A4_200[::-1]).astype(np.float32)
+    return np.clip(np.stack([level + 8, level + 2, level - 10], axis=2), 0, 255).astype(np.uint8)
+
+
+def test_faint_coloured_ink_as_light_as_the_papers_grain_is_not_blank():
+    """Fresh broad-suite page s101239 (augraphy): 34 lines of faint blue ink on grey textured paper, no darker than
+    the paper's grain, were called blank; the ink differs from the paper in colour, not in lightness."""
+    page = Image.fromarray(_textured_paper(5))
+    ImageDraw.Draw(page).text((236, 300), "Tài liệu có giá trị lịch sử được ưu tiên số hóa trước.", font=_font(39),
+                              fill=(130, 150, 205))  # grey 150 on paper of grey 160 ± 30
+    rgb = np.asarray(page)
+    grey = np.asarray(page.convert("L"))
+    assert qc.text_marks(grey, 200) == 0  # no darker mark: what the page was judged by before
+    assert qc.text_marks(grey, 200, rgb) >= 10
+
+
+@pytest.mark.parametrize("page", [
+    np.full((*A4_200[::-1], 3), (250, 225, 230), np.uint8),  # pink paper
+    np.full((*A4_200[::-1], 3), (240, 230, 160), np.uint8),  # yellow paper
+    None,  # textured paper
+    np.random.default_rng(6).integers(0, 256, (*A4_200[::-1], 3), dtype=np.uint8),  # colour noise
+], ids=["pink", "yellow", "textured", "colour-noise"])
+def test_coloured_paper_without_marks_is_blank(page):
+    page = _textured_paper(7) if page is None else page
+    grey = np.asarray(Image.fromarray(page).convert("L"))
+    assert qc.text_marks(grey, 200, page) == 0
