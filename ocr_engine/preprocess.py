@@ -361,10 +361,10 @@ def without_seals(page: LoadedPage) -> tuple[np.ndarray, int]:
     grey = page.grey
     if page.pixels.ndim != 3:
         return grey, 0
-    rgb = page.pixels[..., :3]
-    chroma = cv2.subtract(rgb.max(axis=2), rgb.min(axis=2))
+    red, green, blue = cv2.split(np.ascontiguousarray(page.pixels[..., :3]))  # OpenCV: numpy's max over the
+    chroma = cv2.subtract(cv2.max(cv2.max(red, green), blue), cv2.min(cv2.min(red, green), blue))  # last axis is 15× slower
     paper = float(np.median(chroma[::8, ::8]))
-    mask = ((chroma > paper + SEAL_CHROMA) & (rgb[..., 0] >= rgb[..., 2])).astype(np.uint8)
+    mask = ((chroma > paper + SEAL_CHROMA) & (red >= blue)).astype(np.uint8)
     if not mask.any():
         return grey, 0
     mm = page.dpi / 25.4

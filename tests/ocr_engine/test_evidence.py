@@ -3,6 +3,7 @@ page is also read as scanned, and whatever is kept never reads worse than the pa
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import cv2
 import numpy as np
@@ -146,7 +147,6 @@ def test_a_turn_that_reads_well_over_a_whole_page_is_not_read_again_upright(monk
 def test_a_reading_far_shorter_than_the_page_is_also_compared_with_the_page_as_scanned(monkeypatch):
     """A line sheet that kept only a heading scores well but holds 10 characters for 117 marks: it is not
     doubtful by its score, yet the page as scanned is read too (and wins if it reads more)."""
-    from types import SimpleNamespace
     scanned = PageImage("p", np.zeros((10, 10), np.uint8), 200, colour=np.zeros((10, 10, 3), np.uint8))
     monkeypatch.setattr(evidence.preprocess, "plain", lambda page, dpi: scanned)
     heading = _attempt("sohoa", 0, "PHÒNG NỘI VỤ", lines=1)
@@ -270,6 +270,19 @@ def test_untried_orientations_start_a_quarter_turn_from_a_reading_that_ran_up_an
     assert evidence.Trial(None, None, 200, [sideways])._untried() == [0, 180, 90]
     upright_nothing = _attempt("sohoa", 0, JUNK, lines=1)
     assert evidence.Trial(None, None, 200, [upright_nothing])._untried() == [180, 90, 270]
+
+
+def test_only_a_page_too_short_for_orientation_detection_is_read_at_the_untried_orientations(monkeypatch):
+    """Tuning seeds: the untried orientations won only on pages of 2-31 marks; on pages of 61-1,499 marks, junk at
+    every orientation, they cost three more reads each for nothing."""
+    monkeypatch.setattr(evidence, "attempt_at", lambda page, orientation, name, dpi: _attempt(name, orientation, GOOD))
+
+    def trial(marks: int) -> evidence.Trial:
+        return evidence.Trial(None, SimpleNamespace(marks=marks), 200,
+                              [_attempt("sohoa", 0, JUNK), _attempt("plain", 0, JUNK)], osd_asked=True)
+
+    assert [a.name for a in trial(evidence.UNTRIED_MAX_MARKS - 1).next_attempts(10)] == ["turn180"]
+    assert trial(evidence.UNTRIED_MAX_MARKS).next_attempts(10) == []
 
 
 def test_a_line_set_aside_as_dirt_that_reads_as_words_is_put_back():
