@@ -281,6 +281,8 @@ def streak_mask(grey: np.ndarray) -> np.ndarray:
     dark = (grey < 128).astype(np.float32)
     density = cv2.boxFilter(dark, -1, (15, max(3, h // 8)))
     mask = (density > 0.3).astype(np.uint8)
+    if not mask.any():  # most pages: nothing to open or widen (the same empty mask, 2 morphology passes saved)
+        return mask
     tall = cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(3, h // 4)))
     mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, tall)
     return cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_RECT, (31, 1)))
