@@ -26,14 +26,14 @@ from .._exec import tesseract as tess
 from ..errors import EngineError, EngineUnavailable, ModelError
 from ..layout import GAP_FACTOR
 from ..model import Box, Line, PageImage, PageText, Word
-from ..neural import infer
+from ..neural import decode, infer
 
 PSM_AUTO, PSM_BLOCK = 3, 6  # as engines.tesseract: NĐ 30 pages need psm 3; a line sheet psm 6
 TOP_PAD = 0.12  # of the line box's height: Tesseract's boxes cut into stacked tone marks (issue 15: pad 10–15 %)
 BOTTOM_PAD = 0.04
 SIDE_PAD = 0.25  # of the height: training crops had 0–0.5 em of paper at either end
 MIN_LINE_PX = 6  # a box lower than this is a rule or a speck, not text
-NOISE_LINE_CONF = 0.5  # a line whose mean character probability is below this is dirt read as text
+NOISE_LINE_CONF = decode.DIRT_PROB  # a line whose mean character probability is below this is dirt read as text
 MISSING_LOGPROB = -10.0  # engine auto: cost of a token one reading lacks and the other has, and the mean
 SWITCH_MARGIN = 0.0  # log-probability per token the recogniser's reading must win by. Tuning seeds (141 pages):
 #   costs -6/-10/-14 and margins -0.5 to 2 moved the CER of the per-line choice by ±0.1 (30.38 % at these)

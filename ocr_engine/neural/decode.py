@@ -60,6 +60,10 @@ WORD_BONUS = 2.0  # a bonus per completed word, so that the LM's cost per word d
 #   6537), line CER % greedy → beam: all 3.19 → 2.44 (clean 1.08 → 0.51, mild 1.19 → 0.35, heavy 7.64 → 6.79);
 #   0.3/1.0 gave 2.50, 0.7/3.5 2.42, 1.0/3.5 2.67; no LM (0/0) 3.14. Reported on other lines (the same text
 #   pool, images passed through even_ink): 5.56 → 4.72 (clean 1.02 → 0.47, mild 1.69 → 0.86). 3-5 ms a line
+DIRT_PROB = 0.5  # a line whose best path's mean character probability is below this is dirt read as text:
+#   engine neural drops it, so the beam does not search it. Such lines (speckle, rules, a turned page's
+#   columns) have flat frames with tens of classes to try and took 73 % of the beam's time on 40 tuning
+#   pages (195 of 993 lines); not one of them came out of the beam at or above this mean
 SPACE = charset.INDEX[" "]
 
 
@@ -70,7 +74,8 @@ class _Beam:
     lm: float  # LM weight × log-probability of its completed words, + WORD_BONUS each
     prev: str  # the LM token of the last completed word
     last: int  # class of the last character (0 when none)
-    spans: tuple[tuple[int, int, float], ...]  # per character: first and last frame, probability
+    spans: tuple | None  # per character (first frame, last frame, probability), as a linked list, last first:
+    #   (the spans before it, the last one); extending a prefix then costs the same at any length
 
     def score(self) -> float:
         total = self.blank + self.char
@@ -90,19 +95,29 @@ def _word_score(model, text: str, prev: str) -> tuple[float, str]:
 def beam_decode(logits: np.ndarray, model: syllable_lm.SyllableLM | None = None) -> tuple[str, Decoded]:
     """CTC prefix beam search (:data:`BEAM_WIDTH`) over one line's (frames, classes) logits, each word scored by
     the syllable LM when the space after it (or the line's end) is reached → (text, :class:`Decoded`). A frame
-    where one class has all but :data:`BEAM_PRUNE` of the probability extends the beams with that class only."""
+    where one class has all but :data:`BEAM_PRUNE` of the probability extends the beams with that class only;
+    a run of such frames of the blank counts as its first frame (the frames after it would only rescale every
+    beam alike, which changes no ranking). A line whose best path is dirt (:data:`DIRT_PROB`) is returned as
+    that path, unsearched."""
     if logits.ndim != 2 or logits.shape[0] == 0:
         return "", Decoded("", (), ())
+    best = greedy_decode(logits)
+    if best[1].probs and sum(best[1].probs) < DIRT_PROB * len(best[1].probs):
+        return best
     model = model or syllable_lm.shared()
     probs = softmax(logits.astype(np.float32))
-    beams = {"": _Beam(1.0, 0.0, 0.0, syllable_lm.BOS, 0, ())}
+    tried = probs >= BEAM_PRUNE
+    sure_blank = tried[:, charset.BLANK] & (tried.sum(-1) == 1)
+    beams = {"": _Beam(1.0, 0.0, 0.0, syllable_lm.BOS, 0, None)}
     for t in range(probs.shape[0]):
+        if t and sure_blank[t] and sure_blank[t - 1]:
+            continue
         row = probs[t]
-        candidates = np.flatnonzero(row >= BEAM_PRUNE)
+        candidates = np.flatnonzero(tried[t])
         nxt: dict[str, _Beam] = {}
 
         def add(text: str, parent: _Beam, blank: float, char: float, lm_score: float, prev: str, last: int,
-                spans: tuple) -> None:
+                spans: tuple | None) -> None:
             have = nxt.get(text)
             if have is None:
                 nxt[text] = _Beam(blank, char, lm_score, prev, last, spans)
@@ -121,8 +136,8 @@ def beam_decode(logits: np.ndarray, model: syllable_lm.SyllableLM | None = None)
                     add(text, beam, total * p, 0.0, beam.lm, beam.prev, beam.last, beam.spans)
                     continue
                 if k == beam.last:  # the same character again: continues it unless a blank came between
-                    a, _, q = beam.spans[-1]
-                    add(text, beam, 0.0, beam.char * p, beam.lm, beam.prev, k, beam.spans[:-1] + ((a, t, max(q, p)),))
+                    before, (a, _, q) = beam.spans
+                    add(text, beam, 0.0, beam.char * p, beam.lm, beam.prev, k, (before, (a, t, max(q, p))))
                     if beam.blank == 0.0:
                         continue
                     grow = beam.blank * p
@@ -132,7 +147,7 @@ def beam_decode(logits: np.ndarray, model: syllable_lm.SyllableLM | None = None)
                 if k == SPACE and text and not text.endswith(" "):
                     gain, prev = _word_score(model, text, prev)
                     lm_score += gain
-                add(text + charset.CHARS[k - 1], beam, 0.0, grow, lm_score, prev, k, beam.spans + ((t, t, p),))
+                add(text + charset.CHARS[k - 1], beam, 0.0, grow, lm_score, prev, k, (beam.spans, (t, t, p)))
         ranked = sorted(nxt.items(), key=lambda kv: kv[1].score(), reverse=True)[:BEAM_WIDTH]
         scale = max(b.blank + b.char for _, b in ranked) or 1.0
         beams = {}
@@ -146,7 +161,12 @@ def beam_decode(logits: np.ndarray, model: syllable_lm.SyllableLM | None = None)
         return beam.score() + (_word_score(model, text, beam.prev)[0] if text and not text.endswith(" ") else 0.0)
 
     text, beam = max(beams.items(), key=final)
-    return text, Decoded(text, tuple((a, b) for a, b, _ in beam.spans), tuple(q for _, _, q in beam.spans))
+    spans, node = [], beam.spans
+    while node is not None:
+        node, span = node
+        spans.append(span)
+    spans.reverse()
+    return text, Decoded(text, tuple((a, b) for a, b, _ in spans), tuple(q for _, _, q in spans))
 
 
 DECODERS = {"greedy": greedy_decode, "beam": beam_decode}

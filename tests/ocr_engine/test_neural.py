@@ -121,6 +121,33 @@ def test_beam_decode_agrees_with_greedy_on_a_sure_line_and_keeps_repeats_apart()
     assert decode.beam_decode(np.zeros((0, charset.NUM_CLASSES), np.float32))[0] == ""
 
 
+def test_beam_decode_reads_the_same_however_long_the_runs_of_sure_blanks():
+    """A run of sure blanks counts as its first frame: tripling every blank changes neither the words nor
+    the characters' probabilities."""
+    text = "tài liệu lưu trữ"
+    rows = _frames(text, {6: {"ẹ": 0.55, "ệ": 0.44}, 10: {"ư": 0.6, "u": 0.4}})
+    longer = [r for row in rows for r in ([row] * (3 if charset.BLANK in row else 1))]
+    short, long = decode.beam_decode(_soft(rows)), decode.beam_decode(_soft(longer))
+    assert short[0] == long[0] == text
+    assert short[1].probs == long[1].probs
+    assert [b - a for a, b in short[1].spans] == [b - a for a, b in long[1].spans]
+
+
+class _NoModel:
+    def __getattr__(self, name):
+        raise AssertionError("the beam searched a line whose best path is dirt")
+
+
+def test_beam_decode_leaves_a_line_read_as_dirt_to_its_best_path():
+    """Flat frames (speckle read as text) are not searched: the best path is the reading, and it stays dirt."""
+    rows = [{charset.INDEX["a"]: 0.3, charset.INDEX[" "]: 0.25, charset.INDEX["b"]: 0.2, charset.BLANK: 0.25}
+            if t % 2 else {charset.INDEX["b"]: 0.35, charset.INDEX[" "]: 0.3, charset.BLANK: 0.35} for t in range(40)]
+    logits = _soft(rows)
+    best = decode.beam_decode(logits, _NoModel())
+    assert best == decode.greedy_decode(logits)
+    assert np.mean(best[1].probs) < decode.DIRT_PROB
+
+
 def test_recogniser_decodes_with_the_beam_by_default():
     assert infer.Recogniser(lambda x: x).decode is decode.beam_decode
 
@@ -136,6 +163,7 @@ def test_plan_batches_sorts_by_width_bounds_lines_and_pixels_and_keeps_every_lin
     for b in batches:
         assert len(b) <= 16
         assert len(b) == 1 or max(widths[i] for i in b) * 32 * len(b) <= 16 * 32 * 800
+        assert len({-(-widths[i] // infer.WIDTH_BUCKET) for i in b}) == 1  # one padded width per batch
 
 
 def test_pad_batch_left_aligns_lines_and_pads_with_paper():
@@ -164,6 +192,25 @@ def test_recogniser_returns_readings_in_input_order_whatever_the_batching():
         c[:16] = 255
     readings = infer.Recogniser(counting_model, max_lines=3, max_pixels=32 * 2000 * 2).read(crops)
     assert [r.text for r in readings] == [str(w) for w in widths]
+
+
+def width_model(x: np.ndarray) -> np.ndarray:
+    """A fake model that spells, on every line, the width its batch was padded to."""
+    n, _, _, w = x.shape
+    logits = np.zeros((n, w // 4, charset.NUM_CLASSES), np.float32)
+    logits[:, :, charset.BLANK] = 10.0
+    for k, digit in enumerate(str(w)):
+        logits[:, 2 * k, charset.INDEX[digit]] = 15.0
+    return logits
+
+
+def test_a_line_is_padded_alike_in_a_batch_and_alone():
+    """Padding changes what a bidirectional model reads at a line's end: no line is padded for a wider one."""
+    widths = [300, 40, 1000, 40, 120, 640, 8, 2000, 96, 310, 1010, 990]
+    crops = [np.full((32, w), 255, np.uint8) for w in widths]
+    batched = infer.Recogniser(width_model, decoder="greedy").read(crops)
+    alone = [infer.Recogniser(width_model, decoder="greedy").read([c])[0] for c in crops]
+    assert [r.text for r in batched] == [r.text for r in alone]
 
 
 def test_reading_maps_character_spans_back_to_crop_pixels():
@@ -315,6 +362,9 @@ def test_shipped_model_reads_a_clean_line_of_a_font_it_never_saw():
     counts = [error_counts(t, r.text) for t, r in zip(texts, readings)]
     cer = sum(c["char_edits"] for c in counts) / sum(c["chars"] for c in counts)
     assert cer <= 0.05, [r.text for r in readings]
+    alone = [infer.shared().read([c])[0] for c in crops + [c[:, : c.shape[1] // 2] for c in crops]]
+    batched = infer.shared().read(crops + [c[:, : c.shape[1] // 2] for c in crops])
+    assert [(r.text, r.char_probs) for r in batched] == [(r.text, r.char_probs) for r in alone]
 
 
 # ------------------------------------------------------------------------------------------ engine auto
