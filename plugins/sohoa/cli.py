@@ -13,6 +13,7 @@ SUBCOMMANDS = {
     "stack": "sohoa.localstack.cli",
     "catalogue": "sohoa.catalogue.cli",
     "vendor": "sohoa.vendor_tool.cli",
+    "intake": "sohoa.intake.cli",
     "milestones": "sohoa.milestones.cli",
     "seed-demo": "sohoa.demo_seed",
     "report": "sohoa.reports.cli",

@@ -22,7 +22,8 @@ from sohoa.localstack.procs import Service, ensure_port_free, port_is_free
 
 def test_every_service_reports_healthy(stack):
     rows = localstack.status()
-    assert [r.name for r in rows] == ["Postgres", "S3", "S3 seaweedfs-backup", "AlertSink", "Airflow", "Supervisor"]
+    assert [r.name for r in rows] == ["Postgres", "S3", "Inbox watcher", "S3 seaweedfs-backup", "AlertSink", "Airflow",
+                                    "Supervisor"]
     assert all(r.healthy for r in rows), rows
 
 

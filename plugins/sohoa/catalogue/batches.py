@@ -183,6 +183,12 @@ def set_status(cur, batch_pk: int, status: str) -> None:
                 "WHERE id = %s", (status, status, batch_pk))
 
 
+def done_verdicts(cur, vendor: str) -> dict[str, str]:
+    """``{batch_id: verdict}`` of the vendor's batches that are ``done``."""
+    cur.execute("SELECT batch_id, verdict FROM batch WHERE vendor = %s AND status = 'done'", (vendor,))
+    return dict(cur.fetchall())
+
+
 def accepted_batch_with_fingerprint(cur, fingerprint: str, *, other_than: int) -> tuple[int, str] | None:
     """(id, "vendor/batch_id") of an earlier accepted batch with the same page fingerprint, if any."""
     cur.execute(

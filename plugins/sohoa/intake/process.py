@@ -368,10 +368,14 @@ def _write_report(s3, batch: Batch, items: list[Item]) -> None:
 def _unmark(s3, vendor: str, batch_id: str, verdict: str) -> None:
     """The batch is finished with: it enters the done index, then its ``_COMPLETE`` marker goes, then its entry
     in the pending index (a run stopped in between is found again through the pending index)."""
-    storage.put_bytes(s3, storage.INBOX, done_key(vendor, batch_id), json.dumps({"verdict": verdict}).encode(),
-                      content_type="application/json")
+    _index_done(s3, vendor, batch_id, verdict)
     s3.delete_object(Bucket=storage.INBOX, Key=storage.batch_prefix(vendor, batch_id) + COMPLETE)
     s3.delete_object(Bucket=storage.INBOX, Key=pending_key(vendor, batch_id))
+
+
+def _index_done(s3, vendor: str, batch_id: str, verdict: str) -> None:
+    storage.put_bytes(s3, storage.INBOX, done_key(vendor, batch_id), json.dumps({"verdict": verdict}).encode(),
+                      content_type="application/json")
 
 
 def _pending(paginator, vendor_prefix: str) -> list[str]:
@@ -414,3 +418,25 @@ def complete_batches(s3, *, sweep: bool = False) -> list[dict]:
                     and storage.stored_sha256(s3, storage.INBOX, f"{vendor_prefix}{batch_id}/{COMPLETE}") is not None:
                 found[(vendor, batch_id)] = None
     return [{"vendor": vendor, "batch_id": batch_id} for vendor, batch_id in found]
+
+
+def backfill_done_index(s3, conn) -> int:
+    """One-off for batches judged before the done index existed: every batch folder in the inbox whose batch the
+    catalogue has ``done`` gets its done-index entry, unless it has one or its ``_COMPLETE`` marker is there (a
+    batch id sent again, or a run stopped before its end: intake writes the entry when it finishes). Idempotent;
+    returns how many entries it wrote. Held batches are left alone (the catalogue does not mark them done)."""
+    paginator = s3.get_paginator("list_objects_v2")
+    written = 0
+    for vendor in _folders(paginator, ""):
+        if vendor == storage.BORN_DIGITAL_INBOX:
+            continue
+        with transaction(conn) as cur:
+            done = batches.done_verdicts(cur, vendor)
+        indexed = set(_folders(paginator, f"{vendor}/{DONE}/"))
+        for batch_id in _folders(paginator, f"{vendor}/"):
+            if batch_id in done and batch_id not in indexed and storage.stored_sha256(
+                    s3, storage.INBOX, storage.batch_prefix(vendor, batch_id) + COMPLETE) is None:
+                _index_done(s3, vendor, batch_id, done[batch_id])
+                written += 1
+    log.info("done index: %d entries written for batches judged before it existed", written)
+    return written

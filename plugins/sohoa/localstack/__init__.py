@@ -1,5 +1,5 @@
-"""The embedded local stack: PostgreSQL, SeaweedFS S3 (primary and backup copy), an alert sink and Airflow on
-127.0.0.1, state in one directory. The ``celery`` profile adds Redis and two Celery workers (see
+"""The embedded local stack: PostgreSQL, SeaweedFS S3 (primary and backup copy) with the inbox watcher, an alert
+sink and Airflow on 127.0.0.1, state in one directory. The ``celery`` profile adds Redis and two Celery workers (see
 :mod:`sohoa.localstack.celery`); the default ``local`` profile runs Airflow's LocalExecutor.
 
 ``up`` is idempotent (a running service is left alone, a crashed one restarted); ``down`` stops every
@@ -18,6 +18,7 @@ from .airflow import Airflow
 from .alertsink import AlertSink
 from .backup_s3 import backup_server  # the second, independent copy TT 05/2025 requires
 from .celery import CeleryWorkers, Redis
+from .inboxwatch import InboxWatch
 from .postgres import Postgres
 from .seaweed import SeaweedS3
 from .supervisor import Supervisor, mark_down, mark_up, summary
@@ -36,7 +37,9 @@ def _components(cfg: Settings, *, celery: bool | None = None) -> list:
     ``celery`` says (``down`` stops them whatever the profile)."""
     airflow = Airflow(cfg)
     with_celery = cfg.stack_profile == "celery" if celery is None else celery
-    return [Postgres(cfg), SeaweedS3(cfg), backup_server(cfg), AlertSink(cfg), *([Redis(cfg)] if with_celery else []),
+    seaweed = SeaweedS3(cfg)
+    return [Postgres(cfg), seaweed, InboxWatch(cfg, seaweed), backup_server(cfg), AlertSink(cfg),
+            *([Redis(cfg)] if with_celery else []),
             airflow, *([airflow.celery_workers()] if with_celery else []), Supervisor(cfg)]
 
 
@@ -46,6 +49,8 @@ def label(component) -> str:
         return "Celery workers"
     if isinstance(component, Supervisor):
         return "Supervisor"
+    if isinstance(component, InboxWatch):
+        return "Inbox watcher"
     if isinstance(component, SeaweedS3):
         return "S3" if component.service.name == "seaweedfs" else f"S3 {component.service.name}"
     return type(component).__name__

@@ -171,6 +171,8 @@ class SeaweedS3:
                  "webdav.port": base + 4, "master.port.grpc": base + 10, "volume.port.grpc": base + 11,
                  "filer.port.grpc": base + 12, "admin.port.grpc": base + 3, "s3.port.grpc": base + 14,
                  "s3.port": cfg.s3_port, "s3.port.iceberg": 0}
+        # How a gRPC client (weed filer.meta.tail, weed shell) names the filer: HTTP port, then its gRPC port.
+        self.filer_address = f"127.0.0.1:{ports['filer.port']}.{ports['filer.port.grpc']}"
         self.service = Service(
             name=name,
             argv=[weed_binary(), "mini", f"-dir={self.data_dir}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
