@@ -9,6 +9,12 @@ What is expired: the objects under ``inbox/<vendor>/<batch_id>/`` last written b
 batch's done-index entry once its folder is empty (SeaweedFS drops the emptied folders themselves from its
 listings minutes later, with its empty-folder cleaner). Never a held batch (an operator needs it), never a file
 written since the cut-off (a vendor sending the batch id again), never ``inbox/nop-luu/`` (agencies' submissions).
+
+Not an S3 lifecycle configuration: a prefix cannot tell a judged batch's folder from a new one's, and on SeaweedFS
+4.48 (``weed mini`` as the stack runs it, checked December 2026) PutBucketLifecycleConfiguration is accepted and
+read back but sets nothing on the objects — no location rule in the filer's configuration, ``ttlSec`` 0 on an
+object written under the rule's prefix afterwards. Whether such objects would ever expire is unproven (a rule's
+shortest period, one day, is beyond a test).
 """
 from __future__ import annotations
 
