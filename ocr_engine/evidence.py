@@ -55,8 +55,10 @@ THIN_MIN_MARKS = 50  # whatever its score, on a page with at least this many mar
 #   compared with the page as scanned, which read it at 8 and 17 % CER
 NOISE_MIN_SCORE = 0.50  # lines set aside as dirt are put back only into a reading that then still scores this:
 #                         into a page read as next to nothing, junk lines add "evidence" (s000239: 98 → 229 % CER)
-NOISE_LINE_VALIDITY = 0.60  # a line set aside as dirt whose words (numbers aside) are at least this share valid
+NOISE_LINE_VALIDITY = 0.30  # a line set aside as dirt whose words (numbers aside) are at least this share valid
 NOISE_LINE_WORDS = 3  # syllables or abbreviations, with at least this many words of two letters or more, is put
+NOTE_MAX_WORDS = 12  # (and at most this many words in all, of which at most NOTE_MAX_MIXED mix letters and digits:
+NOTE_MAX_MIXED = 2  # a note is short and its misreadings are letters, speckle read as text is long and full of "S90")
 NOTE_PAGE_SCORE = 0.80  # back into a reading that scores at least this: on a page read well, such a line is a note
 #   in another hand, not dirt. Tuning seeds, 63 margin-note and signature/seal pages, with numbers counted valid and
 #   any page score ≥ 0.50: clean 0.32 → 0.25 %, JPEG 0.81 → 0.76 %, typewriter 6.00 → 5.88 % CER, pages worse than
@@ -160,7 +162,9 @@ def wordlike(line: Line) -> bool:
     tokens = [w.text for w in line.words if token_class(w.text) not in ("punct", "number")]
     letters = [t for t in tokens if sum(c.isalpha() for c in t) >= 2]
     valid = sum(token_class(t) in VALID_CLASSES for t in tokens)
-    return len(letters) >= NOISE_LINE_WORDS and valid >= NOISE_LINE_VALIDITY * len(tokens)
+    mixed = sum(any(c.isdigit() for c in t) and any(c.isalpha() for c in t) for t in tokens)
+    return (NOISE_LINE_WORDS <= len(letters) and len(tokens) <= NOTE_MAX_WORDS and mixed <= NOTE_MAX_MIXED
+            and valid >= NOISE_LINE_VALIDITY * len(tokens))
 
 
 def horizontal_share(text: PageText) -> float:

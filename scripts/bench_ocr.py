@@ -204,6 +204,9 @@ def child_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+PLAIN_TIMEOUT_S = 600  # one plain Tesseract page; a page over it reads as nothing (it used to end the whole run)
+
+
 def read_plain(tesseract: str, files: list[Path], psm: int, jobs: int) -> dict[str, str]:
     """Page id → text of ``tesseract FILE - -l vie --psm PSM`` (one OpenMP thread; '' when it fails)."""
     from concurrent.futures import ThreadPoolExecutor
@@ -211,8 +214,13 @@ def read_plain(tesseract: str, files: list[Path], psm: int, jobs: int) -> dict[s
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
 
     def one(path: Path) -> str:
-        done = subprocess.run([tesseract, str(path), "-", "-l", "vie", "--psm", str(psm)], capture_output=True,
-                              env=env, timeout=600)
+        try:
+            done = subprocess.run([tesseract, str(path), "-", "-l", "vie", "--psm", str(psm)], capture_output=True,
+                                  env=env, timeout=PLAIN_TIMEOUT_S)
+        except subprocess.TimeoutExpired:  # psm 6 on a heavily damaged page can take minutes on a loaded machine
+            print(f"… {path.name}: tesseract --psm {psm} ran over {PLAIN_TIMEOUT_S} s, counted as reading nothing",
+                  file=sys.stderr)
+            return ""
         return done.stdout.decode("utf-8", "replace") if done.returncode == 0 else ""
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:

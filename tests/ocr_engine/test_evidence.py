@@ -272,6 +272,18 @@ def test_untried_orientations_start_a_quarter_turn_from_a_reading_that_ran_up_an
     assert evidence.Trial(None, None, 200, [upright_nothing])._untried() == [180, 90, 270]
 
 
+@pytest.mark.parametrize("text, note", [
+    ("%“nh cínnjỂn đc Anh xem Xét", True),  # "Kính chuyển đ/c Ánh xem xét", tuning seed s000004 (mild)
+    ("%qnh: chuyến Ấ/c 2Íằng 4v\" xét", True),  # the same note, s000237 (JPEG)
+    ("Đã xử lý ngày 25/3/2026", True),
+    ("2500963018 Á65/436:000666cRegAc40USRt2rcox f4 S90 n Vy AYATA S4 do bà 2 4x2 ?", False),  # speckle, s000142
+    ("KH G0600 SSC ArÀ CS in án t0 2121111110022) .(40 20011 (0A 7n cuc) “s0 nh Vưng NV 29/24 0đ ý Ai cà sec", False),
+])
+def test_a_short_note_read_unsurely_is_words_and_a_long_run_of_speckle_is_not(text, note):
+    line = Line(tuple(Word(t, Box(100 * i, 900, 100 * i + 80, 930), 0.3) for i, t in enumerate(text.split())))
+    assert evidence.wordlike(line) is note
+
+
 def test_only_a_page_too_short_for_orientation_detection_is_read_at_the_untried_orientations(monkeypatch):
     """Tuning seeds: the untried orientations won only on pages of 2-31 marks; on pages of 61-1,499 marks, junk at
     every orientation, they cost three more reads each for nothing."""

@@ -33,3 +33,51 @@ def test_a_gap_that_a_streak_crosses_is_no_column_gap():
     streaks[560:600] = True
     assert [l.text for l in split_columns(lines)] == ["Trong quá", "cáo bằng", "các đơn", "xem xét"]
     assert [l.text for l in split_columns(lines, streaks)] == ["Trong quá các đơn", "cáo bằng xem xét"]
+
+
+def test_a_header_joined_on_its_first_row_only_is_read_left_block_then_right_block():
+    """Tuning seeds s000229, s000071: Tesseract joined only the header's first row ("UBND THÀNH PHỐ HẢI PHÒNG CỘNG
+    HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM") and read the blocks' other rows as lines of their own, left ones then right
+    ones: the motto's first line ended up after the left block's last (64 of a page's 776 characters wrong)."""
+    lines = [
+        _line(0, ("UBND", 100, 200), ("CỘNG", 900, 1000), ("HÒA", 1010, 1100)),
+        _line(60, ("VĂN", 110, 180), ("PHÒNG", 190, 300)),
+        _line(120, ("Số:", 110, 170), ("161/TB", 180, 300)),
+        _line(60, ("Độc", 950, 1020), ("lập", 1030, 1090)),
+        _line(120, ("Thủy", 900, 980), ("Nguyên,", 990, 1100)),
+        _line(200, ("THÔNG", 500, 620), ("BÁO", 630, 700)),
+    ]
+    assert [l.text for l in split_columns(lines)] == ["UBND", "VĂN PHÒNG", "Số: 161/TB", "CỘNG HÒA", "Độc lập",
+                                                      "Thủy Nguyên,", "THÔNG BÁO"]
+
+
+def test_one_wide_gap_above_lines_on_one_side_only_is_left_alone():
+    lines = [_line(0, ("Nơi", 100, 160), ("nhận:", 170, 260), ("GIÁM", 900, 1000)),
+             _line(60, ("Như", 100, 160), ("trên;", 170, 260)),
+             _line(120, ("Lưu:", 100, 160), ("VT.", 170, 260))]
+    assert [l.text for l in split_columns(lines)] == ["Nơi nhận: GIÁM", "Như trên;", "Lưu: VT."]
+
+
+def test_the_first_line_of_a_page_counts_a_narrower_gap_between_header_blocks():
+    """Tuning seeds s000071 and s000229: the header's blocks were 1.45 line heights apart on its joined first row."""
+    def page(first_y: int):
+        lines = [_line(0, ("Tiêu", 100, 200), ("đề", 210, 300))] if first_y else []
+        return lines + [
+            _line(first_y, ("UBND", 100, 300), ("CỘNG", 360, 460), ("HÒA", 470, 560)),  # a gap of 1.5 line heights
+            _line(first_y + 60, ("VĂN", 100, 180), ("PHÒNG", 190, 300)),
+            _line(first_y + 60, ("Độc", 380, 440), ("lập", 450, 520)),
+        ]
+    assert [l.text for l in split_columns(page(0))] == ["UBND", "VĂN PHÒNG", "CỘNG HÒA", "Độc lập"]
+    assert [l.text for l in split_columns(page(100))] == ["Tiêu đề", "UBND CỘNG HÒA", "VĂN PHÒNG", "Độc lập"]
+
+
+def test_a_table_row_whose_cells_wrapped_is_not_taken_for_header_blocks():
+    """Tuning seed s000221: one row cut by a wide gap with its wrapped cells below it on both sides is a table row;
+    read as blocks, its cells moved below the next row (32 → 40 % CER)."""
+    lines = [_line(0, ("Bảng", 100, 200), ("1", 210, 240)),
+             _line(60, ("466/BC-BNV", 100, 300), ("việc", 700, 780), ("giao", 790, 870)),
+             _line(120, ("tiệu", 100, 180)),
+             _line(120, ("Vĩnh", 900, 980), ("viễn", 990, 1070)),
+             _line(180, ("634/NQ", 100, 300))]
+    assert [l.text for l in split_columns(lines)] == ["Bảng 1", "466/BC-BNV việc giao", "tiệu", "Vĩnh viễn",
+                                                      "634/NQ"]
