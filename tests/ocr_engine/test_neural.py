@@ -138,14 +138,16 @@ class _NoModel:
         raise AssertionError("the beam searched a line whose best path is dirt")
 
 
-def test_beam_decode_leaves_a_line_read_as_dirt_to_its_best_path():
-    """Flat frames (speckle read as text) are not searched: the best path is the reading, and it stays dirt."""
+def test_beam_decode_leaves_a_line_read_as_dirt_or_as_nothing_to_its_best_path():
+    """Flat frames (speckle read as text) and a line of blanks are not searched: the best path is the reading."""
     rows = [{charset.INDEX["a"]: 0.3, charset.INDEX[" "]: 0.25, charset.INDEX["b"]: 0.2, charset.BLANK: 0.25}
             if t % 2 else {charset.INDEX["b"]: 0.35, charset.INDEX[" "]: 0.3, charset.BLANK: 0.35} for t in range(40)]
     logits = _soft(rows)
     best = decode.beam_decode(logits, _NoModel())
     assert best == decode.greedy_decode(logits)
     assert np.mean(best[1].probs) < decode.DIRT_PROB
+    nothing = _soft([{charset.BLANK: 0.9, charset.INDEX["a"]: 0.05, charset.INDEX[" "]: 0.05}] * 50)
+    assert decode.beam_decode(nothing, _NoModel()) == decode.greedy_decode(nothing) == ("", decode.Decoded("", (), ()))
 
 
 def test_recogniser_decodes_with_the_beam_by_default():
