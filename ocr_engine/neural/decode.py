@@ -55,7 +55,7 @@ def greedy_decode(logits: np.ndarray) -> tuple[str, Decoded]:
 BEAM_WIDTH = 8  # prefixes kept per frame
 BEAM_PRUNE = 1e-3  # a class less likely than this at a frame is not tried there (frames are peaky: 1-3 classes)
 MAX_TRIED = 16  # nor is one below the frame's 16 likeliest: a flat frame of speckle offered up to 250 classes
-#   to 8 beams (a fresh augraphy page: 38 s of beam for 300 lines). 40 tuning pages, lines that are not dirt:
+#   to 8 beams (a fresh augraphy page, its re-reads included: 50 → 38 s of beam). 40 tuning pages, non-dirt lines:
 #   16 changed no reading and took the beam 11.7 → 3.2 s (all 993 lines); 8 changed 5 junk lines (2.8 s)
 LM_WEIGHT = 0.5  # weight of the syllable LM's log-probability of each completed word, against the CTC's, and
 WORD_BONUS = 2.0  # a bonus per completed word, so that the LM's cost per word does not favour merging words.
@@ -68,7 +68,7 @@ DIRT_PROB = 0.5  # a line whose best path's mean character probability is below 
 #   columns) have flat frames with tens of classes to try and took 73 % of the beam's time on 40 tuning
 #   pages (195 of 993 lines); not one of them came out of the beam at or above this mean. Nor is a line whose
 #   best path reads nothing: a sliver of a rule squeezed to 1,024 frames took 0.25 s of beam to read nothing
-#   (80 of a fresh augraphy page's 109 lines: its beam 11.7 → 0.1 s); it read nothing on all 60 of the tuning pages
+#   (80 of a fresh augraphy page's 109 lines: its beam 11.7 → 0.1 s); it read nothing on all 60 tuning lines
 SPACE = charset.INDEX[" "]
 
 
@@ -100,15 +100,14 @@ def _word_score(model, text: str, prev: str) -> tuple[float, str]:
 def beam_decode(logits: np.ndarray, model: syllable_lm.SyllableLM | None = None) -> tuple[str, Decoded]:
     """CTC prefix beam search (:data:`BEAM_WIDTH`) over one line's (frames, classes) logits, each word scored by
     the syllable LM when the space after it (or the line's end) is reached → (text, :class:`Decoded`). A frame
-    where one class has all but :data:`BEAM_PRUNE` of the probability extends the beams with that class only, and
-    none tries more than :data:`MAX_TRIED` classes;
-    a run of such frames of the blank counts as its first frame (the frames after it would only rescale every
-    beam alike, which changes no ranking). A line whose best path is dirt (:data:`DIRT_PROB`) or reads nothing
+    extends the beams with its :data:`MAX_TRIED` likeliest classes at most, and none below :data:`BEAM_PRUNE`;
+    of a run of frames where only the blank reaches that, only the first counts (the others would rescale every
+    beam alike, which changes no ranking). A line whose best path reads nothing or is dirt (:data:`DIRT_PROB`)
     is returned as that path, unsearched."""
     if logits.ndim != 2 or logits.shape[0] == 0:
         return "", Decoded("", (), ())
     best = greedy_decode(logits)
-    if sum(best[1].probs) < DIRT_PROB * len(best[1].probs) or not best[1].probs:
+    if not best[1].probs or sum(best[1].probs) < DIRT_PROB * len(best[1].probs):
         return best
     model = model or syllable_lm.shared()
     probs = softmax(logits.astype(np.float32))
