@@ -14,10 +14,12 @@ import numpy as np
 from .pages import MIN_DPI  # the page rules shared with intake
 
 MARK_DPI = 150  # resolution at which marks are looked for: a 1 mm digit stroke is still 6 px tall
-MARK_CONTRAST = 20  # a mark is at least this much darker than the paper (grey levels). 50 called 3 of the broad
+MARK_CONTRAST = 10  # a mark is at least this much darker than the paper (grey levels). 50 called 3 of the broad
 #                     suite's fresh augraphy pages blank (faint ink 22-45 below flat paper, readable by plain
-#                     Tesseract); paper grain is held off by the noise term below, and a blank page taken for
-#                     one with marks only costs a reading
+#                     Tesseract), 20 another (s101489, seeds 101300-101599: 9 lines 9-17 levels below flat paper;
+#                     98 marks at 10). Tuning seeds: the 5 blank pages without a mark at 20 have none at 10 either;
+#                     paper grain is held off by the noise term below, and a blank page taken for one with marks
+#                     only costs a reading
 MARK_NOISE_SIGMAS = 4.0  # ... and darker than this many standard deviations of the paper's own noise
 MARK_COLOUR_CONTRAST = 12  # ... or, on a page with no such mark, differs this much in colour from the paper (CIELAB a*
 #                            or b*, 8-bit units): faint blue ink on grey textured paper can be no darker than the

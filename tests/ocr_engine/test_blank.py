@@ -157,3 +157,11 @@ def test_coloured_paper_without_marks_is_blank(page):
     page = _textured_paper(7) if page is None else page
     grey = np.asarray(Image.fromarray(page).convert("L"))
     assert qc.text_marks(grey, 200, page) == 0
+
+
+def test_ink_ten_levels_below_flat_paper_is_not_blank():
+    """Fresh broad-suite page s101489 (augraphy, faded): nine lines 9-17 grey levels below perfectly flat paper were
+    called blank."""
+    page = Image.new("L", A4_200, 240)
+    ImageDraw.Draw(page).text((236, 300), "Yêu cầu Phòng Hành chính - Tổng hợp phối hợp", font=_font(39), fill=226)
+    assert qc.text_marks(np.asarray(page), 200) >= 10
