@@ -70,11 +70,12 @@ ENHANCED_MARGIN = 1.10  # preprocessing beats the plain reading of a doubtful pa
 #                         on the broad suite's tuning seeds near-ties (within 7 %) hid line-sheet readings with lines
 #                         out of order (s000018: 75 % CER against plain's 26 %), which merit cannot see
 MIN_WORD_LETTERS = 3  # words this long or longer tell which way the text runs (shorter ones can be square)
-UNTRIED_MAX_MARKS = 50  # only a page with fewer text-like marks (QC) is read at the orientations nobody tried: Tesseract's
-#   orientation detection needs 50 characters (its min_characters_to_try) and judges the others. Tuning seeds 0-299:
-#   the untried orientations won on 6 pages of 2-31 marks, and read 8 pages of 61-1,499 marks (junk at every
-#   orientation) three times more for nothing. On the fresh seeds 100900-101199 they read 33 pages again (81 of
-#   628 OCR seconds) and won on 4, two of them of 94 and 595 marks: a known loss, against ~0.2 CPU s a page
+UNTRIED_MAX_MARKS = 150  # only a page with fewer text-like marks (QC; about one full line of text at 150 dpi, where
+#   letters and their tone marks are separate marks), and on which orientation detection was not sure, is read at the
+#   orientations nobody tried. Tuning seeds 0-299: the untried orientations won only on pages of 2-31 marks, and read
+#   8 junk pages of 61-1,499 marks three more times for nothing (3 of them after a sure OSD verdict). 50 (Tesseract's
+#   own minimum for OSD) cut that to none, but on fresh seeds 101300-101599 left a long one-line page turned by 270°
+#   (65 marks, OSD unsure at 1.38) read as nothing
 OSD_DPI = 150  # orientation detection runs on the page reduced to this: 0.5 s against 0.6 s at 200 dpi on an A4
 #               page, same answers on the 4 turns of a rendered page (confidence 4-6 against 13-18)
 
@@ -268,8 +269,9 @@ class Trial:
            (:func:`thin`), is read as scanned (plain), unless the preprocessing changed nothing the engine would see;
         3. a page whose best reading is still poor (OSD_BELOW) asks Tesseract's orientation detection, and is
            read turned its way when it is sure enough and proposes an orientation not yet tried;
-        4. a page whose best reading is still poor after that, and that has too few marks for orientation detection
-           (:data:`UNTRIED_MAX_MARKS`), is read at the orientations not yet tried, one at a time, until one reads
+        4. a page whose best reading is still poor after that, that has no more marks than a line of text
+           (:data:`UNTRIED_MAX_MARKS`) and on which orientation detection was not sure, is read at the orientations
+           not yet tried, one at a time, until one reads
            well (:meth:`_untried`). Orientation detection needs a page of text: a one-line
            page (a cover, a note, "Số điện thoại …") gets no verdict, and its geometry cannot tell 90° from 270°.
            Fresh seeds 100600-100899: 4 one-line pages upside down or turned read as nothing, 100 % CER.
@@ -294,7 +296,8 @@ class Trial:
             tried = {a.orientation for a in self.attempts}
             if verdict and verdict["confidence"] >= OSD_MIN_CONFIDENCE and verdict["rotate"] not in tried:
                 return [attempt_at(self.page, verdict["rotate"], f"turn{verdict['rotate']}", self.recognition_dpi)]
-        if best.score < OSD_BELOW and self.report.marks < UNTRIED_MAX_MARKS:
+        sure = bool(self.report.osd) and self.report.osd["confidence"] >= OSD_MIN_CONFIDENCE
+        if best.score < OSD_BELOW and self.report.marks < UNTRIED_MAX_MARKS and not sure:
             untried = self._untried()
             if untried:
                 return [attempt_at(self.page, untried[0], f"turn{untried[0]}", self.recognition_dpi)]

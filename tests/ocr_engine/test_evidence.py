@@ -284,17 +284,21 @@ def test_a_short_note_read_unsurely_is_words_and_a_long_run_of_speckle_is_not(te
     assert evidence.wordlike(line) is note
 
 
-def test_only_a_page_too_short_for_orientation_detection_is_read_at_the_untried_orientations(monkeypatch):
+def test_only_a_page_of_about_a_line_on_which_orientation_detection_was_unsure_is_read_at_the_untried_orientations(
+        monkeypatch):
     """Tuning seeds: the untried orientations won only on pages of 2-31 marks; on pages of 61-1,499 marks, junk at
-    every orientation, they cost three more reads each for nothing."""
+    every orientation, they cost three more reads each for nothing. Fresh seeds: a long line turned by 270° has 65."""
     monkeypatch.setattr(evidence, "attempt_at", lambda page, orientation, name, dpi: _attempt(name, orientation, GOOD))
 
-    def trial(marks: int) -> evidence.Trial:
-        return evidence.Trial(None, SimpleNamespace(marks=marks), 200,
+    def trial(marks: int, osd: dict | None = None) -> evidence.Trial:
+        return evidence.Trial(None, SimpleNamespace(marks=marks, osd=osd), 200,
                               [_attempt("sohoa", 0, JUNK), _attempt("plain", 0, JUNK)], osd_asked=True)
 
     assert [a.name for a in trial(evidence.UNTRIED_MAX_MARKS - 1).next_attempts(10)] == ["turn180"]
+    unsure = {"rotate": 90, "confidence": evidence.OSD_MIN_CONFIDENCE - 0.1}
+    assert [a.name for a in trial(evidence.UNTRIED_MAX_MARKS - 1, unsure).next_attempts(10)] == ["turn180"]
     assert trial(evidence.UNTRIED_MAX_MARKS).next_attempts(10) == []
+    assert trial(10, {"rotate": 0, "confidence": evidence.OSD_MIN_CONFIDENCE}).next_attempts(10) == []
 
 
 def test_a_line_set_aside_as_dirt_that_reads_as_words_is_put_back():
