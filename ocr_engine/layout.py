@@ -63,7 +63,7 @@ def split_columns(lines: list[Line], streaks: np.ndarray | None = None) -> list[
     out: list[Line] = []
     run: list[tuple[Line, tuple[int, int, int] | None]] = []
     channel: tuple[int, int] | None = None
-    for number, line in enumerate(lines):
+    for line in lines:
         header = not out  # the run (if any) started at the page's first line
         gap = None
         if len(_gaps(line, streaks)) > 1:  # a table row: its cells are read left to right, as printed
@@ -74,7 +74,7 @@ def split_columns(lines: list[Line], streaks: np.ndarray | None = None) -> list[
             continue
         if channel is not None:
             gap = next((g for g in _gaps(line, streaks) if g[0] < channel[1] and g[1] > channel[0]), None)
-        elif gaps := _gaps(line, streaks, HEADER_GAP_FACTOR if number == 0 else GAP_FACTOR):
+        elif gaps := _gaps(line, streaks, HEADER_GAP_FACTOR if header else GAP_FACTOR):  # no run: header = 1st line
             gap = max(gaps, key=lambda g: g[1] - g[0])
         if gap:
             channel = (max(gap[0], channel[0]), min(gap[1], channel[1])) if channel else gap[:2]
