@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from .layout import split_columns
@@ -22,6 +23,15 @@ STREAK_COLUMN_INK = 0.12  # a column darker than this down the whole page lies u
 TEXT_ROW_INK = 0.01  # a row with this much ink in the free columns carries text
 MIN_LINE_INCH = 0.04  # shorter runs of text rows are specks, not lines
 PAD_INCH, GAP_INCH, EXTEND_INCH = 0.02, 0.12, 0.06  # around a strip; between strips; past its last ink
+LETTER_INCH = (0.045, 0.5)  # marks this tall (and at most the upper bound wide) are letters: shorter ones are tone
+#   marks, dots and specks (an 11-14 pt x-height is 0.075-0.1 in); their median height is the page's letter height
+MERGED_LETTERS = 3.0  # a band of text rows taller than this many letter heights holds more than one line (a single
+#   line with its tone marks and descenders is 1.5-2 letter heights: tuning seeds 0-299, every band of the 6 other
+#   streaked pages that have bands measured 0.9-1.94)
+MERGED_SHARE = 0.5  # a page whose merged bands hold more than this share of its text rows gets no sheet: its lines
+#   wave or slope (augraphy's geometric distortion) and a strip would hold two or three of them, read as one line
+#   with their words interleaved. Tuning seeds: s000018 (92 % of its rows in merged bands; 74 % CER as a sheet against
+#   plain Tesseract's 26 %) and s000173 (83 %); the 12 other streaked pages 0 %
 
 
 @dataclass(frozen=True)
@@ -68,8 +78,22 @@ def _text_bands(dark: np.ndarray, free: np.ndarray, min_rows: int) -> list[tuple
     return [(int(a), int(b)) for a, b in zip(starts, ends) if b - a >= min_rows]
 
 
+def _merged_share(ink: np.ndarray, heights: list[int], dpi: float) -> float:
+    """The share of the text rows (band *heights*) in bands taller than MERGED_LETTERS letter heights of *ink*
+    (0 when the page shows no letter-sized mark)."""
+    _, _, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    tall, wide = stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_WIDTH]
+    low, high = (inch * dpi for inch in LETTER_INCH)
+    letters = tall[(tall >= low) & (tall <= high) & (wide <= high)]
+    if letters.size == 0 or not heights:
+        return 0.0
+    limit = MERGED_LETTERS * float(np.median(letters))
+    return sum(h for h in heights if h > limit) / sum(heights)
+
+
 def line_sheet(page: PageImage) -> LineSheet | None:
-    """The line sheet of *page*, or None when it has no line to cut (or no column free of streaks)."""
+    """The line sheet of *page*, or None when it has no line to cut, no column free of streaks, or lines that its
+    rows do not separate (:data:`MERGED_SHARE`)."""
     pixels = page.pixels
     height, width = pixels.shape
     dark = pixels < 128
@@ -77,8 +101,11 @@ def line_sheet(page: PageImage) -> LineSheet | None:
     if not free.any():
         return None
     pad, gap, extend = (max(1, round(inch * page.dpi)) for inch in (PAD_INCH, GAP_INCH, EXTEND_INCH))
+    bands = _text_bands(dark, free, max(2, round(MIN_LINE_INCH * page.dpi)))
+    if _merged_share(dark & free[None, :], [bottom - top for top, bottom in bands], page.dpi) > MERGED_SHARE:
+        return None
     strips, pieces, sheet_y = [], [], 0
-    for top, bottom in _text_bands(dark, free, max(2, round(MIN_LINE_INCH * page.dpi))):
+    for top, bottom in bands:
         top, bottom = max(0, top - pad), min(height, bottom + pad)
         inked = (dark[top:bottom].sum(axis=0) >= 2) & free
         columns = np.flatnonzero(np.convolve(inked, np.ones(9), mode="same") >= 3)
