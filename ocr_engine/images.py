@@ -5,6 +5,7 @@ the reason; nothing here lets a bad file take down a batch.
 """
 from __future__ import annotations
 
+import functools
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,8 +46,9 @@ class LoadedPage:
     def header(self) -> PageHeader:
         return PageHeader(self.source, self.pixels.shape[1], self.pixels.shape[0], self.dpi, self.format, self.mode)
 
-    @property
+    @functools.cached_property
     def grey(self) -> np.ndarray:
+        """The pixels in grey (converted once: QC, seal removal and the plain reading all ask)."""
         if self.pixels.ndim == 2:
             return self.pixels
         return np.asarray(Image.fromarray(self.pixels).convert("L"))

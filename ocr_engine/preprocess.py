@@ -313,9 +313,9 @@ def suppress_streaks(grey: np.ndarray, dpi: float, mask: np.ndarray | None = Non
     lines and closing its speckle across them had given the 34 %.
     """
     mask = streak_mask(grey) if mask is None else mask
-    n, _, stats, _ = cv2.connectedComponentsWithStats(mask)
-    if n == 1:
+    if not mask.any():  # most pages: no streak, and no labelling of an empty page (26 ms at 200 dpi)
         return grey, 0
+    _, _, stats, _ = cv2.connectedComponentsWithStats(mask)
     streak_columns = mask.max(axis=0) > 0
     rows = _text_rows(grey, streak_columns)
     if grey[rows].size:

@@ -112,16 +112,18 @@ def _small(image: np.ndarray, scale: float) -> np.ndarray:
 def _noise(channel: np.ndarray) -> float:
     """The standard deviation of a channel's fine texture (robust: from the median absolute deviation of what
     a 9×9 mean leaves)."""
-    residual = channel.astype(np.float32) - cv2.blur(channel, (9, 9)).astype(np.float32)
-    return 1.4826 * float(np.median(np.abs(residual - np.median(residual))))
+    residual = (channel.astype(np.float32) - cv2.blur(channel, (9, 9)).astype(np.float32))[::2, ::2]
+    return 1.4826 * float(np.median(np.abs(residual - np.median(residual))))  # a quarter of the pixels: the
+    #   two medians were half of the QC's time, and a page's quarter holds 290,000 samples of its texture
 
 
 def _components(mask: np.ndarray, min_px: float) -> int:
     """The connected components of ``mask`` at least ``min_px`` tall or wide, not touching the image edge."""
     _n, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
     h, w = mask.shape
-    return sum(1 for x, y, bw, bh, _area in stats[1:]
-               if not (x == 0 or y == 0 or x + bw >= w or y + bh >= h) and max(bw, bh) >= min_px)
+    x, y, bw, bh = (stats[1:, i] for i in range(4))  # in numpy: a noisy page has tens of thousands
+    inside = (x > 0) & (y > 0) & (x + bw < w) & (y + bh < h)
+    return int(np.count_nonzero(inside & (np.maximum(bw, bh) >= min_px)))
 
 
 def blur_score(grey: np.ndarray) -> float:
