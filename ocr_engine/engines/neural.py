@@ -103,19 +103,24 @@ def words_of(reading: infer.LineReading, crop_box: Box, line_box: Box) -> list[W
 @register
 class NeuralEngine(OcrEngine):
     """Options: ``model_dir`` (default: the shipped ``ocr_engine/data/neural``), ``threads`` (ONNX Runtime
-    intra-op threads, default 1), ``lang`` for Tesseract's layout pass (default ``vie``)."""
+    intra-op threads, default 1), ``precision`` (``auto``: int8 on CPU, fp32 on CUDA; or ``fp32``, ``int8``),
+    ``lang`` for Tesseract's layout pass (default ``vie``)."""
     name = "neural"
 
-    def __init__(self, *, model_dir: str | Path | None = None, threads: int = 1, lang: str = "vie",
-                 **options) -> None:
+    def __init__(self, *, model_dir: str | Path | None = None, threads: int = 1, precision: str = "auto",
+                 lang: str = "vie", **options) -> None:
         super().__init__(**options)
+        if precision not in infer.PRECISIONS:
+            raise EngineUnavailable(f"engine neural: precision must be one of {', '.join(infer.PRECISIONS)}, "
+                             f"got {precision!r}")
         self.model_dir = str(model_dir) if model_dir else None
         self.threads = int(threads)  # CLI options arrive as strings
+        self.precision = precision
         self.lang = lang
 
     def _recogniser(self) -> infer.Recogniser:
         try:
-            return infer.shared(self.model_dir, self.threads)
+            return infer.shared(self.model_dir, self.threads, self.precision)
         except ModelError as exc:
             raise EngineUnavailable(f"engine neural: {exc}") from exc
 

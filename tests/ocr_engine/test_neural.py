@@ -300,6 +300,35 @@ def test_truncated_or_corrupt_model_is_refused_with_the_file_named(tmp_path):
         infer.open_session(no_sum)
 
 
+def test_cpu_takes_the_int8_model_where_model_json_lists_one_and_cuda_the_fp32(tmp_path):
+    meta = {"onnx_sha256": "f" * 64, "int8": {"file": "crnn-int8.onnx", "sha256": "8" * 64}}
+    cpu, cuda = ["CPUExecutionProvider"], ["CUDAExecutionProvider", "CPUExecutionProvider"]
+    assert infer.model_file(tmp_path, meta, "auto", cpu) == (tmp_path / "crnn-int8.onnx", "8" * 64, "int8")
+    assert infer.model_file(tmp_path, meta, "auto", cuda) == (tmp_path / infer.ONNX_NAME, "f" * 64, "fp32")
+    assert infer.model_file(tmp_path, meta, "fp32", cpu)[2] == "fp32"
+    assert infer.model_file(tmp_path, meta, "int8", cuda)[2] == "int8"
+    assert infer.model_file(tmp_path, {"onnx_sha256": "f" * 64}, "auto", cpu)[2] == "fp32"
+    with pytest.raises(ModelError, match=r"model\.json lists no int8 model.*--quantize"):
+        infer.model_file(tmp_path, {}, "int8", cpu)
+    with pytest.raises(ValueError, match="precision"):
+        infer.model_file(tmp_path, meta, "fp16", cpu)
+
+
+def test_missing_or_truncated_int8_model_is_refused_with_the_file_named(tmp_path):
+    model = write_model(tmp_path, int8={"file": "crnn-int8.onnx", "sha256": "0" * 64})
+    (model / infer.ONNX_NAME).write_bytes(b"\x08\x07an-fp32-file")
+    with pytest.raises(ModelError, match=r"crnn-int8\.onnx is missing.*--export --quantize"):
+        infer.open_session(model, precision="int8")
+    (model / "crnn-int8.onnx").write_bytes(b"\x08\x07onnx-but-cut-off")
+    with pytest.raises(ModelError, match=r"crnn-int8\.onnx \(\d+ bytes\).*truncated or replaced"):
+        infer.open_session(model, precision="int8")
+
+
+def test_engine_refuses_an_unknown_precision():
+    with pytest.raises(EngineUnavailable, match="precision must be one of auto, fp32, int8"):
+        engines.get_engine("neural", precision="fp16")
+
+
 def test_engine_without_a_model_is_unavailable_with_a_clear_message(tmp_path):
     engine = engines.get_engine("neural", model_dir=tmp_path)
     with pytest.raises(EngineUnavailable, match=r"engine neural: .*model\.json is missing"):
@@ -309,7 +338,7 @@ def test_engine_without_a_model_is_unavailable_with_a_clear_message(tmp_path):
 @pytest.fixture
 def fake_recogniser(monkeypatch):
     rec = infer.Recogniser(counting_model, {"arch": "fake", "step": 0})
-    monkeypatch.setattr(infer, "shared", lambda model_dir=None, threads=1: rec)
+    monkeypatch.setattr(infer, "shared", lambda model_dir=None, threads=1, precision="auto": rec)
     return rec
 
 
@@ -367,6 +396,39 @@ def test_shipped_model_reads_a_clean_line_of_a_font_it_never_saw():
     alone = [infer.shared().read([c])[0] for c in crops + [c[:, : c.shape[1] // 2] for c in crops]]
     batched = infer.shared().read(crops + [c[:, : c.shape[1] // 2] for c in crops])
     assert [(r.text, r.char_probs) for r in batched] == [(r.text, r.char_probs) for r in alone]
+
+
+@pytest.mark.skipif(not HAVE_MODEL, reason="no exported model in ocr_engine/data/neural")
+def test_shipped_int8_model_is_made_from_the_shipped_fp32_and_reads_as_well():
+    """model.json ties the int8 file to the fp32 one it was quantised from; both read the same unseen-font
+    lines within a few characters of each other (validation: within 0.05 CER points)."""
+    from PIL import Image, ImageDraw
+
+    from ocr_engine import fontset
+    from ocr_engine.metrics import error_counts
+    meta = infer.load_metadata(SHIPPED)
+    assert meta["int8"]["from_sha256"] == meta["onnx_sha256"]
+    assert meta["int8"]["val_cer_int8"]["all"] <= meta["int8"]["val_cer_fp32"]["all"] + 0.0005
+    family = fontset.EVAL_ONLY_FAMILIES[0]
+    if family not in fontset.available():
+        pytest.skip(f"font {family} not installed")
+    texts = ["Ủy ban nhân dân tỉnh Nghệ An đề nghị các sở, ngành khẩn trương thực hiện;",
+             "Giám đốc Sở Nội vụ, Chánh Văn phòng và Thủ trưởng các cơ quan chịu trách nhiệm thi hành."]
+    crops = []
+    for text in texts:
+        font = fontset.font(family, "regular", 50)
+        left, top, right, bottom = font.getbbox(text)
+        img = Image.new("L", (right - left + 30, bottom - top + 16), 255)
+        ImageDraw.Draw(img).text((15 - left, 10 - top), text, font=font, fill=0)
+        crops.append(np.asarray(img))
+    edits = {}
+    for precision in ("fp32", "int8"):
+        rec = infer.Recogniser.from_dir(SHIPPED, precision=precision)
+        assert rec.meta["precision"] == precision and precision in rec.version
+        counts = [error_counts(t, r.text) for t, r in zip(texts, rec.read(crops))]
+        edits[precision] = sum(c["char_edits"] for c in counts)
+    total = sum(len(t) for t in texts)
+    assert edits["int8"] <= edits["fp32"] + 2 and edits["int8"] / total <= 0.05, edits
 
 
 # ------------------------------------------------------------------------------------------ engine auto
