@@ -6,8 +6,10 @@ time) gives each page's line boxes (cut at column-wide gaps); every line piece i
 Runtime, so on a GPU one call keeps the device busy. Word boxes come from the CTC alignment split at
 spaces; a word's confidence is the geometric mean of its characters' probabilities.
 
-Today the TSV run also recognises the page with Tesseract (the CLI cannot stop after layout); its
-reading is discarded here and is what engine ``auto`` will compare against (issue 15, step 4).
+Engine ``neural`` asks libtesseract for the layout alone, in process (:mod:`ocr_engine.neural.tesslayout`:
+the CLI cannot stop after layout analysis and would recognise the page only for the reading to be thrown
+away); where libtesseract cannot be loaded, or with option ``layout=cli``, it runs the CLI's TSV as engine
+``auto`` always does, since auto compares Tesseract's reading with the recogniser's.
 """
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ from .._exec import tesseract as tess
 from ..errors import EngineError, EngineUnavailable, ModelError
 from ..layout import GAP_FACTOR
 from ..model import Box, Line, PageImage, PageText, Word
-from ..neural import decode, infer
+from ..neural import decode, infer, tesslayout
 
 PSM_AUTO, PSM_BLOCK = 3, 6  # as engines.tesseract: NĐ 30 pages need psm 3; a line sheet psm 6
 TOP_PAD = 0.12  # of the line box's height: Tesseract's boxes cut into stacked tone marks (issue 15: pad 10–15 %)
@@ -104,19 +106,27 @@ def words_of(reading: infer.LineReading, crop_box: Box, line_box: Box) -> list[W
 class NeuralEngine(OcrEngine):
     """Options: ``model_dir`` (default: the shipped ``ocr_engine/data/neural``), ``threads`` (ONNX Runtime
     intra-op threads, default 1), ``precision`` (``auto``: int8 on CPU, fp32 on CUDA; or ``fp32``, ``int8``),
-    ``lang`` for Tesseract's layout pass (default ``vie``)."""
+    ``lang`` for Tesseract's layout pass (default ``vie``), ``layout`` (``auto``: layout analysis alone in
+    process where libtesseract loads; ``cli``: the CLI's TSV, layout and reading)."""
     name = "neural"
+    layout_only = True  # Tesseract's reading is not needed: take its layout alone where libtesseract allows
 
     def __init__(self, *, model_dir: str | Path | None = None, threads: int = 1, precision: str = "auto",
-                 lang: str = "vie", **options) -> None:
+                 lang: str = "vie", layout: str = "auto", **options) -> None:
         super().__init__(**options)
         if precision not in infer.PRECISIONS:
-            raise EngineUnavailable(f"engine neural: precision must be one of {', '.join(infer.PRECISIONS)}, "
-                             f"got {precision!r}")
+            raise EngineUnavailable(f"engine {self.name}: precision must be one of "
+                                    f"{', '.join(infer.PRECISIONS)}, got {precision!r}")
+        if layout not in ("auto", "cli"):
+            raise EngineUnavailable(f"engine {self.name}: layout must be auto or cli, got {layout!r}")
         self.model_dir = str(model_dir) if model_dir else None
         self.threads = int(threads)  # CLI options arrive as strings
         self.precision = precision
         self.lang = lang
+        self.layout = layout
+
+    def _in_process(self) -> bool:
+        return self.layout_only and self.layout == "auto" and tesslayout.available(self.lang)
 
     def _recogniser(self) -> infer.Recogniser:
         try:
@@ -126,10 +136,14 @@ class NeuralEngine(OcrEngine):
 
     def version(self) -> str:
         tess.version()
-        return f"neural {self._recogniser().version}; lines by tesseract {tess.version()}"
+        how = "layout analysis by libtesseract" if self._in_process() else "lines by tesseract"
+        return f"neural {self._recogniser().version}; {how} {tess.version()}"
 
     def _layout(self, page: PageImage) -> list[tesseract.TsvLine] | EngineError:
-        """Tesseract's TSV of *page* (its lines, and its own reading of them), or the page's error."""
+        """Tesseract's lines of *page* (from the CLI's TSV also its reading of them), or the page's error."""
+        if self._in_process():
+            return tesslayout.lines(page.pixels, lang=self.lang, psm=PSM_BLOCK if page.lines_only else PSM_AUTO,
+                                    dpi=int(round(page.dpi)))
         ok, pgm = cv2.imencode(".pgm", page.pixels)
         if not ok:
             return EngineError(f"{page.page_id}: cannot encode page for tesseract")
@@ -196,6 +210,7 @@ class AutoEngine(NeuralEngine):
     Both readings come from one pass: the Tesseract run that finds the lines also reads them. Options as
     :class:`NeuralEngine`, plus ``lm`` (path of a syllable model; default the shipped one)."""
     name = "auto"
+    layout_only = False  # needs Tesseract's reading: the CLI's TSV
 
     def __init__(self, *, lm: str | Path | None = None, **options) -> None:
         super().__init__(**options)

@@ -17,7 +17,7 @@ from ocr_engine import engines
 from ocr_engine.engines import neural as neural_engine
 from ocr_engine.errors import EngineError, EngineUnavailable, ModelError
 from ocr_engine.model import Box, PageImage, PageText
-from ocr_engine.neural import charset, decode, infer, lineimage
+from ocr_engine.neural import charset, decode, infer, lineimage, tesslayout
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = infer.default_model_dir()
@@ -327,6 +327,71 @@ def test_missing_or_truncated_int8_model_is_refused_with_the_file_named(tmp_path
 def test_engine_refuses_an_unknown_precision():
     with pytest.raises(EngineUnavailable, match="precision must be one of auto, fp32, int8"):
         engines.get_engine("neural", precision="fp16")
+
+
+def _text_page(lines: list[str], *, size=(1240, 1754), px: int = 34) -> np.ndarray:
+    """A white 150 dpi A4 page with *lines* of DejaVu Sans (or PIL's default font) from the top left."""
+    from PIL import Image, ImageDraw, ImageFont
+    try:
+        font = ImageFont.truetype("DejaVuSans.ttf", px)
+    except OSError:
+        font = ImageFont.load_default(px)
+    img = Image.new("L", size, 255)
+    for i, text in enumerate(lines):
+        ImageDraw.Draw(img).text((120, 150 + i * 2 * px), text, font=font, fill=0)
+    return np.asarray(img)
+
+
+PAGE_LINES = ["Căn cứ Luật Lưu trữ ngày 21 tháng 6 năm 2024;", "Quyết định này có hiệu lực kể từ ngày ký.",
+              "Ủy ban nhân dân thành phố Hải Phòng đề nghị các sở thực hiện."]
+
+
+@pytest.mark.skipif(not tesslayout.available() or shutil.which("tesseract") is None,
+                    reason="needs Debian tesseract-ocr (libtesseract5, vie)")
+def test_layout_alone_finds_the_lines_the_cli_tsv_finds():
+    from ocr_engine._exec import tesseract as tess
+    from ocr_engine.engines import tesseract as tesseract_engine
+    page = _text_page(PAGE_LINES)
+    alone = tesslayout.lines(page, lang="vie", psm=3, dpi=150)
+    tsv = tesseract_engine.tsv_lines(tess.tsv(cv2_pgm(page), what="page", lang="vie", psm=3, dpi=150, timeout=60),
+                                     what="page")
+    assert len(alone) == len(tsv) == len(PAGE_LINES)
+    assert [line.key for line in alone] == [line.key for line in tsv]
+    for a, t in zip(alone, tsv):
+        assert a.words == () and len(a.spans) == len(t.spans) == len(t.words)
+        corners = [(a.box.x0, t.box.x0), (a.box.y0, t.box.y0), (a.box.x1, t.box.x1), (a.box.y1, t.box.y1)]
+        assert max(abs(u - v) for u, v in corners) <= 3, (a.box, t.box)
+    assert tesslayout.lines(np.full((800, 600), 255, np.uint8), lang="vie", psm=3, dpi=150) == []
+    with pytest.raises(ValueError, match="2-D uint8"):
+        tesslayout.lines(np.zeros((10, 10, 3), np.uint8), lang="vie", psm=3, dpi=150)
+
+
+@pytest.mark.skipif(not tesslayout.available(), reason="needs Debian libtesseract5 with vie")
+def test_layout_alone_is_the_same_from_several_threads_at_once():
+    from concurrent.futures import ThreadPoolExecutor
+    pages = [_text_page(PAGE_LINES[:k]) for k in (1, 2, 3)] * 2
+    alone = [tesslayout.lines(p, lang="vie", psm=3, dpi=150) for p in pages]
+    with ThreadPoolExecutor(3) as pool:
+        together = list(pool.map(lambda p: tesslayout.lines(p, lang="vie", psm=3, dpi=150), pages))
+    assert together == alone and [len(x) for x in alone] == [1, 2, 3] * 2
+    made = len(tesslayout._handles)  # each holds a loaded model: new threads (a new call) reuse them
+    assert made <= 4
+    with ThreadPoolExecutor(3) as pool:
+        list(pool.map(lambda p: tesslayout.lines(p, lang="vie", psm=3, dpi=150), pages))
+    assert len(tesslayout._handles) == made
+
+
+def test_neural_takes_the_layout_alone_and_auto_the_cli_reading():
+    assert engines.get_engine("auto")._in_process() is False
+    assert engines.get_engine("neural", layout="cli")._in_process() is False
+    assert engines.get_engine("neural")._in_process() is tesslayout.available()
+    with pytest.raises(EngineUnavailable, match="layout must be auto or cli"):
+        engines.get_engine("neural", layout="none")
+
+
+def cv2_pgm(page: np.ndarray) -> bytes:
+    import cv2
+    return cv2.imencode(".pgm", page)[1].tobytes()
 
 
 def test_engine_without_a_model_is_unavailable_with_a_clear_message(tmp_path):
