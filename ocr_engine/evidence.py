@@ -76,6 +76,14 @@ UNTRIED_MAX_MARKS = 150  # only a page with fewer text-like marks (QC; about one
 #   8 junk pages of 61-1,499 marks three more times for nothing (3 of them after a sure OSD verdict). 50 (Tesseract's
 #   own minimum for OSD) cut that to none, but on fresh seeds 101300-101599 left a long one-line page turned by 270°
 #   (65 marks, OSD unsure at 1.38) read as nothing
+CROP_MAX_SHARE = 0.25  # a page of about a line (UNTRIED_MAX_MARKS) that reads poorly is also read as the box around
+#   its marks, cut out and read as one block of lines, at all four orientations (a small image: four reads cost less
+#   than one of the page), when that box covers at most this share of the page (more is speckle all over, not a
+#   line). Tesseract's layout analysis finds no text in a lone page number or a short line in the middle of an A4
+#   page: tuning seeds 0-299, '9', '59' and a '19' handed in upside down (s000121, s000255, s000035) read as
+#   nothing, cut out they read right; no other reading of the 66 short, one-line, page-number and stamp-only pages
+#   changed. A '6' read for the '9' turned by 180° loses to the upright '9' (TURN_MARGIN)
+CROP_PAD_INCH = 0.1  # white around the cut-out marks (Tesseract wants a margin round the text)
 OSD_DPI = 150  # orientation detection runs on the page reduced to this: 0.5 s against 0.6 s at 200 dpi on an A4
 #               page, same answers on the 4 turns of a rendered page (confidence 4-6 against 13-18)
 
@@ -84,7 +92,8 @@ OSD_DPI = 150  # orientation detection runs on the page reduced to this: 0.5 s a
 class Attempt:
     """One way of reading a page: the image handed to the engine and what came back."""
     name: str  # "sohoa" (preprocessing as measured), "upright" (the same, never turned), "plain" (as scanned),
-    #            "turn90", "turn180", "turn270" (turned as Tesseract's orientation detection proposes)
+    #            "turn90", "turn180", "turn270" (turned as Tesseract's orientation detection proposes),
+    #            "crop0" … "crop270" (the box round a short page's marks, at that orientation: see crops)
     image: PageImage
     orientation: int = 0
     skew: float = 0.0
@@ -244,6 +253,29 @@ def osd(image: PageImage, timeout: float) -> dict | None:
     return tess.osd(pgm.tobytes(), what=image.page_id, dpi=int(round(image.dpi * min(1.0, scale))), timeout=timeout)
 
 
+def crops(first: Attempt) -> list[Attempt]:
+    """The box round the marks of *first*'s image, padded with white, read as a block of lines at the four
+    orientations (:data:`CROP_MAX_SHARE`); none when there is no mark or the box is too large. Each crop's
+    ``to_source`` maps its pixels back to the scan, so words land where they are on the page."""
+    image = first.image
+    box = qc.marks_box(image.pixels, image.dpi)
+    height, width = image.pixels.shape
+    if box is None or (box[2] - box[0]) * (box[3] - box[1]) > CROP_MAX_SHARE * height * width:
+        return []
+    pad = max(1, round(CROP_PAD_INCH * image.dpi))
+    x0, y0, x1, y1 = max(0, box[0] - pad), max(0, box[1] - pad), min(width, box[2] + pad), min(height, box[3] + pad)
+    cut = cv2.copyMakeBorder(image.pixels[y0:y1, x0:x1], pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=255)
+    to_page = np.vstack([image.to_source, [0, 0, 1.0]]) @ np.array([[1, 0, x0 - pad], [0, 1, y0 - pad], [0, 0, 1.0]])
+    out = []
+    for turn in (0, 180, 90, 270):
+        pixels, matrix = preprocess.rotate_quadrant(cut, turn)
+        orientation = (first.orientation + turn) % 360
+        crop = PageImage(image.page_id, np.ascontiguousarray(pixels), image.dpi,
+                         (to_page @ np.linalg.inv(matrix))[:2], lines_only=True)
+        out.append(Attempt(f"crop{orientation}", crop, orientation, first.skew))
+    return out
+
+
 def attempt_at(page: LoadedPage, orientation: int | None, name: str, recognition_dpi: float | None) -> Attempt:
     """The full preprocessing of *page*, turned by *orientation* (measured when None), ready to read."""
     image, orientation, skew, streaks = preprocess.turned(page, orientation, recognition_dpi)
@@ -267,9 +299,11 @@ class Trial:
            confirmed by what the page reads as;
         2. a page whose best reading is doubtful, or holds far fewer characters than the page has marks
            (:func:`thin`), is read as scanned (plain), unless the preprocessing changed nothing the engine would see;
-        3. a page whose best reading is still poor (OSD_BELOW) asks Tesseract's orientation detection, and is
+        3. a page of about a line (:data:`UNTRIED_MAX_MARKS`) whose best reading is poor (OSD_BELOW) is read as
+           the box round its marks, at the four orientations (:func:`crops`);
+        4. a page whose best reading is still poor (OSD_BELOW) asks Tesseract's orientation detection, and is
            read turned its way when it is sure enough and proposes an orientation not yet tried;
-        4. a page whose best reading is still poor after that, that has no more marks than a line of text
+        5. a page whose best reading is still poor after that, that has no more marks than a line of text
            (:data:`UNTRIED_MAX_MARKS`) and on which orientation detection was not sure, is read at the orientations
            not yet tried, one at a time, until one reads
            well (:meth:`_untried`). Orientation detection needs a page of text: a one-line
@@ -290,6 +324,11 @@ class Trial:
             at_zero = next(a for a in self.attempts if a.orientation == 0)
             if not same_as_plain(at_zero, plain):
                 return [Attempt("plain", plain)]
+        poor_line = best.score < OSD_BELOW and self.report.marks < UNTRIED_MAX_MARKS
+        if poor_line and not any(a.name.startswith("crop") for a in self.attempts):
+            cut = crops(first)
+            if cut:
+                return cut
         if not self.osd_asked and best.score < OSD_BELOW:
             self.osd_asked = True
             self.report.osd = verdict = osd(preprocess.plain(self.page, OSD_DPI), timeout)

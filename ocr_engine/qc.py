@@ -89,17 +89,35 @@ def text_marks(grey: np.ndarray, dpi: float | None, rgb: np.ndarray | None = Non
     dpi = dpi or MIN_DPI
     scale = min(1.0, MARK_DPI / dpi)
     min_px = MARK_MIN_MM / 25.4 * dpi * scale
-    small = _small(grey, scale)
-    paper = float(np.median(small))
-    count = _components(small < paper - max(MARK_CONTRAST, MARK_NOISE_SIGMAS * _noise(small)), min_px)
+    count = len(_components(_dark(grey, scale), min_px))
     if count or rgb is None or rgb.ndim != 3:
         return count
     lab = cv2.cvtColor(_small(np.ascontiguousarray(rgb[..., :3]), scale), cv2.COLOR_RGB2LAB)
     for channel in (lab[..., 1], lab[..., 2]):
         deviation = np.abs(channel.astype(np.float32) - float(np.median(channel)))
-        count = max(count, _components(deviation > max(MARK_COLOUR_CONTRAST, MARK_NOISE_SIGMAS * _noise(channel)),
-                                       min_px))
+        count = max(count, len(_components(
+            deviation > max(MARK_COLOUR_CONTRAST, MARK_NOISE_SIGMAS * _noise(channel)), min_px)))
     return count
+
+
+def marks_box(grey: np.ndarray, dpi: float | None) -> tuple[int, int, int, int] | None:
+    """The box (x0, y0, x1, y1 in *grey*'s pixels) around all the dark text-like marks of :func:`text_marks`,
+    or None when there is none."""
+    dpi = dpi or MIN_DPI
+    scale = min(1.0, MARK_DPI / dpi)
+    stats = _components(_dark(grey, scale), MARK_MIN_MM / 25.4 * dpi * scale)
+    if not len(stats):
+        return None
+    x0, y0 = stats[:, 0].min(), stats[:, 1].min()
+    x1, y1 = (stats[:, 0] + stats[:, 2]).max(), (stats[:, 1] + stats[:, 3]).max()
+    return (int(x0 / scale), int(y0 / scale), min(grey.shape[1], int(np.ceil(x1 / scale))),
+            min(grey.shape[0], int(np.ceil(y1 / scale))))
+
+
+def _dark(grey: np.ndarray, scale: float) -> np.ndarray:
+    """Where the page (reduced by *scale*) is clearly darker than its paper (MARK_CONTRAST, MARK_NOISE_SIGMAS)."""
+    small = _small(grey, scale)
+    return small < float(np.median(small)) - max(MARK_CONTRAST, MARK_NOISE_SIGMAS * _noise(small))
 
 
 def _small(image: np.ndarray, scale: float) -> np.ndarray:
@@ -117,13 +135,14 @@ def _noise(channel: np.ndarray) -> float:
     #   two medians were half of the QC's time, and a page's quarter holds 290,000 samples of its texture
 
 
-def _components(mask: np.ndarray, min_px: float) -> int:
-    """The connected components of ``mask`` at least ``min_px`` tall or wide, not touching the image edge."""
+def _components(mask: np.ndarray, min_px: float) -> np.ndarray:
+    """The boxes (x, y, width, height) of the connected components of ``mask`` at least ``min_px`` tall or wide,
+    not touching the image edge."""
     _n, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
     h, w = mask.shape
     x, y, bw, bh = (stats[1:, i] for i in range(4))  # in numpy: a noisy page has tens of thousands
     inside = (x > 0) & (y > 0) & (x + bw < w) & (y + bh < h)
-    return int(np.count_nonzero(inside & (np.maximum(bw, bh) >= min_px)))
+    return stats[1:, :4][inside & (np.maximum(bw, bh) >= min_px)]
 
 
 def blur_score(grey: np.ndarray) -> float:

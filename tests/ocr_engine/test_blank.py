@@ -165,3 +165,13 @@ def test_ink_ten_levels_below_flat_paper_is_not_blank():
     page = Image.new("L", A4_200, 240)
     ImageDraw.Draw(page).text((236, 300), "Yêu cầu Phòng Hành chính - Tổng hợp phối hợp", font=_font(39), fill=226)
     assert qc.text_marks(np.asarray(page), 200) >= 10
+
+
+def test_the_box_round_a_pages_marks_holds_every_mark_and_nothing_else():
+    page = np.full((1000, 800), 230, np.uint8)
+    page[100:130, 200:215] = 40  # two marks well apart
+    page[600:640, 500:520] = 40
+    x0, y0, x1, y1 = qc.marks_box(page, 150)
+    assert x0 <= 200 and y0 <= 100 and x1 >= 520 and y1 >= 640
+    assert x0 >= 195 and y0 >= 95 and x1 <= 525 and y1 <= 645
+    assert qc.marks_box(np.full((1000, 800), 230, np.uint8), 150) is None

@@ -313,3 +313,26 @@ def test_a_line_set_aside_as_dirt_that_reads_as_words_is_put_back():
     attempt.take(PageText("p", body, "test", "1", 0.1, noise=[note, speckle]))
     assert [line.text for line in attempt.text.lines][-1] == "Chuyển Văn phòng xử lý"
     assert attempt.noise_kept == 1 and attempt.text.noise == [speckle]
+
+
+
+@pytest.mark.parametrize("number, size, turn", [("9", 30, 0), ("- 7 -", 40, 180)])
+def test_a_lone_page_number_is_read_where_layout_analysis_finds_no_text(tmp_path, tesseract, monkeypatch, number,
+                                                                        size, turn):
+    """Tesseract's layout analysis finds no text in a page number alone on an A4 page; the box round the page's
+    marks, cut out, reads as the number, and the words land where it is printed on the page."""
+    page = Image.new("L", (1654, 2339), 255)
+    ImageDraw.Draw(page).text((800, 2150), number, fill=0, font=ImageFont.truetype(str(find_font()), size))
+    scanned = page.rotate(-turn, expand=True)
+    outcome = _outcome(tmp_path, scanned)
+    assert outcome.text.text.replace(" ", "").strip() == number.replace(" ", "")
+    assert outcome.report.path.startswith("crop") and outcome.report.orientation_deg == (360 - turn) % 360
+    box = Box.union([w.box for line in outcome.text.lines for w in line.words])
+    corners = np.array([[box.x0, box.y0, 1], [box.x1, box.y1, 1]]) @ outcome.to_source.T
+    ink = np.argwhere(np.asarray(scanned) < 128)  # (row, column) of the number's pixels in the scan
+    (top, left), (bottom, right) = ink.min(axis=0), ink.max(axis=0)
+    assert corners[:, 0].min() <= left + 5 and corners[:, 0].max() >= right - 5
+    assert corners[:, 1].min() <= top + 5 and corners[:, 1].max() >= bottom - 5
+    assert max(abs(corners[:, 0] - (left + right) / 2)) < 100 and max(abs(corners[:, 1] - (top + bottom) / 2)) < 60
+    monkeypatch.setattr(evidence, "CROP_MAX_SHARE", 0.0)  # without the cut-out box: nothing
+    assert _outcome(tmp_path, scanned, "again").text.text.strip() == ""
