@@ -44,6 +44,7 @@ def _lib() -> ctypes.CDLL | None:
             "TessBaseAPICreate": ([], vp),
             "TessBaseAPIDelete": ([vp], None),
             "TessBaseAPIInit3": ([vp, ctypes.c_char_p, ctypes.c_char_p], c_int),
+            "TessBaseAPISetVariable": ([vp, ctypes.c_char_p, ctypes.c_char_p], c_int),
             "TessBaseAPISetPageSegMode": ([vp, c_int], None),
             "TessBaseAPISetImage": ([vp, ctypes.c_char_p, c_int, c_int, c_int, c_int], None),
             "TessBaseAPISetSourceResolution": ([vp, c_int], None),
@@ -80,6 +81,8 @@ def _acquire(lang: str) -> int | None:
     if api and lib.TessBaseAPIInit3(api, None, lang.encode()) != 0:
         lib.TessBaseAPIDelete(api)
         api = None
+    if api:  # tprintf's progress notes ("Detected 1863 diacritics") would go to the worker's stderr
+        lib.TessBaseAPISetVariable(api, b"debug_file", b"/dev/null")
     if api:
         with _handles_lock:
             _handles.append(api)
