@@ -236,12 +236,6 @@ def choose(attempts: list[Attempt]) -> tuple[Attempt, bool]:
     return best_upright, uncertain
 
 
-def same_as_plain(attempt: Attempt, plain: PageImage) -> bool:
-    """True when the full preprocessing changed nothing the engine would see (no turn, skew, streaks or crop)."""
-    return (attempt.orientation == 0 and abs(attempt.skew) < 0.05 and attempt.streaks == 0
-            and attempt.image.pixels.shape == plain.pixels.shape and plain.colour is None)
-
-
 def osd(image: PageImage, timeout: float) -> dict | None:
     """Tesseract's orientation verdict on *image* (reduced to OSD_DPI), or None."""
     scale = min(1.0, OSD_DPI / image.dpi)
@@ -298,7 +292,7 @@ class Trial:
            unless its turned reading is itself good and long enough (:func:`confirmed`): the turn must be
            confirmed by what the page reads as;
         2. a page whose best reading is doubtful, or holds far fewer characters than the page has marks
-           (:func:`thin`), is read as scanned (plain), unless the preprocessing changed nothing the engine would see;
+           (:func:`thin`), is read as scanned (plain);
         3. a page of about a line (:data:`UNTRIED_MAX_MARKS`) whose best reading is poor (OSD_BELOW) is read as
            the box round its marks, at the four orientations (:func:`crops`);
         4. a page whose best reading is still poor (OSD_BELOW) asks Tesseract's orientation detection, and is
@@ -319,11 +313,8 @@ class Trial:
         if not doubtful(best) and not thin(best, self.report):
             return []
         names = {a.name for a in self.attempts}
-        if "plain" not in names:
-            plain = preprocess.plain(self.page, None)  # exactly what plain Tesseract reads: the scan itself
-            at_zero = next(a for a in self.attempts if a.orientation == 0)
-            if not same_as_plain(at_zero, plain):
-                return [Attempt("plain", plain)]
+        if "plain" not in names:  # the preprocessing always changes what the engine sees (at least the evened ink)
+            return [Attempt("plain", preprocess.plain(self.page, None))]  # what plain Tesseract reads: the scan itself
         poor_line = best.score < OSD_BELOW and self.report.marks < UNTRIED_MAX_MARKS
         if poor_line and not any(a.name.startswith("crop") for a in self.attempts):
             cut = crops(first)

@@ -336,3 +336,15 @@ def test_a_lone_page_number_is_read_where_layout_analysis_finds_no_text(tmp_path
     assert max(abs(corners[:, 0] - (left + right) / 2)) < 100 and max(abs(corners[:, 1] - (top + bottom) / 2)) < 60
     monkeypatch.setattr(evidence, "CROP_MAX_SHARE", 0.0)  # without the cut-out box: nothing
     assert _outcome(tmp_path, scanned, "again").text.text.strip() == ""
+
+
+def test_a_doubtful_page_is_read_as_scanned_even_when_the_preprocessing_neither_turned_nor_straightened_it(
+        monkeypatch):
+    """The evened ink alone changes what the engine sees: such a page's plain reading must still compete (it was
+    skipped as 'the same as plain' on 200 dpi greyscale pages with no turn, skew or streak)."""
+    scan = PageImage("p", np.full((10, 10), 255, np.uint8), 200)  # the same size as the first attempt's image
+    monkeypatch.setattr(evidence.preprocess, "plain", lambda page, dpi: scan)
+    first = _attempt("sohoa", 0, JUNK)
+    trial = evidence.Trial(None, SimpleNamespace(marks=5000, osd=None), 200, [first])
+    [plain] = trial.next_attempts(10)
+    assert plain.name == "plain" and plain.image is scan
