@@ -7,6 +7,7 @@ never stops the others.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
@@ -19,9 +20,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import alto, evidence, preprocess, qc
+from . import alto, evidence, lm, preprocess, qc
 from .engines import OcrEngine
-from .errors import EngineError, InputError
+from .errors import EngineError, InputError, ModelError
 from .images import LoadedPage, SourcePage, list_pages, load_page
 from .linesheet import line_sheet
 from .model import PageImage, PageText
@@ -162,7 +163,7 @@ def _settle(outcome: PageOutcome, attempts: list[evidence.Attempt]) -> None:
         report.paths = [a.to_dict(False) for a in attempts]
         return
     winner, uncertain = evidence.choose(attempts)
-    outcome.text = winner.text
+    outcome.text, report.words_corrected = _marks_corrected(winner.text)
     outcome.to_source = winner.image.to_source
     outcome.timings["ocr"] = round(sum(a.text.seconds for a in attempts if a.text), 3)
     report.orientation_deg, report.skew_deg, report.streaks_removed = winner.orientation, winner.skew, winner.streaks
@@ -178,6 +179,27 @@ def _settle(outcome: PageOutcome, attempts: list[evidence.Attempt]) -> None:
         flags.append(qc.reading_problem(outcome.page_id, winner.reading.score))
     outcome.problems += flags
     report.problems += flags
+
+
+def _marks_corrected(text: PageText) -> tuple[PageText, int]:
+    """*text* with every word's tone and vowel marks corrected by its neighbours
+    (:meth:`ocr_engine.lm.SyllableLM.correct_marks`), and how many words changed. Without the syllable model
+    (a broken install) the reading is kept as it is."""
+    try:
+        model = lm.shared()
+    except ModelError as exc:
+        log.warning("marks not corrected: %s", exc)
+        return text, 0
+    lines, changed = [], 0
+    for line in text.lines:
+        fixed = model.correct_marks([w.text for w in line.words])
+        if fixed == [w.text for w in line.words]:
+            lines.append(line)
+            continue
+        changed += sum(t != w.text for w, t in zip(line.words, fixed))
+        lines.append(dataclasses.replace(line, words=tuple(
+            w if t == w.text else dataclasses.replace(w, text=t) for w, t in zip(line.words, fixed))))
+    return dataclasses.replace(text, lines=lines), changed
 
 
 def run(paths: Iterable[str | Path], engine: OcrEngine, *, jobs: int = 1,

@@ -58,6 +58,7 @@ class QcReport:
     paths: list[dict] = field(default_factory=list)  # every reading tried: name, orientation, score, evidence
     lines_by_engine: dict[str, int] | None = None  # engine auto: how many kept lines each reader's reading won
     osd: dict | None = None  # Tesseract's orientation detection, when it was asked
+    words_corrected: int = 0  # words whose tone or vowel marks the syllable model changed (ocr_engine.lm.MARKS_MARGIN)
 
     @property
     def rejected(self) -> bool:

@@ -348,3 +348,17 @@ def test_a_doubtful_page_is_read_as_scanned_even_when_the_preprocessing_neither_
     trial = evidence.Trial(None, SimpleNamespace(marks=5000, osd=None), 200, [first])
     [plain] = trial.next_attempts(10)
     assert plain.name == "plain" and plain.image is scan
+
+
+def test_the_kept_reading_has_its_marks_corrected_and_the_report_counts_the_words():
+    """A reader never writes "yêu câu": the syllable model puts the marks right on the reading that is kept,
+    keeping each word's box and confidence, and the QC report says how many words it changed."""
+    words = [Word(t, Box(60 * i, 100, 60 * i + 50, 130), 0.9) for i, t in enumerate("Yêu câu các phòng".split())]
+    attempt = evidence.Attempt("sohoa", PageImage("p", np.zeros((10, 10), np.uint8), 200))
+    attempt.take(PageText("p", [Line(tuple(words))], "test", "1", 0.1))
+    outcome = pipeline.PageOutcome("p", None, 0)
+    outcome.report = SimpleNamespace(problems=[])
+    pipeline._settle(outcome, [attempt])
+    [line] = outcome.text.lines
+    assert line.text == "Yêu cầu các phòng" and outcome.report.words_corrected == 1
+    assert [w.box for w in line.words] == [w.box for w in words] and line.words[1].confidence == 0.9

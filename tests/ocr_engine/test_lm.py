@@ -69,3 +69,22 @@ def test_a_model_of_another_format_is_refused(tmp_path):
         out.write("#format\tsomething-else 9\n1\ta\t1\t1\n")
     with pytest.raises(ModelError, match="format"):
         lm.SyllableLM.read(path)
+
+
+@pytest.mark.parametrize("read, meant", [
+    ("Yêu câu các phòng thực hiện", "Yêu cầu các phòng thực hiện"),  # Tesseract's tone-mark slips on real scans
+    ("YÊU CÂU", "YÊU CẦU"),
+    ("(yêu câu),", "(yêu cầu),"),
+    ("thành phô Hải Phòng", "thành phố Hải Phòng"),
+    ("nhân đân thành phố", "nhân dân thành phố"),
+    ("Luật Lưu trữ ngày 21 tháng 6", "Luật Lưu trữ ngày 21 tháng 6"),  # right readings stay as they are
+    ("thâm quyền", "thâm quyền"),  # "thẩm quyền", but not by the margin: left alone
+])
+def test_marks_are_corrected_only_where_the_neighbours_make_another_syllable_far_likelier(read, meant):
+    assert " ".join(lm.shared().correct_marks(read.split())) == meant
+
+
+def test_the_correction_leaves_numbers_abbreviations_and_junk_alone():
+    words = ["UBND", "2025", "#Zq", "câu"]
+    assert lm.shared().correct_marks(words) == words
+    assert lm.bare("Đường") == "Duong" and lm.bare("cầu") == "cau"
