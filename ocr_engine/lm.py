@@ -110,7 +110,6 @@ class SyllableLM:
         toks = tokens(words)
         return (self.logprob(toks) / len(toks), len(toks)) if toks else (0.0, 0)
 
-    # --- file ---------------------------------------------------------------------------------------
     @functools.cached_property
     def _by_letters(self) -> dict[str, list[str]]:
         """The model's syllables by their letters without marks (đ counts as d)."""
@@ -148,6 +147,7 @@ class SyllableLM:
             toks[i] = best
         return out
 
+    # --- file ---------------------------------------------------------------------------------------
     def write(self, path: Path, *, header: Sequence[str] = ()) -> None:
         with gzip.open(path, "wt", encoding="utf-8", compresslevel=9) as out:
             out.write(f"#format\t{FORMAT}\n")

@@ -192,11 +192,12 @@ def _marks_corrected(text: PageText) -> tuple[PageText, int]:
         return text, 0
     lines, changed = [], 0
     for line in text.lines:
-        fixed = model.correct_marks([w.text for w in line.words])
-        if fixed == [w.text for w in line.words]:
+        read = [w.text for w in line.words]
+        fixed = model.correct_marks(read)
+        if fixed == read:
             lines.append(line)
             continue
-        changed += sum(t != w.text for w, t in zip(line.words, fixed))
+        changed += sum(t != r for r, t in zip(read, fixed))
         lines.append(dataclasses.replace(line, words=tuple(
             w if t == w.text else dataclasses.replace(w, text=t) for w, t in zip(line.words, fixed))))
     return dataclasses.replace(text, lines=lines), changed

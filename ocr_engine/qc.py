@@ -87,9 +87,7 @@ def text_marks(grey: np.ndarray, dpi: float | None, rgb: np.ndarray | None = Non
     or more; blank paper, one solid colour and pure noise give none. A page is blank only when
     this is 0: whatever else is on it is read.
     """
-    dpi = dpi or MIN_DPI
-    scale = min(1.0, MARK_DPI / dpi)
-    min_px = MARK_MIN_MM / 25.4 * dpi * scale
+    scale, min_px = _mark_scale(dpi)
     count = len(_components(_dark(grey, scale), min_px))
     if count or rgb is None or rgb.ndim != 3:
         return count
@@ -104,15 +102,21 @@ def text_marks(grey: np.ndarray, dpi: float | None, rgb: np.ndarray | None = Non
 def marks_box(grey: np.ndarray, dpi: float | None) -> tuple[int, int, int, int] | None:
     """The box (x0, y0, x1, y1 in *grey*'s pixels) around all the dark text-like marks of :func:`text_marks`,
     or None when there is none."""
-    dpi = dpi or MIN_DPI
-    scale = min(1.0, MARK_DPI / dpi)
-    stats = _components(_dark(grey, scale), MARK_MIN_MM / 25.4 * dpi * scale)
+    scale, min_px = _mark_scale(dpi)
+    stats = _components(_dark(grey, scale), min_px)
     if not len(stats):
         return None
     x0, y0 = stats[:, 0].min(), stats[:, 1].min()
     x1, y1 = (stats[:, 0] + stats[:, 2]).max(), (stats[:, 1] + stats[:, 3]).max()
     return (int(x0 / scale), int(y0 / scale), min(grey.shape[1], int(np.ceil(x1 / scale))),
             min(grey.shape[0], int(np.ceil(y1 / scale))))
+
+
+def _mark_scale(dpi: float | None) -> tuple[float, float]:
+    """(the factor that brings a page of *dpi* to MARK_DPI, the least size of a mark there in pixels)."""
+    dpi = dpi or MIN_DPI
+    scale = min(1.0, MARK_DPI / dpi)
+    return scale, MARK_MIN_MM / 25.4 * dpi * scale
 
 
 def _dark(grey: np.ndarray, scale: float) -> np.ndarray:
