@@ -327,7 +327,7 @@ class Trial:
             if verdict and verdict["confidence"] >= OSD_MIN_CONFIDENCE and verdict["rotate"] not in tried:
                 return [attempt_at(self.page, verdict["rotate"], f"turn{verdict['rotate']}", self.recognition_dpi)]
         sure = bool(self.report.osd) and self.report.osd["confidence"] >= OSD_MIN_CONFIDENCE
-        if best.score < OSD_BELOW and self.report.marks < UNTRIED_MAX_MARKS and not sure:
+        if poor_line and not sure:
             untried = self._untried()
             if untried:
                 return [attempt_at(self.page, untried[0], f"turn{untried[0]}", self.recognition_dpi)]

@@ -83,7 +83,6 @@ def _acquire(lang: str) -> int | None:
         api = None
     if api:  # tprintf's progress notes ("Detected 1863 diacritics") would go to the worker's stderr
         lib.TessBaseAPISetVariable(api, b"debug_file", b"/dev/null")
-    if api:
         with _handles_lock:
             _handles.append(api)
     return api
