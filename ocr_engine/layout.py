@@ -7,6 +7,8 @@ wide gap and reads the left column before the right one.
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from .model import Line
@@ -15,6 +17,9 @@ GAP_FACTOR = 1.5  # a column gap is wider than this many line heights
 HEADER_GAP_FACTOR = 1.0  # ... or, in the page's first line (where an NĐ 30 header's two blocks start), this many.
 #   Tuning seeds: headers joined on their first row had gaps of 0.57-3.37 line heights (two clean pages 1.45 and
 #   1.47, missed at 1.5). 1.2 everywhere also cut table rows with one wide cell gap into blocks (s000271: 19 → 24 %)
+LIST_MARKER = re.compile(r"^(\(?(\d{1,3}|[IVXLC]{1,6}|[a-zđ])[.):]|[-+•–*])$", re.IGNORECASE)  # "1." "a)" "II." "-"
+#   a numbered list with a hanging indent leaves a wide gap after each item's number, line after line; the numbers
+#   are no column (fresh seeds 101600-101899, a 'list' page: "1." "2." "3." "4." were read first, then the items)
 MAX_BLOCK_LINES = 8  # side-by-side blocks (an NĐ 30 header, a signing block beside "Nơi nhận") are a few lines
 #                      long; a longer run of lines cut by one gap is a two-column table, read row by row
 
@@ -40,6 +45,8 @@ def _reorder(run: list[tuple[Line, tuple[int, int, int] | None]], channel: tuple
     sides = {line.box.x1 <= middle for line, gap in run if not gap}
     if not (2 <= cut <= MAX_BLOCK_LINES or (header and cut == 1 and sides == {True, False})):
         return [line for line, _ in run]
+    if all(gap[2] == 1 and LIST_MARKER.match(line.words[0].text) for line, gap in run if gap):
+        return [line for line, _ in run]  # list items' numbers, not a column
     left, right = [], []
     for line, gap in run:
         if gap:

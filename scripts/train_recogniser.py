@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import math
 import os
 import random
 import re
@@ -77,6 +78,10 @@ PEAK_LR = 1e-3  # a fixed 1e-3 spiked twice; here it is only the peak after warm
 WARMUP_STEPS = 600
 MIN_LR = 5e-5
 EMA_DECAY = 0.999
+ANNEAL_LR = 1e-4  # --anneal: crnn1 plateaued at the schedule's 2e-4 (steps 12,493-15,175: validation CER 4.2-4.8 %,
+# no new best), so a finished run is continued from its best EMA weights at half that rate, decaying to
+ANNEAL_END_LR = 5e-6
+ANNEAL_WARMUP_STEPS = 200  # the optimiser starts afresh: its moments need a few steps before the full rate
 GRAD_CLIP = 5.0
 CHECKPOINT_EVERY_S = 300
 VALIDATE_EVERY_S = 600
@@ -460,8 +465,18 @@ def build_model(num_classes: int):
     return CRNN()
 
 
-def lr_at(step: int) -> float:
-    """Linear warm-up to PEAK_LR, then inverse-square-root decay (no fixed end: runs are continued)."""
+def lr_at(step: int, anneal: dict | None = None) -> float:
+    """Linear warm-up to PEAK_LR, then inverse-square-root decay (no fixed end: runs are continued).
+
+    With ``anneal`` (a run started by ``--init … --anneal N``): a short warm-up to ``anneal["lr"]`` and a cosine
+    decay to ``ANNEAL_END_LR`` over ``anneal["steps"]`` steps, after which the run stops.
+    """
+    if anneal:
+        k = step - anneal["from_step"]
+        if k < ANNEAL_WARMUP_STEPS:
+            return anneal["lr"] * (k + 1) / ANNEAL_WARMUP_STEPS
+        t = min(1.0, (k - ANNEAL_WARMUP_STEPS) / max(1, anneal["steps"] - ANNEAL_WARMUP_STEPS))
+        return ANNEAL_END_LR + (anneal["lr"] - ANNEAL_END_LR) * 0.5 * (1 + math.cos(math.pi * t))
     if step < WARMUP_STEPS:
         return PEAK_LR * (step + 1) / WARMUP_STEPS
     return max(MIN_LR, PEAK_LR * (WARMUP_STEPS / (step + 1)) ** 0.5)
@@ -575,8 +590,9 @@ def train(args) -> None:
     for p in ema.parameters():
         p.requires_grad_(False)
     opt = torch.optim.AdamW(model.parameters(), lr=PEAK_LR, weight_decay=1e-4)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_at(s) / PEAK_LR)
     state = {"step": 0, "samples": 0, "cpu_s": 0.0, "wall_s": 0.0, "best_cer": None, "curve": []}
+    holder = {"state": state}  # the schedule reads the current state (replaced on resume)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_at(s, holder["state"].get("anneal")) / PEAK_LR)
     rng, pyrng = np.random.default_rng(args.seed), random.Random(args.seed)
     torch.manual_seed(args.seed)
     last = run / "last.pt"
@@ -597,8 +613,28 @@ def train(args) -> None:
                 f"(a new validation set)")
             state["best_cer"] = None
         log(f"resumed from {last} at step {state['step']}, {state['samples']} samples")
-    elif args.resume:
+    elif args.resume and not args.init:
         log(f"--resume: no {last}; starting fresh")
+    if args.init and not (args.resume and last.exists()):
+        ck = torch.load(args.init, map_location="cpu", weights_only=False)
+        if ck["charset_version"] != charset.CHARSET_VERSION or ck.get("arch") != ARCH:
+            raise SystemExit(f"{args.init}: charset {ck['charset_version']} / arch {ck.get('arch')} differ from "
+                             f"{charset.CHARSET_VERSION} / {ARCH}")
+        model.load_state_dict(ck["ema"])  # the averaged weights are the better start
+        ema.load_state_dict(ck["ema"])
+        state.update({k: ck["state"][k] for k in ("step", "samples", "cpu_s", "wall_s")})
+        state["curve"] = list(ck["state"].get("curve", []))
+        if args.anneal:
+            state["anneal"] = {"from_step": state["step"], "steps": args.anneal, "lr": args.lr,
+                               "init": str(args.init)}
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_at(s, holder["state"].get("anneal")) / PEAK_LR,
+                                                  last_epoch=-1)
+        sched.last_epoch = state["step"]  # the schedule's counter follows the step
+        for g in opt.param_groups:
+            g["lr"] = lr_at(state["step"], state.get("anneal"))
+        log(f"initialised from {args.init} (EMA weights, step {state['step']}); "
+            f"anneal {state.get('anneal')}")
+    holder["state"] = state
     n_params = sum(p.numel() for p in model.parameters())
     log(f"model CRNN {n_params / 1e6:.2f} M params, {charset.NUM_CLASSES} classes, threads {args.threads}, "
         f"batch {args.batch}, seed {args.seed}")
@@ -635,7 +671,9 @@ def train(args) -> None:
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append("SIGTERM"))  # kill PID: checkpoint, then exit
     loss_acc, loss_n = 0.0, 0
-    while (stop_at is None or time.time() < stop_at) and not stop:
+    anneal_end = state["anneal"]["from_step"] + state["anneal"]["steps"] if state.get("anneal") else None
+    while (stop_at is None or time.time() < stop_at) and not stop and (anneal_end is None
+                                                                           or state["step"] < anneal_end):
         x_np, texts = pool.batch()
         x = torch.from_numpy(x_np).contiguous(memory_format=torch.channels_last)
         targets = torch.tensor([i for t in texts for i in charset.encode(t)], dtype=torch.long)
@@ -866,6 +904,11 @@ def main(argv: list[str] | None = None) -> None:
                     help="training RNG seed (≥ corpus.TRAINING_SEED_START: never the benchmark's seeds)")
     ap.add_argument("--threads", type=int, default=1, help="torch threads (the machine has 2 shared cores)")
     ap.add_argument("--batch", type=int, default=BATCH)
+    ap.add_argument("--init", type=Path, help="start a new run from this checkpoint's EMA weights "
+                    "(e.g. another run's best.pt), with a fresh optimiser")
+    ap.add_argument("--anneal", type=int, default=0, metavar="STEPS",
+                    help="with --init: warm up to --lr, cosine-decay to ANNEAL_END_LR over STEPS steps, then stop")
+    ap.add_argument("--lr", type=float, default=ANNEAL_LR, help="peak learning rate of --anneal")
     ap.add_argument("--hours", type=float, default=0.0, help="stop after this many wall hours (0: never)")
     ap.add_argument("--text", type=Path, action="append", default=[],
                     help="extra training text file (UTF-8, one sentence per line); may repeat")

@@ -81,3 +81,18 @@ def test_a_table_row_whose_cells_wrapped_is_not_taken_for_header_blocks():
              _line(180, ("634/NQ", 100, 300))]
     assert [l.text for l in split_columns(lines)] == ["Bảng 1", "466/BC-BNV việc giao", "tiệu", "Vĩnh viễn",
                                                       "634/NQ"]
+
+
+def test_a_numbered_list_with_a_hanging_indent_is_no_column():
+    """Each item's number stands apart from its text by a wide gap, line after line: read each number with its item
+    (the numbers were read first, as a column, on a fresh-seed 'list' page); a header's blocks still are columns."""
+    lines = [_line(0, ("1.", 100, 140), ("Các", 300, 380), ("tài", 390, 460), ("liệu", 470, 1400)),
+             _line(60, ("Công", 300, 400), ("văn", 410, 1400)),
+             _line(120, ("2.", 100, 140), ("Yêu", 300, 380), ("cầu", 390, 1400)),
+             _line(180, ("b)", 100, 140), ("Quyết", 300, 400), ("định", 410, 1400)),
+             _line(240, ("-", 100, 120), ("Phần", 300, 400), ("mềm", 410, 1400))]
+    assert [l.text for l in split_columns(lines)] == ["1. Các tài liệu", "Công văn", "2. Yêu cầu", "b) Quyết định",
+                                                      "- Phần mềm"]
+    header = [_line(0, ("UBND", 100, 200), ("CỘNG", 900, 1000)), _line(60, ("1.", 100, 140), ("Độc", 950, 1020)),
+              _line(120, ("Số:", 110, 170), ("lập", 950, 1020))]
+    assert [l.text for l in split_columns(header)] == ["UBND", "1.", "Số:", "CỘNG", "Độc", "lập"]
