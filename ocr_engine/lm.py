@@ -42,6 +42,12 @@ MARKS_MARGIN = 12.0  # a word's tone and vowel marks are changed to another syll
 #   a reader never writes "yêu câu", "quần lý". Tuning seeds 0-299, sohoa's readings (clean, mild, JPEG): margin 2 →
 #   125 pages worse, 8 → 48, 10 → 0.543 → 0.524 % CER with 12 worse, 12 → 0.518 % with 30 pages better and none worse
 #   (14: 0.521, 20: 0.536); heavy, typewriter and augraphy 17.16 → 16.93 %, none worse
+UNSURE_CONFIDENCE = 0.90  # a word the engine read with less confidence than this ...
+UNSURE_MARGIN = 7.0  # ... needs only this margin (the engine itself doubted its marks). Tuning seeds 0-299, sohoa's
+#   readings with their ALTO word confidences, clean, mild and JPEG: margin 12 everywhere 0.543 → 0.517 % CER (30
+#   pages better, none worse); below 0.90 at 7: 0.499 % (46 better, none worse); heavy, typewriter and augraphy 17.15 →
+#   16.92 / 16.82 % (78 / 87 better, none worse). Neighbours: 0.90 at 5 or 6, 0.92 at 6: one page worse; 0.95 at 6:
+#   3 and 5 worse; below 1.01 (every word) at 6: 80 worse
 MIN_BIGRAM_COUNT = 2  # bigrams seen once are dropped from the shipped file (they stay in the context counts)
 REBUILD = "rebuild it with `python scripts/build_lm.py` (see docs/neural.md) or restore it from git"
 
@@ -119,9 +125,10 @@ class SyllableLM:
                 out.setdefault(bare(syllable), []).append(syllable)
         return out
 
-    def correct_marks(self, words: Sequence[str]) -> list[str]:
+    def correct_marks(self, words: Sequence[str], confidences: Sequence[float] | None = None) -> list[str]:
         """*words* (one line, as read) with each syllable's marks replaced by those of the syllable of the same
-        letters that its neighbours make :data:`MARKS_MARGIN` more likely; case and punctuation are kept."""
+        letters that its neighbours make :data:`MARKS_MARGIN` more likely (:data:`UNSURE_MARGIN` for a word whose
+        engine *confidences* are under :data:`UNSURE_CONFIDENCE`); case and punctuation are kept."""
         toks = [token(w) for w in words]
         out = list(words)
         for i, tok in enumerate(toks):
@@ -138,7 +145,8 @@ class SyllableLM:
 
             best = max(candidates, key=fit)
             at = out[i].lower().find(tok)
-            if best == tok or fit(best) - fit(tok) <= MARKS_MARGIN or at < 0:
+            unsure = confidences is not None and confidences[i] < UNSURE_CONFIDENCE
+            if best == tok or fit(best) - fit(tok) <= (UNSURE_MARGIN if unsure else MARKS_MARGIN) or at < 0:
                 continue
             found = out[i][at:at + len(tok)]
             cased = best.upper() if found.isupper() and len(found) > 1 else (

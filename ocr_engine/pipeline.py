@@ -193,7 +193,7 @@ def _marks_corrected(text: PageText) -> tuple[PageText, int]:
     lines, changed = [], 0
     for line in text.lines:
         read = [w.text for w in line.words]
-        fixed = model.correct_marks(read)
+        fixed = model.correct_marks(read, [w.confidence for w in line.words])
         if fixed == read:
             lines.append(line)
             continue

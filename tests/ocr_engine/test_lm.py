@@ -84,6 +84,15 @@ def test_marks_are_corrected_only_where_the_neighbours_make_another_syllable_far
     assert " ".join(lm.shared().correct_marks(read.split())) == meant
 
 
+def test_a_word_the_engine_doubted_needs_a_smaller_margin():
+    """'quần lý' (for 'quản lý', a fresh-seed slip on a clean page) is not changed on the model's word alone (e^11.6,
+    under lm.MARKS_MARGIN), but the engine's own doubt about the word lowers the margin (lm.UNSURE_MARGIN)."""
+    model = lm.shared()
+    assert model.correct_marks(["quần", "lý"]) == model.correct_marks(["quần", "lý"], [0.95, 0.96]) == ["quần", "lý"]
+    assert model.correct_marks(["quần", "lý"], [0.62, 0.96]) == ["quản", "lý"]
+    assert model.correct_marks(["Luật", "Lưu", "trữ"], [0.5, 0.5, 0.5]) == ["Luật", "Lưu", "trữ"]
+
+
 def test_the_correction_leaves_numbers_abbreviations_and_junk_alone():
     words = ["UBND", "2025", "#Zq", "câu"]
     assert lm.shared().correct_marks(words) == words
