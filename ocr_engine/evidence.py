@@ -83,6 +83,10 @@ CROP_MAX_SHARE = 0.25  # a page of about a line (UNTRIED_MAX_MARKS) that reads p
 #   page: tuning seeds 0-299, '9', '59' and a '19' handed in upside down (s000121, s000255, s000035) read as
 #   nothing, cut out they read right; no other reading of the 66 short, one-line, page-number and stamp-only pages
 #   changed. A '6' read for the '9' turned by 180° loses to the upright '9' (TURN_MARGIN)
+FLIP_MIN_WORDS = 5  # a poor reading says its lines run across the page (so it may be upside down) only with this many
+#   words to judge by: tuning seeds 0-299, of the 12 poor readings with no sure orientation verdict and their flip
+#   untried, 11 had no word at all (blank or unread pages: 'horizontal' is then 1.0, nothing to say); the one with
+#   words, a seal page handed in upside down (s000173), is the one the flip is for
 CROP_PAD_INCH = 0.1  # white around the cut-out marks (Tesseract wants a margin round the text)
 OSD_DPI = 150  # orientation detection runs on the page reduced to this: 0.5 s against 0.6 s at 200 dpi on an A4
 #               page, same answers on the 4 turns of a rendered page (confidence 4-6 against 13-18)
@@ -297,7 +301,11 @@ class Trial:
            the box round its marks, at the four orientations (:func:`crops`);
         4. a page whose best reading is still poor (OSD_BELOW) asks Tesseract's orientation detection, and is
            read turned its way when it is sure enough and proposes an orientation not yet tried;
-        5. a page whose best reading is still poor after that, that has no more marks than a line of text
+        5. a page whose best reading is still poor, whose words run across the page at that reading's orientation
+           (:func:`horizontal_share`), and on which orientation detection was not sure, is read upside down from
+           it: lines that run across tell the axis, not which end is up (fresh seeds 101600-101899: a typewritten
+           table turned by 270° was read at 270°, upside down, as junk; OSD said 90° at confidence 1.16);
+        6. a page whose best reading is still poor after that, that has no more marks than a line of text
            (:data:`UNTRIED_MAX_MARKS`) and on which orientation detection was not sure, is read at the orientations
            not yet tried, one at a time, until one reads
            well (:meth:`_untried`). Orientation detection needs a page of text: a one-line
@@ -327,6 +335,11 @@ class Trial:
             if verdict and verdict["confidence"] >= OSD_MIN_CONFIDENCE and verdict["rotate"] not in tried:
                 return [attempt_at(self.page, verdict["rotate"], f"turn{verdict['rotate']}", self.recognition_dpi)]
         sure = bool(self.report.osd) and self.report.osd["confidence"] >= OSD_MIN_CONFIDENCE
+        tried = {a.orientation for a in self.attempts}
+        flip = (best.orientation + 180) % 360
+        if (not sure and best.score < OSD_BELOW and best.reading.words >= FLIP_MIN_WORDS and best.horizontal >= 0.5
+                and flip not in tried and not any(a.name.startswith("crop") for a in self.attempts)):
+            return [attempt_at(self.page, flip, f"turn{flip}", self.recognition_dpi)]
         if poor_line and not sure:
             untried = self._untried()
             if untried:

@@ -11,7 +11,7 @@ import re
 
 import numpy as np
 
-from .model import Line
+from .model import Box, Line
 
 GAP_FACTOR = 1.5  # a column gap is wider than this many line heights
 HEADER_GAP_FACTOR = 1.0  # ... or, in the page's first line (where an NĐ 30 header's two blocks start), this many.
@@ -20,6 +20,10 @@ HEADER_GAP_FACTOR = 1.0  # ... or, in the page's first line (where an NĐ 30 hea
 LIST_MARKER = re.compile(r"^(\(?(\d{1,3}|[IVXLC]{1,6}|[a-zđ])[.):]|[-+•–*])$", re.IGNORECASE)  # "1." "a)" "II." "-"
 #   a numbered list with a hanging indent leaves a wide gap after each item's number, line after line; the numbers
 #   are no column (fresh seeds 101600-101899, a 'list' page: "1." "2." "3." "4." were read first, then the items)
+MARKER_MAX_GAP = 4.0  # a list marker read as a line of its own belongs to the line that starts at most this many of
+#   its heights to its right, on the same row (Tesseract's layout analysis put a list's numbers in a block of their own
+#   on a fresh-seed 'list' page and they were read first: "1." "25" "3." "4.", then the items). Tuning seeds 0-299,
+#   sohoa's readings: 2 typewritten list pages change, both better (102 → 96, 17 → 16 edits), no other page changes
 MAX_BLOCK_LINES = 8  # side-by-side blocks (an NĐ 30 header, a signing block beside "Nơi nhận") are a few lines
 #                      long; a longer run of lines cut by one gap is a two-column table, read row by row
 
@@ -57,6 +61,28 @@ def _reorder(run: list[tuple[Line, tuple[int, int, int] | None]], channel: tuple
     return left + right
 
 
+def _same_row(a: Box, b: Box) -> bool:
+    return min(a.y1, b.y1) - max(a.y0, b.y0) >= 0.5 * min(a.height, b.height)
+
+
+def join_markers(lines: list[Line]) -> list[Line]:
+    """*lines* with every list marker ("1.", "a)", "-") that was read as a line of its own put at the start of the
+    line whose first word follows it on the same row (:data:`MARKER_MAX_GAP`); the others as they were."""
+    out = list(lines)
+    for marker in [line for line in lines if len(line.words) == 1 and LIST_MARKER.match(line.words[0].text)]:
+        box = marker.box
+        after = [line for line in out if line is not marker and len(line.words) > 0
+                 and 0 <= line.words[0].box.x0 - box.x1 <= MARKER_MAX_GAP * max(box.height, 1)
+                 and _same_row(box, line.words[0].box)]
+        if not after:
+            continue
+        item = min(after, key=lambda line: line.words[0].box.x0)
+        at = out.index(item)
+        out[at] = Line(marker.words + item.words, item.source)
+        out.remove(marker)
+    return out
+
+
 def split_columns(lines: list[Line], streaks: np.ndarray | None = None) -> list[Line]:
     """Lines in reading order with side-by-side blocks read one after the other.
 
@@ -67,6 +93,7 @@ def split_columns(lines: list[Line], streaks: np.ndarray | None = None) -> list[
     Lines without such a shared gap are left as they are. *streaks* marks page columns under
     vertical streaks (a line sheet's): a gap they cross is not taken for one between columns.
     """
+    lines = join_markers(lines)
     out: list[Line] = []
     run: list[tuple[Line, tuple[int, int, int] | None]] = []
     channel: tuple[int, int] | None = None

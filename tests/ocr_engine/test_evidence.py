@@ -297,8 +297,33 @@ def test_only_a_page_of_about_a_line_on_which_orientation_detection_was_unsure_i
     assert [a.name for a in trial(evidence.UNTRIED_MAX_MARKS - 1).next_attempts(10)] == ["turn180"]
     unsure = {"rotate": 90, "confidence": evidence.OSD_MIN_CONFIDENCE - 0.1}
     assert [a.name for a in trial(evidence.UNTRIED_MAX_MARKS - 1, unsure).next_attempts(10)] == ["turn180"]
-    assert trial(evidence.UNTRIED_MAX_MARKS).next_attempts(10) == []
+    longer = trial(evidence.UNTRIED_MAX_MARKS)  # only read upside down (its lines run across), once
+    assert [a.name for a in longer.next_attempts(10)] == ["turn180"]
+    longer.attempts.append(_attempt("turn180", 180, JUNK))
+    assert longer.next_attempts(10) == []
     assert trial(10, {"rotate": 0, "confidence": evidence.OSD_MIN_CONFIDENCE}).next_attempts(10) == []
+
+
+def test_a_poor_reading_whose_lines_run_across_is_also_read_upside_down(monkeypatch):
+    """A page turned by 90° that the preprocessing set at 270°: its lines run across, upside down, and read as junk;
+    orientation detection was unsure. It is read turned the other way, which wins by what it reads as; a page whose
+    words ran up and down, or on which detection was sure, is not."""
+    monkeypatch.setattr(evidence, "attempt_at", lambda page, orientation, name, dpi: _attempt(name, orientation, GOOD))
+    unsure = {"rotate": 90, "confidence": evidence.OSD_MIN_CONFIDENCE - 0.9}
+
+    def trial(first: evidence.Attempt, osd: dict | None = unsure) -> evidence.Trial:
+        return evidence.Trial(None, SimpleNamespace(marks=400, osd=osd), 200,
+                              [first, _attempt("upright", 0, JUNK, tall=True), _attempt("plain", 0, JUNK, tall=True)],
+                              osd_asked=True)
+
+    flipped = trial(_attempt("sohoa", 270, JUNK))
+    more = flipped.next_attempts(10)
+    assert [(a.name, a.orientation) for a in more] == [("turn90", 90)]
+    flipped.attempts += more
+    assert evidence.choose(flipped.attempts)[0].orientation == 90 and flipped.next_attempts(10) == []
+    assert trial(_attempt("sohoa", 270, JUNK, tall=True)).next_attempts(10) == []  # words up and down: no axis
+    sure = {"rotate": 0, "confidence": evidence.OSD_MIN_CONFIDENCE}
+    assert trial(_attempt("sohoa", 270, JUNK), sure).next_attempts(10) == []
 
 
 def test_a_line_set_aside_as_dirt_that_reads_as_words_is_put_back():

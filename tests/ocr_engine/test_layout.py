@@ -96,3 +96,12 @@ def test_a_numbered_list_with_a_hanging_indent_is_no_column():
     header = [_line(0, ("UBND", 100, 200), ("CỘNG", 900, 1000)), _line(60, ("1.", 100, 140), ("Độc", 950, 1020)),
               _line(120, ("Số:", 110, 170), ("lập", 950, 1020))]
     assert [l.text for l in split_columns(header)] == ["UBND", "1.", "Số:", "CỘNG", "Độc", "lập"]
+
+
+def test_list_numbers_read_as_a_block_of_their_own_go_back_to_their_items():
+    """Tesseract's layout analysis may put a list's numbers in a block of their own, read before the items; each
+    number goes back to the start of the line beside it; a number with no line beside it stays where it is."""
+    lines = [_line(0, ("1.", 100, 130)), _line(120, ("2.", 100, 130)), _line(300, ("- 5 -", 600, 700)),
+             _line(0, ("Các", 150, 230), ("tài", 240, 300)), _line(60, ("Công", 150, 250), ("văn", 260, 330)),
+             _line(120, ("Yêu", 150, 230), ("cầu", 240, 300))]
+    assert [l.text for l in split_columns(lines)] == ["- 5 -", "1. Các tài", "Công văn", "2. Yêu cầu"]
