@@ -48,6 +48,11 @@ UNSURE_MARGIN = 7.0  # ... needs only this margin (the engine itself doubted its
 #   pages better, none worse); below 0.90 at 7: 0.499 % (46 better, none worse); heavy, typewriter and augraphy 17.15 →
 #   16.92 / 16.82 % (78 / 87 better, none worse). Neighbours: 0.90 at 5 or 6, 0.92 at 6: one page worse; 0.95 at 6:
 #   3 and 5 worse; below 1.01 (every word) at 6: 80 worse
+INVALID_MARGIN = 5.0  # a word that is no syllable ("VIẸT", "nguòi") becomes the likeliest syllable of its letters
+#   only when that one is this much likelier than the next and a neighbour is a syllable (else nothing tells which was
+#   printed). Tuning seeds 0-299, readings of two code versions with their word confidences: clean, mild, JPEG 0.399
+#   → 0.396 and 0.499 → 0.496 % CER (4 more pages better, none worse; margin 0 or 2: one worse); heavy, typewriter,
+#   augraphy 16.01 → 15.94 and 16.81 → 16.74 % (7 and 1 more better; 1 and 1 worse by a word)
 MIN_BIGRAM_COUNT = 2  # bigrams seen once are dropped from the shipped file (they stay in the context counts)
 REBUILD = "rebuild it with `python scripts/build_lm.py` (see docs/neural.md) or restore it from git"
 
@@ -128,14 +133,22 @@ class SyllableLM:
     def correct_marks(self, words: Sequence[str], confidences: Sequence[float] | None = None) -> list[str]:
         """*words* (one line, as read) with each syllable's marks replaced by those of the syllable of the same
         letters that its neighbours make :data:`MARKS_MARGIN` more likely (:data:`UNSURE_MARGIN` for a word whose
-        engine *confidences* are under :data:`UNSURE_CONFIDENCE`); case and punctuation are kept."""
+        engine *confidences* are under :data:`UNSURE_CONFIDENCE`); a word of letters that is no syllable at all
+        ("VIẸT") becomes the syllable of its letters that its neighbours make likeliest, when one is
+        :data:`INVALID_MARGIN` likelier than the next. Case and punctuation are kept."""
         toks = [token(w) for w in words]
         out = list(words)
         for i, tok in enumerate(toks):
-            if tok is None or tok.startswith("<"):
+            if tok is None or (tok.startswith("<") and tok != BAD):
                 continue
+            invalid = tok == BAD
+            if invalid:
+                core = normalize_text(out[i]).lstrip(STRIP_LEADING).rstrip(STRIP_TRAILING)
+                if not core.isalpha():
+                    continue
+                tok = core.lower()
             candidates = self._by_letters.get(bare(tok), ())
-            if len(candidates) < 2:
+            if len(candidates) < (1 if invalid else 2):
                 continue
             prev = next((t for t in reversed(toks[:i]) if t is not None), BOS)
             after = next((t for t in toks[i + 1:] if t is not None), None)
@@ -143,15 +156,26 @@ class SyllableLM:
             def fit(syllable: str) -> float:
                 return math.log(self.prob(syllable, prev)) + (math.log(self.prob(after, syllable)) if after else 0.0)
 
-            best = max(candidates, key=fit)
-            at = out[i].lower().find(tok)
-            unsure = confidences is not None and confidences[i] < UNSURE_CONFIDENCE
-            if best == tok or fit(best) - fit(tok) <= (UNSURE_MARGIN if unsure else MARKS_MARGIN) or at < 0:
+            context = any(t is not None and not t.startswith("<") for t in (prev, after))
+            if invalid and not context:  # junk around it: nothing to tell its syllable by
                 continue
-            found = out[i][at:at + len(tok)]
+            ranked = sorted(candidates, key=fit, reverse=True)
+            best = ranked[0]
+            at = normalize_text(out[i]).lower().find(tok)
+            if invalid:
+                if len(ranked) > 1 and fit(best) - fit(ranked[1]) <= INVALID_MARGIN:
+                    continue
+            else:
+                unsure = confidences is not None and confidences[i] < UNSURE_CONFIDENCE and context
+                if best == tok or fit(best) - fit(tok) <= (UNSURE_MARGIN if unsure else MARKS_MARGIN):
+                    continue
+            if at < 0:
+                continue
+            word = normalize_text(out[i])
+            found = word[at:at + len(tok)]
             cased = best.upper() if found.isupper() and len(found) > 1 else (
                 best[:1].upper() + best[1:] if found[:1].isupper() else best)
-            out[i] = out[i][:at] + cased + out[i][at + len(tok):]
+            out[i] = word[:at] + cased + word[at + len(tok):]
             toks[i] = best
         return out
 

@@ -93,6 +93,14 @@ def test_a_word_the_engine_doubted_needs_a_smaller_margin():
     assert model.correct_marks(["Luật", "Lưu", "trữ"], [0.5, 0.5, 0.5]) == ["Luật", "Lưu", "trữ"]
 
 
+def test_a_word_that_is_no_syllable_becomes_the_syllable_of_its_letters_its_neighbours_want():
+    model = lm.shared()
+    assert model.correct_marks("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIẸT NAM".split())[-2] == "VIỆT"
+    assert model.correct_marks(["nguòi", "dân"]) == ["người", "dân"]
+    assert model.correct_marks(["#Zq", "nguòi", "S90"]) == ["#Zq", "nguòi", "S90"]  # junk around: left alone
+    assert model.correct_marks(["đường", "Bézier", "online"]) == ["đường", "Bézier", "online"]  # no such syllable
+
+
 def test_the_correction_leaves_numbers_abbreviations_and_junk_alone():
     words = ["UBND", "2025", "#Zq", "câu"]
     assert lm.shared().correct_marks(words) == words
