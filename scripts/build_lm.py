@@ -4,7 +4,8 @@
 Text (the recogniser's training recipe, never the benchmark's): the "train" sentences of
 ``ocr_engine.corpus`` (seed corpus and the department's plan) repeated :data:`ADMIN_WEIGHT` times, since
 they are the kind of text the archive holds; the sentences of ``ocr_engine/data/train_text_vi.txt`` whose
-``corpus.split_of`` is "train"; the hunspell word list, each word once on its own (so every correctly
+``corpus.split_of`` is "train"; the phrases of ``ocr_engine/data/admin_terms_vi.txt`` (weighted like the
+administrative sentences); the hunspell word list, each word once on its own (so every correctly
 spelt syllable it lists counts as seen, with the weight of one context); and
 :data:`GENERATED` NĐ 30 lines (numbers, dates, names, addresses) from seeds at and above
 ``corpus.TRAINING_SEED_START``. Deterministic: the same inputs give the same file.
@@ -27,6 +28,9 @@ sys.path.insert(0, str(REPO))
 from ocr_engine import corpus, lm  # noqa: E402
 
 TEXT_FILE = REPO / "ocr_engine" / "data" / "train_text_vi.txt"
+TERMS_FILE = REPO / "ocr_engine" / "data" / "admin_terms_vi.txt"  # standard administrative phrases (agencies, formulae,
+#   archive terms), written from the law and NĐ 30, weighted like the administrative sentences: the corpus alone saw
+#   "chi cục" and "tổ chức" too rarely to tell them from "chỉ cục", "tố chức"
 ADMIN_WEIGHT = 5  # the administrative sentences are ~4 % of the text; weighted so they are ~17 %
 GENERATED = 20_000  # NĐ 30 lines: ~150 k tokens, about a third of the model's text
 SEED = corpus.TRAINING_SEED_START + 77  # the benchmark's generated lines use seeds below TRAINING_SEED_START
@@ -51,13 +55,23 @@ def debian_text(path: Path) -> tuple[list[str], list[str]]:
     return out, words
 
 
+def terms(path: Path = TERMS_FILE) -> list[str]:
+    """The glossary's phrases (comment lines, starting with #, skipped)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise SystemExit(f"{path}: invalid UTF-8 at byte {exc.start}")
+    return [corpus.nfc(line.strip()) for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
 def build(min_bigram: int) -> tuple[lm.SyllableLM, list[str]]:
-    admin = corpus.sentences("train")
+    admin = corpus.sentences("train") + terms()
     debian, words = debian_text(TEXT_FILE)
     generated = corpus.generated_lines(np.random.default_rng(SEED), GENERATED)
     lines = [s for s in admin for _ in range(ADMIN_WEIGHT)] + debian + words + generated
     model = lm.SyllableLM.count((lm.tokens(s.split()) for s in lines), min_bigram=min_bigram)
-    header = [f"built by scripts/build_lm.py: {len(admin)} corpus/plan train sentences x{ADMIN_WEIGHT}, "
+    header = [f"built by scripts/build_lm.py: {len(admin)} corpus/plan train sentences and {TERMS_FILE.name} "
+              f"phrases x{ADMIN_WEIGHT}, "
               f"{len(debian)} train sentences and {len(words)} words of {TEXT_FILE.name}, {GENERATED} generated NĐ 30 lines (seed {SEED})",
               f"{len(model.unigrams)} tokens, {len(model.bigrams)} bigrams (count >= {min_bigram})"]
     return model, header
