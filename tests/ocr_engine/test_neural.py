@@ -523,10 +523,37 @@ def test_auto_keeps_the_reading_the_language_model_finds_plausible():
         ("Ủy ban nhân dân", right, "neural"),  # Tesseract lost words: the missing tokens cost
         (right, right, "tesseract"),  # a tie keeps Tesseract's reading
     ]:
-        chosen = neural_engine.choose([_line(tess, "tesseract"), _line(neural, "neural")], model)
+        unsure = neural_engine.SURE_CONFIDENCE - 0.1  # (a line Tesseract is sure of is kept: see below)
+        chosen = neural_engine.choose([_line(tess, "tesseract", unsure), _line(neural, "neural")], model)
         assert chosen.source == want, (tess, neural)
     alone = _line("dọ} ưọu", "neural")
     assert neural_engine.choose([alone], model) is alone
+
+
+def test_auto_keeps_a_line_tesseract_is_sure_of_whatever_the_recogniser_read():
+    from ocr_engine import lm
+    model = lm.shared()
+    sure = _line("Tăng cường công tác số hóa", "tesseract", conf=neural_engine.SURE_CONFIDENCE)
+    assert neural_engine.choose([sure, _line("1. Tăng cường công tác số hóa tài liệu", "neural")], model) is sure
+    unsure = _line("Tăng cường công tác số hóa", "tesseract", conf=neural_engine.SURE_CONFIDENCE - 0.1)
+    fuller = _line("1. Tăng cường công tác số hóa tài liệu", "neural")
+    assert neural_engine.choose([unsure, fuller], model) is fuller
+
+
+def test_auto_takes_single_words_from_the_other_reading_where_they_fit_better():
+    """Tesseract and the recogniser slip on different marks: the kept line takes the other reading's word where the
+    two align word for word and the syllable model prefers it in the kept line's context."""
+    from ocr_engine import lm
+    model = lm.shared()
+    kept, other = _line("Ủy ban nhân đân thành phố năm 2O25", "tesseract"), _line("Ủy bạn nhân dân thành phố năm 2025",
+                                                                                  "neural")
+    merged = neural_engine.merge_words(kept, other, model)
+    assert merged.text == "Ủy ban nhân dân thành phố năm 2025" and merged.source == "tesseract"
+    assert merged.words[3] is other.words[3] and merged.words[1] is kept.words[1]
+    right = _line("Ủy ban nhân dân thành phố", "tesseract")
+    assert neural_engine.merge_words(right, _line("Ủy bạn nhân đân thánh phổ", "neural"), model) is right
+    short = _line("Ủy ban", "neural")  # no word-for-word alignment: nothing taken
+    assert neural_engine.merge_words(right, short, model) is right
 
 
 def test_auto_builds_lines_from_both_readings_and_sets_noise_aside():
@@ -534,7 +561,7 @@ def test_auto_builds_lines_from_both_readings_and_sets_noise_aside():
     from ocr_engine.model import Word
     engine = engines.get_engine("auto")
     good = tuple(Word(w, Box(0, 0, 10, 10), 0.95) for w in "Ủy ban nhân dân thành phố".split())
-    bad = tuple(Word(w, Box(0, 20, 10, 30), 0.95) for w in "Ủy bạn nhân đân thánh phổ".split())
+    bad = tuple(Word(w, Box(0, 20, 10, 30), 0.6) for w in "Ủy bạn nhân đân thánh phổ".split())
     dirt = (Word("~", Box(0, 40, 5, 45), 0.1), Word("ư", Box(6, 40, 9, 45), 0.2))
     layout = [TsvLine(("1", "1", "1"), Box(0, 0, 100, 10), (), good),
               TsvLine(("1", "1", "2"), Box(0, 20, 100, 30), (), bad),
