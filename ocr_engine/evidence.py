@@ -83,11 +83,11 @@ CROP_MAX_SHARE = 0.25  # a page of about a line (UNTRIED_MAX_MARKS) that reads p
 #   page: tuning seeds 0-299, '9', '59' and a '19' handed in upside down (s000121, s000255, s000035) read as
 #   nothing, cut out they read right; no other reading of the 66 short, one-line, page-number and stamp-only pages
 #   changed. A '6' read for the '9' turned by 180° loses to the upright '9' (TURN_MARGIN)
+CROP_PAD_INCH = 0.1  # white around the cut-out marks (Tesseract wants a margin round the text)
 FLIP_MIN_WORDS = 5  # a poor reading says its lines run across the page (so it may be upside down) only with this many
 #   words to judge by: tuning seeds 0-299, of the 12 poor readings with no sure orientation verdict and their flip
 #   untried, 11 had no word at all (blank or unread pages: 'horizontal' is then 1.0, nothing to say); the one with
 #   words, a seal page handed in upside down (s000173), is the one the flip is for
-CROP_PAD_INCH = 0.1  # white around the cut-out marks (Tesseract wants a margin round the text)
 OSD_DPI = 150  # orientation detection runs on the page reduced to this: 0.5 s against 0.6 s at 200 dpi on an A4
 #               page, same answers on the 4 turns of a rendered page (confidence 4-6 against 13-18)
 
@@ -328,14 +328,13 @@ class Trial:
             cut = crops(first)
             if cut:
                 return cut
+        tried = {a.orientation for a in self.attempts}
         if not self.osd_asked and best.score < OSD_BELOW:
             self.osd_asked = True
             self.report.osd = verdict = osd(preprocess.plain(self.page, OSD_DPI), timeout)
-            tried = {a.orientation for a in self.attempts}
             if verdict and verdict["confidence"] >= OSD_MIN_CONFIDENCE and verdict["rotate"] not in tried:
                 return [attempt_at(self.page, verdict["rotate"], f"turn{verdict['rotate']}", self.recognition_dpi)]
         sure = bool(self.report.osd) and self.report.osd["confidence"] >= OSD_MIN_CONFIDENCE
-        tried = {a.orientation for a in self.attempts}
         flip = (best.orientation + 180) % 360
         if (not sure and best.score < OSD_BELOW and best.reading.words >= FLIP_MIN_WORDS and best.horizontal >= 0.5
                 and flip not in tried and not any(a.name.startswith("crop") for a in self.attempts)):

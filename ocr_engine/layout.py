@@ -18,8 +18,9 @@ HEADER_GAP_FACTOR = 1.0  # ... or, in the page's first line (where an NĐ 30 hea
 #   Tuning seeds: headers joined on their first row had gaps of 0.57-3.37 line heights (two clean pages 1.45 and
 #   1.47, missed at 1.5). 1.2 everywhere also cut table rows with one wide cell gap into blocks (s000271: 19 → 24 %)
 LIST_MARKER = re.compile(r"^(\(?(\d{1,3}|[IVXLC]{1,6}|[a-zđ])[.):]|[-+•–*])$", re.IGNORECASE)  # "1." "a)" "II." "-"
-#   a numbered list with a hanging indent leaves a wide gap after each item's number, line after line; the numbers
-#   are no column (fresh seeds 101600-101899, a 'list' page: "1." "2." "3." "4." were read first, then the items)
+#   a numbered list with a hanging indent leaves a wide gap after each item's number, line after line: the numbers
+#   are no column, whether the engine joined them to their items across the gap (_reorder: no tuning-seed page
+#   changes) or read them as lines of their own (join_markers)
 MARKER_MAX_GAP = 4.0  # a list marker read as a line of its own belongs to the line that starts at most this many of
 #   its heights to its right, on the same row (Tesseract's layout analysis put a list's numbers in a block of their own
 #   on a fresh-seed 'list' page and they were read first: "1." "25" "3." "4.", then the items). Tuning seeds 0-299,
@@ -62,6 +63,7 @@ def _reorder(run: list[tuple[Line, tuple[int, int, int] | None]], channel: tuple
 
 
 def _same_row(a: Box, b: Box) -> bool:
+    """Whether *a* and *b* overlap by at least half the lower one's height."""
     return min(a.y1, b.y1) - max(a.y0, b.y0) >= 0.5 * min(a.height, b.height)
 
 

@@ -161,7 +161,8 @@ class SyllableLM:
                 continue
             ranked = sorted(candidates, key=fit, reverse=True)
             best = ranked[0]
-            at = normalize_text(out[i]).lower().find(tok)
+            word = normalize_text(out[i])
+            at = word.lower().find(tok)
             if invalid:
                 if len(ranked) > 1 and fit(best) - fit(ranked[1]) <= INVALID_MARGIN:
                     continue
@@ -171,7 +172,6 @@ class SyllableLM:
                     continue
             if at < 0:
                 continue
-            word = normalize_text(out[i])
             found = word[at:at + len(tok)]
             cased = best.upper() if found.isupper() and len(found) > 1 else (
                 best[:1].upper() + best[1:] if found[:1].isupper() else best)

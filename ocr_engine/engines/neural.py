@@ -13,6 +13,7 @@ away); where libtesseract cannot be loaded, or with option ``layout=cli``, it ru
 """
 from __future__ import annotations
 
+import difflib
 import math
 import time
 from collections.abc import Sequence
@@ -263,7 +264,6 @@ def merge_words(kept: Line, other: Line, model: lm_module.SyllableLM) -> Line:
     readings align word for word and the other's word fits its neighbours :data:`WORD_MARGIN` better: Tesseract
     and the recogniser slip on different marks ("nhân đân" / "nhân dân"), so a line can be right where neither
     reading was."""
-    import difflib
     a = [lm_module.bare(w.text).lower() for w in kept.words]
     b = [lm_module.bare(w.text).lower() for w in other.words]
     words = list(kept.words)
@@ -281,11 +281,10 @@ def merge_words(kept: Line, other: Line, model: lm_module.SyllableLM) -> Line:
         prev = next((t for t in reversed(toks[:i]) if t is not None), lm_module.BOS)
         after = next((t for t in toks[i + 1:] if t is not None), None)
 
-        def fit(tok: str) -> float:
-            own = lm_module.BAD_LOGPROB if tok == lm_module.BAD else math.log(model.prob(tok, prev))
-            nxt = 0.0 if after is None else (lm_module.BAD_LOGPROB if after == lm_module.BAD
-                                             else math.log(model.prob(after, tok if tok != lm_module.BAD else lm_module.BOS)))
-            return own + nxt
+        def fit(tok: str) -> float:  # as lm.SyllableLM.logprob scores a line: junk at BAD_LOGPROB, then a new start
+            def logp(word: str, before: str) -> float:
+                return lm_module.BAD_LOGPROB if word == lm_module.BAD else math.log(model.prob(word, before))
+            return logp(tok, prev) + (logp(after, lm_module.BOS if tok == lm_module.BAD else tok) if after else 0.0)
 
         if fit(candidate) > fit(toks[i]) + WORD_MARGIN:
             words[i] = other.words[j]
