@@ -18,6 +18,9 @@ Examples::
     nohup nice -n 5 .venv-train/bin/python scripts/train_recogniser.py --run .state/train/crnn1 \\
         > .state/train/crnn1/nohup.log 2>&1 &
     .venv-train/bin/python scripts/train_recogniser.py --run .state/train/crnn1 --resume
+    # a plateaued run, continued at a lower rate that decays to its end over 5,000 steps (resume it with --resume):
+    .venv-train/bin/python scripts/train_recogniser.py --run .state/train/anneal1 \
+        --init .state/train/crnn1/best.pt --anneal 5000 --threads 2
     .venv-train/bin/python scripts/train_recogniser.py --run .state/train/crnn1 --export   # → ocr_engine/data/neural/
     .venv-train/bin/python scripts/train_recogniser.py --run .state/train/crnn1 --export --quantize  # + int8 for CPU
 """
@@ -627,9 +630,7 @@ def train(args) -> None:
         if args.anneal:
             state["anneal"] = {"from_step": state["step"], "steps": args.anneal, "lr": args.lr,
                                "init": str(args.init)}
-        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_at(s, holder["state"].get("anneal")) / PEAK_LR,
-                                                  last_epoch=-1)
-        sched.last_epoch = state["step"]  # the schedule's counter follows the step
+        sched.last_epoch = state["step"]  # the schedule's counter follows the step (its lambda reads the state)
         for g in opt.param_groups:
             g["lr"] = lr_at(state["step"], state.get("anneal"))
         log(f"initialised from {args.init} (EMA weights, step {state['step']}); "
