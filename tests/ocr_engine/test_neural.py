@@ -553,6 +553,11 @@ def test_auto_takes_single_words_from_the_other_reading_where_they_fit_better():
     assert merged.words[3] is other.words[3] and merged.words[1] is kept.words[1]
     right = _line("Ủy ban nhân dân thành phố", "tesseract")
     assert neural_engine.merge_words(right, _line("Ủy bạn nhân đân thánh phổ", "neural"), model) is right
+    mono = _line("tài Liệu Lưu trữ. Lưu ý", "tesseract")  # a monospaced 'l' read as 'L' mid-sentence
+    fixed = neural_engine.merge_words(mono, _line("tài liệu lưu trữ. lưu ý", "neural"), model)
+    assert fixed.text == "tài liệu lưu trữ. Lưu ý"  # after a full stop the capital stays
+    office = _line("các phòng thuộc Sở", "tesseract")  # S and s have one shape: the case is nobody's to change
+    assert neural_engine.merge_words(office, _line("các phòng thuộc sở", "neural"), model) is office
     short = _line("Ủy ban", "neural")  # no word-for-word alignment: nothing taken
     assert neural_engine.merge_words(right, short, model) is right
 
