@@ -541,6 +541,16 @@ def test_auto_keeps_a_line_tesseract_is_sure_of_whatever_the_recogniser_read():
     assert neural_engine.choose([unsure, fuller], model) is fuller
 
 
+def test_table_rules_read_between_tesseract_words_are_dropped():
+    from ocr_engine.model import Word
+    read = [Word(t, Box(x0, 0, x1, 30), 0.9) for t, x0, x1 in
+            [("356/TTr-SNV", 10, 200), ("[", 215, 222), ("Bộ", 240, 280), ("phận", 290, 360), ("1", 380, 386),
+             ("53", 400, 440), ("1", 460, 466)]]
+    spans = [(10, 200), (240, 280), (290, 360), (400, 440), (455, 470)]  # Tesseract saw the last "1" as a word
+    assert [w.text for w in neural_engine.off_rules(read, spans)] == ["356/TTr-SNV", "Bộ", "phận", "53", "1"]
+    assert neural_engine.off_rules(read, []) == read  # no layout words to judge by: nothing dropped
+
+
 def test_auto_takes_single_words_from_the_other_reading_where_they_fit_better():
     """Tesseract and the recogniser slip on different marks: the kept line takes the other reading's word where the
     two align word for word and the syllable model prefers it in the kept line's context."""
