@@ -324,7 +324,8 @@ class Trial:
         if "plain" not in names:  # the preprocessing always changes what the engine sees (at least the evened ink)
             return [Attempt("plain", preprocess.plain(self.page, None))]  # what plain Tesseract reads: the scan itself
         poor_line = best.score < OSD_BELOW and self.report.marks < UNTRIED_MAX_MARKS
-        if poor_line and not any(a.name.startswith("crop") for a in self.attempts):
+        cropped = any(a.name.startswith("crop") for a in self.attempts)
+        if poor_line and not cropped:
             cut = crops(first)
             if cut:
                 return cut
@@ -337,7 +338,7 @@ class Trial:
         sure = bool(self.report.osd) and self.report.osd["confidence"] >= OSD_MIN_CONFIDENCE
         flip = (best.orientation + 180) % 360
         if (not sure and best.score < OSD_BELOW and best.reading.words >= FLIP_MIN_WORDS and best.horizontal >= 0.5
-                and flip not in tried and not any(a.name.startswith("crop") for a in self.attempts)):
+                and flip not in tried and not cropped):
             return [attempt_at(self.page, flip, f"turn{flip}", self.recognition_dpi)]
         if poor_line and not sure:
             untried = self._untried()
